@@ -1,0 +1,130 @@
+//! Every parameter of the original node, with the original's defaults.
+
+use core::time::Duration;
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::NodeId;
+
+/// Dissemination mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Push only: each node forwards a new gossip to `fanout` peers.
+    #[default]
+    Push,
+    /// Push plus periodic IHAVE/IWANT pull to repair what push missed.
+    Hybrid,
+}
+
+impl Mode {
+    /// `"push"` or `"hybrid"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Push => "push",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+}
+
+impl core::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        match s {
+            "push" => Ok(Mode::Push),
+            "hybrid" => Ok(Mode::Hybrid),
+            other => Err(format!("unknown mode {other:?} (expected push or hybrid)")),
+        }
+    }
+}
+
+/// Configuration of one [`Node`](crate::Node).
+///
+/// Durations are written as seconds (floats) in serialized form, like the
+/// original's command-line flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address this node is reached at; goes into `sender_addr`.
+    pub addr: SocketAddr,
+    /// Seed node to join through; `None` for the seed node itself.
+    pub bootstrap: Option<SocketAddr>,
+    /// This node's id; `None` derives one from `seed` and `addr`.
+    pub node_id: Option<NodeId>,
+    /// Peers each gossip is forwarded to (and peers pinged or offered IHAVE per round).
+    pub fanout: u32,
+    /// Hops a new gossip may travel.
+    pub ttl: u32,
+    /// Largest peer table.
+    pub peer_limit: u32,
+    /// Time between liveness rounds.
+    #[serde(with = "secs")]
+    pub ping_interval: Duration,
+    /// Silence after which a peer is removed as dead.
+    #[serde(with = "secs")]
+    pub peer_timeout: Duration,
+    /// Seed of the node's random choices.
+    pub seed: u64,
+    /// Push or hybrid push-pull.
+    pub mode: Mode,
+    /// Time between IHAVE rounds in hybrid mode.
+    #[serde(with = "secs")]
+    pub pull_interval: Duration,
+    /// Most ids per IHAVE.
+    pub ihave_max_ids: u32,
+    /// Required proof-of-work difficulty (leading zero hex digits); 0 turns it off.
+    pub pow_k: u32,
+    /// Gossip ids remembered to drop duplicates.
+    pub seen_capacity: u32,
+    /// Full gossips kept to answer IWANT.
+    pub store_capacity: u32,
+    /// Accept a `sender_addr` that differs from the datagram's source (for NAT).
+    pub trust_sender_addr: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            bootstrap: None,
+            node_id: None,
+            fanout: 3,
+            ttl: 8,
+            peer_limit: 20,
+            ping_interval: Duration::from_secs(2),
+            peer_timeout: Duration::from_secs(6),
+            seed: 42,
+            mode: Mode::Push,
+            pull_interval: Duration::from_secs(2),
+            ihave_max_ids: 32,
+            pow_k: 0,
+            seen_capacity: 10_000,
+            store_capacity: 1_024,
+            trust_sender_addr: false,
+        }
+    }
+}
+
+/// Bootstrap attempts before giving up.
+pub const BOOTSTRAP_ATTEMPTS: u32 = 5;
+/// Wait after bootstrap attempt `n` is `n` times this.
+pub const BOOTSTRAP_BACKOFF: Duration = Duration::from_millis(500);
+
+/// Serde helper: a `Duration` as float seconds.
+pub mod secs {
+    use core::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes seconds as a float.
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    /// Reads non-negative float seconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,208 @@
+//! Typed errors, one enum per domain, and the reasons a node rejects input.
+//!
+//! Malformed input from the network is a value, never a panic: the node turns
+//! every error below into a [`RejectReason`], counts it and reports it as an
+//! event, and its state is left exactly as it was before the datagram arrived.
+
+use serde::Serialize;
+use thiserror::Error;
+
+/// A node or message id that is not 32 lowercase hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum IdError {
+    /// The id does not have 32 characters.
+    #[error("expected 32 hex digits, got {0} characters")]
+    Length(usize),
+    /// The id has a character other than `0-9a-f`.
+    #[error("expected lowercase hex digits only")]
+    NotLowerHex,
+}
+
+/// Why a datagram could not be decoded into a [`Message`](crate::Message).
+/// Nothing about the receiving node changes when decoding fails.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecodeError {
+    /// The datagram is longer than a UDP payload can be.
+    #[error("datagram of {len} bytes exceeds the {max} byte UDP limit")]
+    TooLarge {
+        /// Length received.
+        len: usize,
+        /// The limit, 65 507 bytes.
+        max: usize,
+    },
+    /// The bytes are not UTF-8.
+    #[error("datagram is not valid UTF-8")]
+    NotUtf8,
+    /// The text is not JSON.
+    #[error("datagram is not JSON: {0}")]
+    NotJson(String),
+    /// The JSON is not an object (or a payload is not an object).
+    #[error("`{0}` is not a JSON object")]
+    NotObject(&'static str),
+    /// A required field is absent.
+    #[error("required field `{0}` is missing")]
+    MissingField(&'static str),
+    /// A field has the wrong JSON type.
+    #[error("field `{field}` must be {expected}")]
+    WrongType {
+        /// The field's name.
+        field: &'static str,
+        /// The JSON type it must have.
+        expected: &'static str,
+    },
+    /// An integer field is negative or too large.
+    #[error("field `{0}` is out of range")]
+    OutOfRange(&'static str),
+    /// `msg_type` is not one of the eight known types.
+    #[error("unknown msg_type {0:?}")]
+    UnknownType(String),
+    /// `version` is not 1.
+    #[error("unsupported protocol version {0}")]
+    UnsupportedVersion(i64),
+    /// An id field is not 32 lowercase hex digits.
+    #[error("field `{field}` is not a valid id: {source}")]
+    BadId {
+        /// The field's name.
+        field: &'static str,
+        /// What is wrong with it.
+        source: IdError,
+    },
+    /// An address field is not `ip:port`.
+    #[error("field `{0}` is not an ip:port address")]
+    BadAddr(&'static str),
+    /// A list holds more entries than the protocol allows.
+    #[error("list `{field}` has {len} entries, more than {max}")]
+    ListTooLong {
+        /// The field's name.
+        field: &'static str,
+        /// Entries received.
+        len: usize,
+        /// The bound.
+        max: usize,
+    },
+    /// A string is longer than the protocol allows.
+    #[error("string `{field}` has {len} bytes, more than {max}")]
+    StringTooLong {
+        /// The field's name.
+        field: &'static str,
+        /// Bytes received.
+        len: usize,
+        /// The bound.
+        max: usize,
+    },
+}
+
+/// A proof of work that does not prove anything to us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum PowError {
+    /// `hash_alg` is not `sha256`.
+    #[error("unsupported hash algorithm")]
+    UnsupportedAlgorithm,
+    /// The claimed difficulty is below what this node requires.
+    #[error("difficulty {claimed} is below the required {required}")]
+    TooEasy {
+        /// `difficulty_k` in the proof.
+        claimed: u32,
+        /// This node's `pow_k`.
+        required: u32,
+    },
+    /// `digest_hex` is not SHA-256 of the node id followed by the nonce.
+    #[error("digest does not match sha256(node_id || nonce)")]
+    DigestMismatch,
+    /// The digest does not start with `difficulty_k` zero hex digits.
+    #[error("digest lacks the claimed leading zeros")]
+    NotEnoughZeros,
+}
+
+/// Why a node refused an input; the key of the rejection counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// Datagram over 65 507 bytes.
+    TooLarge,
+    /// Not UTF-8.
+    NotUtf8,
+    /// Not JSON.
+    NotJson,
+    /// JSON, but not shaped like a message (wrong types, missing fields, bad ids...).
+    Malformed,
+    /// Unknown `msg_type`.
+    UnknownType,
+    /// `version` other than 1.
+    UnsupportedVersion,
+    /// A list or string over its bound.
+    Oversized,
+    /// HELLO without proof of work while this node requires one.
+    PowMissing,
+    /// HELLO with a proof of work that does not verify.
+    PowInvalid,
+    /// `sender_addr` differs from the address the datagram came from.
+    SpoofedSender,
+    /// GET_PEERS from a peer that has not passed HELLO while proof of work is on.
+    Unverified,
+    /// A message that claims to come from this node itself.
+    FromSelf,
+}
+
+impl RejectReason {
+    /// Every reason, in counter order.
+    pub const ALL: [RejectReason; 12] = [
+        RejectReason::TooLarge,
+        RejectReason::NotUtf8,
+        RejectReason::NotJson,
+        RejectReason::Malformed,
+        RejectReason::UnknownType,
+        RejectReason::UnsupportedVersion,
+        RejectReason::Oversized,
+        RejectReason::PowMissing,
+        RejectReason::PowInvalid,
+        RejectReason::SpoofedSender,
+        RejectReason::Unverified,
+        RejectReason::FromSelf,
+    ];
+
+    /// Stable snake_case name, for logs and counters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::TooLarge => "too_large",
+            RejectReason::NotUtf8 => "not_utf8",
+            RejectReason::NotJson => "not_json",
+            RejectReason::Malformed => "malformed",
+            RejectReason::UnknownType => "unknown_type",
+            RejectReason::UnsupportedVersion => "unsupported_version",
+            RejectReason::Oversized => "oversized",
+            RejectReason::PowMissing => "pow_missing",
+            RejectReason::PowInvalid => "pow_invalid",
+            RejectReason::SpoofedSender => "spoofed_sender",
+            RejectReason::Unverified => "unverified",
+            RejectReason::FromSelf => "from_self",
+        }
+    }
+
+    /// Position in [`RejectReason::ALL`], for array-backed counters.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl DecodeError {
+    /// The counter this error is filed under.
+    pub fn reason(&self) -> RejectReason {
+        match self {
+            DecodeError::TooLarge { .. } => RejectReason::TooLarge,
+            DecodeError::NotUtf8 => RejectReason::NotUtf8,
+            DecodeError::NotJson(_) => RejectReason::NotJson,
+            DecodeError::UnknownType(_) => RejectReason::UnknownType,
+            DecodeError::UnsupportedVersion(_) => RejectReason::UnsupportedVersion,
+            DecodeError::ListTooLong { .. } | DecodeError::StringTooLong { .. } => {
+                RejectReason::Oversized
+            }
+            DecodeError::NotObject(_)
+            | DecodeError::MissingField(_)
+            | DecodeError::WrongType { .. }
+            | DecodeError::OutOfRange(_)
+            | DecodeError::BadId { .. }
+            | DecodeError::BadAddr(_) => RejectReason::Malformed,
+        }
+    }
+}

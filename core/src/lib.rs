@@ -1,0 +1,26 @@
+//! # gossip-core
+//!
+//! The whole gossip protocol as a sans-IO state machine: the original course
+//! project's JSON-over-UDP wire format ([`codec`]), SHA-256 proof of work
+//! ([`pow`]), and the [`Node`] that decides what to send and when. It never
+//! touches a socket, a clock, OS randomness or a thread, so the same code runs
+//! in the tokio UDP node, in the deterministic simulator, and in the browser.
+
+pub mod codec;
+pub mod config;
+pub mod error;
+pub mod id;
+pub mod message;
+pub mod node;
+pub mod peers;
+pub mod pow;
+pub mod rng;
+pub mod seen;
+pub mod time;
+
+pub use config::{Config, Mode};
+pub use error::{DecodeError, IdError, PowError, RejectReason};
+pub use id::{MsgId, NodeId};
+pub use message::{Body, Gossip, Hello, Message, MsgType, PeerInfo, Ping, PowProof};
+pub use node::{Event, Node, Stats, Transmit};
+pub use time::Time;

@@ -1,0 +1,206 @@
+//! The eight message types of the protocol, as typed values.
+//!
+//! A [`Message`] is what the node reasons about; [`crate::codec`] turns it into
+//! the original's JSON datagrams and back. GOSSIP payloads sit behind an `Arc`
+//! so forwarding a gossip to many peers (and the simulator's millions of hops)
+//! never copies its text.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::{MsgId, NodeId};
+
+/// Protocol version carried in every datagram.
+pub const PROTOCOL_VERSION: i64 = 1;
+
+/// The `msg_type` of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MsgType {
+    /// Join request, optionally with proof of work.
+    Hello,
+    /// Ask for known peers.
+    GetPeers,
+    /// Known peers.
+    PeersList,
+    /// A rumour being spread.
+    Gossip,
+    /// Liveness probe.
+    Ping,
+    /// Liveness answer.
+    Pong,
+    /// Hybrid mode: ids this node has.
+    #[serde(rename = "IHAVE")]
+    IHave,
+    /// Hybrid mode: ids this node wants.
+    #[serde(rename = "IWANT")]
+    IWant,
+}
+
+impl MsgType {
+    /// All types, in counter order.
+    pub const ALL: [MsgType; 8] = [
+        MsgType::Hello,
+        MsgType::GetPeers,
+        MsgType::PeersList,
+        MsgType::Gossip,
+        MsgType::Ping,
+        MsgType::Pong,
+        MsgType::IHave,
+        MsgType::IWant,
+    ];
+
+    /// The wire name, e.g. `"PEERS_LIST"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MsgType::Hello => "HELLO",
+            MsgType::GetPeers => "GET_PEERS",
+            MsgType::PeersList => "PEERS_LIST",
+            MsgType::Gossip => "GOSSIP",
+            MsgType::Ping => "PING",
+            MsgType::Pong => "PONG",
+            MsgType::IHave => "IHAVE",
+            MsgType::IWant => "IWANT",
+        }
+    }
+
+    /// The type named by a wire string, if any.
+    pub fn from_wire(name: &str) -> Option<MsgType> {
+        MsgType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// Position in [`MsgType::ALL`], for array-backed counters.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One datagram's worth of protocol: the common header and a typed payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Unique id; for GOSSIP it is the gossip's id and survives every hop.
+    pub msg_id: MsgId,
+    /// The node that sent this datagram (the forwarder, for a forwarded gossip).
+    pub sender_id: NodeId,
+    /// Where the sender says it can be reached.
+    pub sender_addr: SocketAddr,
+    /// Sender's clock, epoch milliseconds.
+    pub timestamp_ms: u64,
+    /// Hops remaining.
+    pub ttl: u32,
+    /// Type-specific payload.
+    pub body: Body,
+}
+
+impl Message {
+    /// The message's `msg_type`.
+    pub fn msg_type(&self) -> MsgType {
+        self.body.msg_type()
+    }
+}
+
+/// Type-specific payload of a [`Message`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// `HELLO {"capabilities": [...], "pow": {...}}`.
+    Hello(Hello),
+    /// `GET_PEERS {"max_peers": n}`.
+    GetPeers {
+        /// How many peers the asker wants at most.
+        max_peers: u32,
+    },
+    /// `PEERS_LIST {"peers": [{"node_id", "addr"}]}`.
+    PeersList {
+        /// The peers offered.
+        peers: Vec<PeerInfo>,
+    },
+    /// `GOSSIP {"topic", "data", "origin_id", "origin_timestamp_ms"}`.
+    Gossip(Arc<Gossip>),
+    /// `PING {"ping_id", "seq"}`.
+    Ping(Ping),
+    /// `PONG {"ping_id", "seq"}`, echoing the ping.
+    Pong(Ping),
+    /// `IHAVE {"ids": [...], "max_ids": n}`.
+    IHave {
+        /// Recent gossip ids the sender holds.
+        ids: Vec<MsgId>,
+        /// The sender's `ihave_max_ids`.
+        max_ids: u32,
+    },
+    /// `IWANT {"ids": [...]}`.
+    IWant {
+        /// Gossip ids the sender asks for.
+        ids: Vec<MsgId>,
+    },
+}
+
+impl Body {
+    /// The `msg_type` this payload belongs to.
+    pub fn msg_type(&self) -> MsgType {
+        match self {
+            Body::Hello(_) => MsgType::Hello,
+            Body::GetPeers { .. } => MsgType::GetPeers,
+            Body::PeersList { .. } => MsgType::PeersList,
+            Body::Gossip(_) => MsgType::Gossip,
+            Body::Ping(_) => MsgType::Ping,
+            Body::Pong(_) => MsgType::Pong,
+            Body::IHave { .. } => MsgType::IHave,
+            Body::IWant { .. } => MsgType::IWant,
+        }
+    }
+}
+
+/// HELLO payload.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hello {
+    /// Transport capabilities; ours are `["udp", "json"]`.
+    pub capabilities: Vec<String>,
+    /// Proof of work, present when the sender runs with `pow_k > 0`.
+    pub pow: Option<PowProof>,
+}
+
+/// A proof of work as carried in HELLO.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PowProof {
+    /// Hash algorithm; only `"sha256"` is accepted.
+    pub hash_alg: String,
+    /// Leading zero hex digits the prover claims.
+    pub difficulty_k: u32,
+    /// The nonce found.
+    pub nonce: u64,
+    /// SHA-256 of node id followed by the nonce in decimal, lowercase hex.
+    pub digest_hex: String,
+}
+
+/// One entry of a PEERS_LIST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The peer's id.
+    pub node_id: NodeId,
+    /// The peer's address.
+    pub addr: SocketAddr,
+}
+
+/// GOSSIP payload; identical on every hop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gossip {
+    /// Topic; the original defaults it to `"news"`.
+    pub topic: String,
+    /// The rumour itself.
+    pub data: String,
+    /// The node that published it.
+    pub origin_id: NodeId,
+    /// When it was published, epoch milliseconds.
+    pub origin_timestamp_ms: u64,
+}
+
+/// PING and PONG payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ping {
+    /// Opaque id chosen by the pinger, echoed by the PONG.
+    pub ping_id: String,
+    /// Sequence number, echoed by the PONG.
+    pub seq: u64,
+}

@@ -1,0 +1,155 @@
+//! The bounded peer table with least-recently-seen eviction.
+
+use core::time::Duration;
+use std::net::SocketAddr;
+
+use crate::id::NodeId;
+use crate::time::Time;
+
+/// One known peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// The peer's id.
+    pub id: NodeId,
+    /// Where to send to it.
+    pub addr: SocketAddr,
+    /// When we last heard from it directly (or learnt of it).
+    pub last_seen: Time,
+    /// Whether it passed HELLO (with a valid proof when proof of work is on).
+    pub verified: bool,
+}
+
+/// What [`PeerTable::upsert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// The peer was new and there was room.
+    Added,
+    /// The peer was new; the least recently seen peer made room for it.
+    AddedEvicting(Peer),
+    /// The peer was known; its address and last-seen time were refreshed.
+    Refreshed,
+    /// The table holds no peers at all (limit 0).
+    NoRoom,
+}
+
+/// At most `limit` peers. Small (20 by default), so a vector with linear
+/// search beats any map here.
+#[derive(Debug, Clone)]
+pub struct PeerTable {
+    peers: Vec<Peer>,
+    limit: usize,
+}
+
+impl PeerTable {
+    /// An empty table holding at most `limit` peers.
+    pub fn new(limit: usize) -> PeerTable {
+        PeerTable {
+            peers: Vec::new(),
+            limit,
+        }
+    }
+
+    /// Number of peers.
+    pub fn len(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// True when no peer is known.
+    pub fn is_empty(&self) -> bool {
+        self.peers.is_empty()
+    }
+
+    /// The bound.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// All peers, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = &Peer> {
+        self.peers.iter()
+    }
+
+    /// The peer with this id.
+    pub fn get(&self, id: NodeId) -> Option<&Peer> {
+        self.peers.iter().find(|p| p.id == id)
+    }
+
+    /// Adds or refreshes a peer we heard from directly, evicting the least
+    /// recently seen peer when the table is full.
+    pub fn upsert(&mut self, id: NodeId, addr: SocketAddr, now: Time, verified: bool) -> Upsert {
+        if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id) {
+            peer.addr = addr;
+            peer.last_seen = now;
+            peer.verified |= verified;
+            return Upsert::Refreshed;
+        }
+        let new = Peer {
+            id,
+            addr,
+            last_seen: now,
+            verified,
+        };
+        if self.peers.len() < self.limit {
+            self.peers.push(new);
+            return Upsert::Added;
+        }
+        let Some(oldest) = self
+            .peers
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, p)| p.last_seen)
+            .map(|(i, _)| i)
+        else {
+            return Upsert::NoRoom;
+        };
+        let evicted = core::mem::replace(&mut self.peers[oldest], new);
+        Upsert::AddedEvicting(evicted)
+    }
+
+    /// Adds a peer learnt from a third party only if it is new and there is room.
+    pub fn insert_if_room(&mut self, id: NodeId, addr: SocketAddr, now: Time) -> bool {
+        if self.peers.len() >= self.limit || self.get(id).is_some() {
+            return false;
+        }
+        self.peers.push(Peer {
+            id,
+            addr,
+            last_seen: now,
+            verified: false,
+        });
+        true
+    }
+
+    /// Marks a known peer as just heard from; false when unknown.
+    pub fn touch(&mut self, id: NodeId, now: Time) -> bool {
+        match self.peers.iter_mut().find(|p| p.id == id) {
+            Some(peer) => {
+                peer.last_seen = now;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes the peer with this id.
+    pub fn remove(&mut self, id: NodeId) -> Option<Peer> {
+        let index = self.peers.iter().position(|p| p.id == id)?;
+        Some(self.peers.remove(index))
+    }
+
+    /// Removes every peer silent for longer than `timeout`, passing each to `on_removed`.
+    pub fn remove_silent(
+        &mut self,
+        now: Time,
+        timeout: Duration,
+        mut on_removed: impl FnMut(Peer),
+    ) {
+        self.peers.retain(|p| {
+            let alive = now.saturating_since(p.last_seen) <= timeout;
+            if !alive {
+                on_removed(*p);
+            }
+            alive
+        });
+    }
+}
