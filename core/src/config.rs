@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use serde::{Deserialize, Serialize};
 
 use crate::id::NodeId;
+use crate::rng::{mix64, NodeRng};
 
 /// Dissemination mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -103,6 +104,23 @@ impl Default for Config {
             store_capacity: 1_024,
             trust_sender_addr: false,
         }
+    }
+}
+
+impl Config {
+    /// The node id: `node_id` when set, otherwise derived from `seed` and `addr`
+    /// (so simulated nodes get distinct, reproducible ids).
+    pub fn resolved_node_id(&self) -> NodeId {
+        if let Some(id) = self.node_id {
+            return id;
+        }
+        let addr_key = match self.addr {
+            SocketAddr::V4(a) => (u64::from(u32::from(*a.ip())) << 16) | u64::from(a.port()),
+            SocketAddr::V6(a) => (u128::from(*a.ip()) as u64) ^ u64::from(a.port()),
+        };
+        NodeId::random(&mut NodeRng::from_seed_u64(
+            mix64(self.seed) ^ mix64(addr_key),
+        ))
     }
 }
 

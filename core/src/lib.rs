@@ -11,11 +11,13 @@ pub mod config;
 pub mod error;
 pub mod id;
 pub mod message;
+pub mod metrics;
 pub mod node;
 pub mod peers;
 pub mod pow;
 pub mod rng;
 pub mod seen;
+pub mod sim;
 pub mod time;
 
 pub use config::{Config, Mode};

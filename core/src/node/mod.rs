@@ -90,15 +90,7 @@ impl Node {
     /// (at its first [`Node::handle_timeout`]), unless proof of work is on and
     /// no proof has been set yet: then it waits for [`Node::set_pow_proof`].
     pub fn new(config: Config, now: Time) -> Node {
-        let addr_key = match config.addr {
-            SocketAddr::V4(a) => (u64::from(u32::from(*a.ip())) << 16) | u64::from(a.port()),
-            SocketAddr::V6(a) => (u128::from(*a.ip()) as u64) ^ u64::from(a.port()),
-        };
-        let id = config.node_id.unwrap_or_else(|| {
-            NodeId::random(&mut NodeRng::from_seed_u64(
-                mix64(config.seed) ^ mix64(addr_key),
-            ))
-        });
+        let id = config.resolved_node_id();
         let rng = NodeRng::from_seed_u64(mix64(
             config.seed ^ mix64(id.0 as u64 ^ (id.0 >> 64) as u64),
         ));
@@ -189,6 +181,17 @@ impl Node {
                 b.next_at = Some(now);
             }
         }
+    }
+
+    /// Puts a peer straight into the table, as if it had passed HELLO: for
+    /// drivers that build the overlay themselves (the simulator's generated
+    /// topologies). Returns false when the table is full or the peer is known.
+    pub fn insert_peer(&mut self, now: Time, id: NodeId, addr: SocketAddr) -> bool {
+        if id == self.id || self.peers.len() >= self.peers.limit() || self.peers.get(id).is_some() {
+            return false;
+        }
+        self.add_direct(now, id, addr, true, MsgType::Hello);
+        true
     }
 
     /// A datagram arrived from `from`. Malformed input is counted and reported

@@ -1,0 +1,379 @@
+//! One definition of every dissemination metric, used by the simulator, the
+//! real-UDP experiment runner and the browser.
+//!
+//! Feed a [`Collector`] what happened (publishes, sends, gossip receptions,
+//! deliveries), in time order, then ask it for a [`GossipReport`] per gossip.
+//! Definitions, for one gossip published at `t0` into a population of `N` nodes:
+//!
+//! - delivery ratio: nodes holding it (origin included) / `N`;
+//! - `t50`, `t95`, `t100`: time after `t0` until 50 %, 95 %, 100 % of `N` hold it
+//!   (`t95` is the original's convergence time);
+//! - overhead: every message of every type sent by every node in `[t0, t95]`
+//!   (the original's definition), by type and in bytes;
+//! - total messages: every message sent from `t0` until the last copy of the
+//!   gossip was sent (quiescence);
+//! - duplicates: copies received by nodes that already held it;
+//! - RMR (relative message redundancy): `payload_receptions / (delivered - 1) - 1`;
+//! - hops: mean and maximum over the deliveries;
+//! - the coverage-over-time curve.
+
+use core::time::Duration;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::id::MsgId;
+use crate::message::MsgType;
+use crate::time::Time;
+
+/// Most sends a collector keeps; beyond this it stops recording and says so.
+pub const MAX_SENDS: usize = 50_000_000;
+/// Most gossips a collector tracks at once; later publishes are ignored.
+pub const MAX_TRACKED: usize = 4_096;
+
+#[derive(Debug, Clone, Copy)]
+struct Send {
+    at: Time,
+    msg_type: MsgType,
+    bytes: u32,
+    gossip: Option<MsgId>,
+}
+
+#[derive(Debug, Clone)]
+struct Tracker {
+    t0: Time,
+    population: u32,
+    deliveries: Vec<(Time, u32)>,
+    receptions: u64,
+    duplicates: u64,
+}
+
+/// Records what happened in a run and turns it into per-gossip reports.
+#[derive(Debug, Clone, Default)]
+pub struct Collector {
+    sends: Vec<Send>,
+    truncated: bool,
+    gossips: FxHashMap<MsgId, Tracker>,
+    order: Vec<MsgId>,
+}
+
+impl Collector {
+    /// An empty collector.
+    pub fn new() -> Collector {
+        Collector::default()
+    }
+
+    /// Gossip `id` was published at `at` into a population of `population`
+    /// nodes (the origin counts as its first holder).
+    pub fn on_publish(&mut self, at: Time, id: MsgId, population: u32) {
+        if self.gossips.len() >= MAX_TRACKED || self.gossips.contains_key(&id) {
+            return;
+        }
+        self.order.push(id);
+        self.gossips.insert(
+            id,
+            Tracker {
+                t0: at,
+                population: population.max(1),
+                deliveries: vec![(at, 0)],
+                receptions: 0,
+                duplicates: 0,
+            },
+        );
+    }
+
+    /// A message left a node; `gossip` is the gossip id for GOSSIP messages.
+    pub fn on_send(&mut self, at: Time, msg_type: MsgType, bytes: u32, gossip: Option<MsgId>) {
+        if self.sends.len() >= MAX_SENDS {
+            self.truncated = true;
+            return;
+        }
+        self.sends.push(Send {
+            at,
+            msg_type,
+            bytes,
+            gossip,
+        });
+    }
+
+    /// A node received a copy of gossip `id` that it already held.
+    pub fn on_duplicate(&mut self, id: MsgId) {
+        if let Some(t) = self.gossips.get_mut(&id) {
+            t.receptions += 1;
+            t.duplicates += 1;
+        }
+    }
+
+    /// A node received gossip `id` for the first time, after `hops` hops.
+    pub fn on_deliver(&mut self, at: Time, id: MsgId, hops: u32) {
+        if let Some(t) = self.gossips.get_mut(&id) {
+            t.receptions += 1;
+            t.deliveries.push((at, hops));
+        }
+    }
+
+    /// Gossips tracked, in publish order.
+    pub fn gossip_ids(&self) -> &[MsgId] {
+        &self.order
+    }
+
+    /// Nodes holding gossip `id` so far (origin included).
+    pub fn delivered(&self, id: MsgId) -> usize {
+        self.gossips.get(&id).map_or(0, |t| t.deliveries.len())
+    }
+
+    /// Whether sends were dropped for lack of room.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// The report for gossip `id`, if it was published.
+    pub fn report(&self, id: MsgId) -> Option<GossipReport> {
+        let t = self.gossips.get(&id)?;
+        let mut times: Vec<Time> = t.deliveries.iter().map(|d| d.0).collect();
+        times.sort_unstable();
+        let n = f64::from(t.population);
+        let reach = |fraction: f64| -> Option<Duration> {
+            let needed = (fraction * n).ceil().max(1.0) as usize;
+            times.get(needed - 1).map(|at| at.saturating_since(t.t0))
+        };
+        let t95 = reach(0.95);
+        let window_end = t95.map(|d| t.t0 + d);
+        let mut overhead_by_type = [0u64; 8];
+        let mut overhead_bytes = 0u64;
+        let mut last_copy = t.t0;
+        for s in &self.sends {
+            if s.gossip == Some(id) {
+                last_copy = last_copy.max(s.at);
+            }
+        }
+        let mut total_messages = 0u64;
+        for s in self.sends.iter().filter(|s| s.at >= t.t0) {
+            if window_end.is_some_and(|end| s.at <= end) {
+                overhead_by_type[s.msg_type.index()] += 1;
+                overhead_bytes += u64::from(s.bytes);
+            }
+            if s.at <= last_copy {
+                total_messages += 1;
+            }
+        }
+        let delivered = t.deliveries.len() as u64;
+        let hops: Vec<u32> = t.deliveries.iter().skip(1).map(|d| d.1).collect();
+        let coverage = times
+            .iter()
+            .enumerate()
+            .map(|(i, at)| CoveragePoint {
+                ms: at.saturating_since(t.t0).as_secs_f64() * 1_000.0,
+                fraction: (i + 1) as f64 / n,
+            })
+            .collect();
+        Some(GossipReport {
+            id,
+            population: t.population,
+            delivered,
+            delivery_ratio: delivered as f64 / n,
+            t50_ms: reach(0.5).map(ms),
+            t95_ms: t95.map(ms),
+            t100_ms: reach(1.0).map(ms),
+            overhead: overhead_by_type.iter().sum(),
+            overhead_by_type,
+            overhead_bytes,
+            total_messages,
+            payload_receptions: t.receptions,
+            duplicates: t.duplicates,
+            rmr: (delivered > 1).then(|| t.receptions as f64 / (delivered - 1) as f64 - 1.0),
+            mean_hops: (!hops.is_empty())
+                .then(|| hops.iter().map(|h| f64::from(*h)).sum::<f64>() / hops.len() as f64),
+            max_hops: hops.iter().copied().max(),
+            coverage,
+        })
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1_000.0
+}
+
+/// A point of the coverage-over-time curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CoveragePoint {
+    /// Milliseconds after publication.
+    pub ms: f64,
+    /// Fraction of the population holding the gossip.
+    pub fraction: f64,
+}
+
+/// Every metric of one gossip (see the [module docs](self) for definitions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GossipReport {
+    /// The gossip.
+    pub id: MsgId,
+    /// Nodes that could have received it.
+    pub population: u32,
+    /// Nodes holding it, origin included.
+    pub delivered: u64,
+    /// `delivered / population`.
+    pub delivery_ratio: f64,
+    /// Milliseconds to 50 % coverage.
+    pub t50_ms: Option<f64>,
+    /// Milliseconds to 95 % coverage: the convergence time.
+    pub t95_ms: Option<f64>,
+    /// Milliseconds to full coverage.
+    pub t100_ms: Option<f64>,
+    /// Messages of every type sent in `[t0, t95]`.
+    pub overhead: u64,
+    /// The overhead split by [`MsgType::index`].
+    pub overhead_by_type: [u64; 8],
+    /// Bytes of the overhead messages (0 when the run did not encode).
+    pub overhead_bytes: u64,
+    /// Messages sent from `t0` until the last copy of the gossip was sent.
+    pub total_messages: u64,
+    /// Copies of the gossip received, first and duplicate.
+    pub payload_receptions: u64,
+    /// Copies received by nodes that already held it.
+    pub duplicates: u64,
+    /// Relative message redundancy.
+    pub rmr: Option<f64>,
+    /// Mean hops over deliveries.
+    pub mean_hops: Option<f64>,
+    /// Largest hop count.
+    pub max_hops: Option<u32>,
+    /// Coverage over time, one point per delivery.
+    pub coverage: Vec<CoveragePoint>,
+}
+
+/// Mean and sample standard deviation of a set of runs.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Sample standard deviation (0 for fewer than two values).
+    pub std: f64,
+    /// Values summarised.
+    pub n: usize,
+}
+
+impl Summary {
+    /// Summarises `values`; missing values (`None`) are skipped.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Summary {
+        let values: Vec<f64> = values.into_iter().collect();
+        let n = values.len();
+        if n == 0 {
+            return Summary::default();
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let std = if n > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        Summary { mean, std, n }
+    }
+}
+
+impl core::fmt::Display for Summary {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let precision = f.precision().unwrap_or(1);
+        write!(
+            f,
+            "{:.*} ± {:.*}",
+            precision, self.mean, precision, self.std
+        )
+    }
+}
+
+/// Mean ± std of each headline metric over several runs (e.g. seeds).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// Runs aggregated.
+    pub runs: usize,
+    /// Delivery ratio.
+    pub delivery_ratio: Summary,
+    /// Convergence time (t95) in ms, over runs that converged.
+    pub t95_ms: Summary,
+    /// Time to 100 % in ms, over runs that reached it.
+    pub t100_ms: Summary,
+    /// Overhead messages in `[t0, t95]`.
+    pub overhead: Summary,
+    /// Total messages until quiescence.
+    pub total_messages: Summary,
+    /// Duplicate receptions.
+    pub duplicates: Summary,
+    /// Relative message redundancy.
+    pub rmr: Summary,
+    /// Mean hop count.
+    pub mean_hops: Summary,
+}
+
+impl Aggregate {
+    /// Aggregates reports of the same parameters over different seeds.
+    pub fn of(reports: &[GossipReport]) -> Aggregate {
+        let col = |f: fn(&GossipReport) -> Option<f64>| Summary::of(reports.iter().filter_map(f));
+        Aggregate {
+            runs: reports.len(),
+            delivery_ratio: col(|r| Some(r.delivery_ratio)),
+            t95_ms: col(|r| r.t95_ms),
+            t100_ms: col(|r| r.t100_ms),
+            overhead: col(|r| Some(r.overhead as f64)),
+            total_messages: col(|r| Some(r.total_messages as f64)),
+            duplicates: col(|r| Some(r.duplicates as f64)),
+            rmr: col(|r| r.rmr),
+            mean_hops: col(|r| r.mean_hops),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(ms: u64) -> Time {
+        Time::from_millis(1_000 + ms)
+    }
+
+    /// A hand-built trace: 4 nodes, origin at 0 ms, deliveries at 10, 20, 40 ms.
+    #[test]
+    fn hand_computed_metrics() {
+        let id = MsgId(7);
+        let mut c = Collector::new();
+        c.on_send(Time::from_millis(995), MsgType::Ping, 10, None); // before t0: never counted
+        c.on_publish(t(0), id, 4);
+        c.on_send(t(0), MsgType::Gossip, 100, Some(id));
+        c.on_send(t(0), MsgType::Gossip, 100, Some(id));
+        c.on_deliver(t(10), id, 1);
+        c.on_send(t(10), MsgType::Gossip, 100, Some(id));
+        c.on_deliver(t(20), id, 1);
+        c.on_send(t(25), MsgType::Ping, 10, None);
+        c.on_deliver(t(40), id, 2);
+        c.on_duplicate(id);
+        c.on_send(t(41), MsgType::Gossip, 100, Some(id));
+        c.on_send(t(50), MsgType::Pong, 10, None);
+        let r = c.report(id).unwrap();
+        assert_eq!(r.delivered, 4);
+        assert_eq!(r.delivery_ratio, 1.0);
+        assert_eq!(r.t50_ms, Some(10.0)); // 2 of 4
+        assert_eq!(r.t95_ms, Some(40.0)); // ceil(3.8) = 4 of 4
+        assert_eq!(r.t100_ms, Some(40.0));
+        // [t0, t95] = [0, 40] ms holds three gossips and the ping at 25 ms.
+        assert_eq!(r.overhead, 4);
+        assert_eq!(r.overhead_by_type[MsgType::Gossip.index()], 3);
+        assert_eq!(r.overhead_bytes, 310);
+        // Until the last copy (41 ms): the four above and the gossip at 41 ms.
+        assert_eq!(r.total_messages, 5);
+        assert_eq!(r.payload_receptions, 4);
+        assert_eq!(r.duplicates, 1);
+        assert_eq!(r.rmr, Some(4.0 / 3.0 - 1.0));
+        assert_eq!(r.mean_hops, Some(4.0 / 3.0));
+        assert_eq!(r.max_hops, Some(2));
+        assert_eq!(r.coverage.len(), 4);
+        assert_eq!(r.coverage[3].fraction, 1.0);
+    }
+
+    #[test]
+    fn summary_mean_and_sample_std() {
+        let s = Summary::of([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
+        assert_eq!(s.mean, 5.0);
+        assert!((s.std - 2.138_089_935).abs() < 1e-6);
+        assert_eq!(Summary::of([]), Summary::default());
+    }
+}

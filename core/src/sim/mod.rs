@@ -1,0 +1,662 @@
+//! A deterministic discrete-event simulator that runs N real [`Node`]s.
+//!
+//! Virtual time, an event heap (earliest first, ties broken by insertion
+//! order), and a seeded network model: latency plus jitter, global and
+//! per-link loss, partitions, crashes and restarts. Nothing here knows the
+//! protocol: every datagram is one a real `Node` produced, so the browser lab,
+//! `gossip sim` and `gossip experiment` all watch the real thing.
+//!
+//! ```
+//! use gossip_core::sim::{Scenario, Simulator};
+//! let mut sim = Simulator::new(Scenario { nodes: 10, ..Scenario::default() });
+//! sim.run_for_ms(1_000.0);                    // the overlay forms
+//! let id = sim.publish(3, "hello").unwrap();
+//! sim.run_until_quiescent(id, 10_000.0);
+//! let report = sim.collector().report(id).unwrap();
+//! assert!(report.delivery_ratio > 0.8);
+//! ```
+
+pub mod overlay;
+pub mod scenario;
+pub mod trace;
+
+use core::cmp::Ordering;
+use core::time::Duration;
+use std::collections::BinaryHeap;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+
+use rustc_hash::FxHashMap;
+
+pub use scenario::{Action, CodecMode, LinkLoss, Network, Overlay, Scenario, Scheduled};
+pub use trace::{DropReason, TraceKind, TraceRecord};
+
+use crate::config::{Config, Mode};
+use crate::id::{MsgId, NodeId};
+use crate::message::{Body, Message, MsgType};
+use crate::metrics::Collector;
+use crate::node::{Event, Node};
+use crate::pow;
+use crate::rng::{mix64, NodeRng};
+use crate::time::Time;
+
+/// The virtual clock's origin: runs start at this epoch so wire timestamps look real.
+pub const EPOCH: Time = Time::from_millis(1_700_000_000_000);
+/// First port used for node addresses, as in the original's runs.
+pub const BASE_PORT: u16 = 10_000;
+/// Nodes per loopback IP before the next IP (127.0.0.2, ...) is used.
+const PER_IP: u32 = 50_000;
+
+/// The address of node `i`: `127.0.0.1:10000 + i`, spilling over to
+/// 127.0.0.2 and beyond past 50 000 nodes.
+pub fn node_addr(i: u32) -> SocketAddr {
+    let ip = Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 0, 1)) + i / PER_IP);
+    SocketAddr::V4(SocketAddrV4::new(ip, BASE_PORT + (i % PER_IP) as u16))
+}
+
+/// The node index behind an address produced by [`node_addr`].
+pub fn node_index(addr: SocketAddr) -> Option<u32> {
+    let SocketAddr::V4(a) = addr else { return None };
+    let ip_offset = u32::from(*a.ip()).checked_sub(u32::from(Ipv4Addr::new(127, 0, 0, 1)))?;
+    let port_offset = u32::from(a.port().checked_sub(BASE_PORT)?);
+    (port_offset < PER_IP).then(|| ip_offset * PER_IP + port_offset)
+}
+
+fn ms_to_duration(ms: f64) -> Duration {
+    Duration::try_from_secs_f64(ms.max(0.0) / 1_000.0).unwrap_or(Duration::MAX)
+}
+
+#[derive(Debug)]
+enum Payload {
+    Message(Message),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Debug)]
+enum What {
+    Join(u32),
+    Timer(u32),
+    Deliver {
+        from: u32,
+        to: u32,
+        msg_type: MsgType,
+        gossip: Option<MsgId>,
+        payload: Payload,
+    },
+    Act(Action),
+}
+
+#[derive(Debug)]
+struct Pending {
+    at: Time,
+    seq: u64,
+    what: What,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    /// Reversed, so the max-heap pops the earliest event (lowest seq on ties).
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+#[derive(Debug)]
+struct Slot {
+    node: Option<Node>,
+    alive: bool,
+    timer_at: Time,
+}
+
+/// N real nodes on a modelled network, advanced by virtual time.
+#[derive(Debug)]
+pub struct Simulator {
+    scenario: Scenario,
+    now: Time,
+    slots: Vec<Slot>,
+    heap: BinaryHeap<Pending>,
+    seq: u64,
+    rng: NodeRng,
+    loss: f64,
+    latency: Duration,
+    jitter: Duration,
+    link_loss: FxHashMap<(u32, u32), f64>,
+    group: Vec<u32>,
+    overlay: Option<Vec<Vec<u32>>>,
+    trace_on: bool,
+    trace: Vec<TraceRecord>,
+    collector: Collector,
+    events_processed: u64,
+    gossip_in_flight: u64,
+    last_delivery: Time,
+    ids: Vec<NodeId>,
+}
+
+impl Simulator {
+    /// Builds the run: generated overlays are wired at once, bootstrap joins are
+    /// scheduled with the configured stagger, and the schedule is queued.
+    pub fn new(mut scenario: Scenario) -> Simulator {
+        let n = scenario.nodes;
+        let mut rng = NodeRng::from_seed_u64(mix64(scenario.seed ^ 0x5eed_0f_0e7));
+        let overlay = overlay::generate(&scenario.overlay, n, scenario.node.peer_limit, &mut rng);
+        if let (Some(adj), true) = (&overlay, scenario.ignore_peer_limit) {
+            let widest = adj.iter().map(Vec::len).max().unwrap_or(0) as u32;
+            scenario.node.peer_limit = scenario.node.peer_limit.max(widest);
+        }
+        let link_loss = scenario
+            .network
+            .links
+            .iter()
+            .flat_map(|l| [((l.a, l.b), l.loss), ((l.b, l.a), l.loss)])
+            .collect();
+        let mut sim = Simulator {
+            now: EPOCH,
+            slots: (0..n)
+                .map(|_| Slot {
+                    node: None,
+                    alive: false,
+                    timer_at: Time::MAX,
+                })
+                .collect(),
+            heap: BinaryHeap::new(),
+            seq: 0,
+            rng,
+            loss: scenario.network.loss,
+            latency: ms_to_duration(scenario.network.latency_ms),
+            jitter: ms_to_duration(scenario.network.jitter_ms),
+            link_loss,
+            group: Vec::new(),
+            overlay,
+            trace_on: scenario.trace,
+            trace: Vec::new(),
+            collector: Collector::new(),
+            events_processed: 0,
+            gossip_in_flight: 0,
+            last_delivery: EPOCH,
+            ids: Vec::new(),
+            scenario,
+        };
+        if sim.overlay.is_some() {
+            sim.ids = (0..n)
+                .map(|i| sim.node_config(i).resolved_node_id())
+                .collect();
+            for i in 0..n {
+                sim.start_node(i);
+            }
+        } else {
+            let stagger = ms_to_duration(sim.scenario.join_stagger_ms);
+            for i in 0..n {
+                sim.push(EPOCH + stagger * i, What::Join(i));
+            }
+        }
+        for s in sim.scenario.schedule.clone() {
+            sim.push(EPOCH + ms_to_duration(s.at_ms), What::Act(s.action));
+        }
+        sim
+    }
+
+    // ----- observation -----------------------------------------------------
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// Milliseconds of virtual time since the start.
+    pub fn elapsed_ms(&self) -> f64 {
+        self.now.saturating_since(EPOCH).as_secs_f64() * 1_000.0
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> u32 {
+        self.slots.len() as u32
+    }
+
+    /// True for a run without nodes.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Node `i`, once it has started (it keeps its last state while crashed).
+    pub fn node(&self, i: u32) -> Option<&Node> {
+        self.slots.get(i as usize)?.node.as_ref()
+    }
+
+    /// Whether node `i` is running.
+    pub fn is_alive(&self, i: u32) -> bool {
+        self.slots.get(i as usize).is_some_and(|s| s.alive)
+    }
+
+    /// Nodes running.
+    pub fn alive_count(&self) -> u32 {
+        self.slots.iter().filter(|s| s.alive).count() as u32
+    }
+
+    /// Partition group of node `i` (0 when the network is whole).
+    pub fn group_of(&self, i: u32) -> u32 {
+        self.group.get(i as usize).copied().unwrap_or(0)
+    }
+
+    /// Metrics gathered so far.
+    pub fn collector(&self) -> &Collector {
+        &self.collector
+    }
+
+    /// Events processed since the start (a speed measure).
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// Events waiting in the heap.
+    pub fn pending_events(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Takes the trace recorded since the last call.
+    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// Turns trace recording on or off.
+    pub fn set_trace(&mut self, on: bool) {
+        self.trace_on = on;
+        if !on {
+            self.trace.clear();
+        }
+    }
+
+    // ----- control ---------------------------------------------------------
+
+    /// Node `i` publishes `data` now; `None` when it is down.
+    pub fn publish(&mut self, i: u32, data: &str) -> Option<MsgId> {
+        let slot = self.slots.get_mut(i as usize)?;
+        if !slot.alive {
+            return None;
+        }
+        let id = slot.node.as_mut()?.publish(self.now, data);
+        self.drain(i);
+        Some(id)
+    }
+
+    /// Node `i` crashes now.
+    pub fn crash(&mut self, i: u32) {
+        if let Some(slot) = self.slots.get_mut(i as usize) {
+            if slot.alive {
+                slot.alive = false;
+                slot.timer_at = Time::MAX;
+                self.record(TraceKind::Crash { node: i });
+            }
+        }
+    }
+
+    /// Node `i` restarts now with fresh state and joins again.
+    pub fn restart(&mut self, i: u32) {
+        if self.slots.get(i as usize).is_some_and(|s| !s.alive) {
+            self.start_node(i);
+            self.record(TraceKind::Restart { node: i });
+        }
+    }
+
+    /// Splits the network; nodes not listed form one more group.
+    pub fn partition(&mut self, groups: &[Vec<u32>]) {
+        let rest = groups.len() as u32 + 1;
+        self.group = vec![rest; self.slots.len()];
+        for (g, members) in groups.iter().enumerate() {
+            for &m in members {
+                if let Some(slot) = self.group.get_mut(m as usize) {
+                    *slot = g as u32 + 1;
+                }
+            }
+        }
+        self.record(TraceKind::Partition { groups: rest });
+    }
+
+    /// Ends every partition.
+    pub fn heal(&mut self) {
+        self.group.clear();
+        self.record(TraceKind::Heal);
+    }
+
+    /// Changes the global loss probability.
+    pub fn set_loss(&mut self, loss: f64) {
+        self.loss = loss.clamp(0.0, 1.0);
+    }
+
+    /// Changes latency and jitter, in ms.
+    pub fn set_latency(&mut self, latency_ms: f64, jitter_ms: f64) {
+        self.latency = ms_to_duration(latency_ms);
+        self.jitter = ms_to_duration(jitter_ms);
+    }
+
+    // ----- running ---------------------------------------------------------
+
+    /// Processes the earliest event; false when nothing is left.
+    pub fn step(&mut self) -> bool {
+        let Some(event) = self.heap.pop() else {
+            return false;
+        };
+        self.now = self.now.max(event.at);
+        self.events_processed += 1;
+        match event.what {
+            What::Join(i) => self.start_node(i),
+            What::Timer(i) => self.fire_timer(i, event.at),
+            What::Deliver {
+                from,
+                to,
+                msg_type,
+                gossip,
+                payload,
+            } => self.deliver(from, to, msg_type, gossip, payload),
+            What::Act(action) => self.act(action),
+        }
+        true
+    }
+
+    /// Processes every event up to and including `until`, then sets the clock there.
+    pub fn run_until(&mut self, until: Time) {
+        while self.heap.peek().is_some_and(|e| e.at <= until) {
+            self.step();
+        }
+        self.now = self.now.max(until);
+    }
+
+    /// Runs `ms` milliseconds of virtual time.
+    pub fn run_for_ms(&mut self, ms: f64) {
+        self.run_until(self.now + ms_to_duration(ms));
+    }
+
+    /// Runs until gossip `id` has stopped spreading, or `limit_ms` after now:
+    /// no copy in flight and, in hybrid mode, every running node holds it or
+    /// three pull intervals passed without a new delivery. Returns the time
+    /// the run stopped.
+    pub fn run_until_quiescent(&mut self, id: MsgId, limit_ms: f64) -> Time {
+        let limit = self.now + ms_to_duration(limit_ms);
+        let patience = self.scenario.node.pull_interval * 3;
+        while let Some(next) = self.heap.peek().map(|e| e.at) {
+            if next > limit {
+                break;
+            }
+            if self.gossip_in_flight == 0 {
+                let done = match self.scenario.node.mode {
+                    Mode::Push => true,
+                    Mode::Hybrid => {
+                        self.collector.delivered(id) >= self.alive_count() as usize
+                            || next > self.last_delivery + patience
+                    }
+                };
+                if done {
+                    break;
+                }
+            }
+            self.step();
+        }
+        self.now
+    }
+
+    // ----- internals -------------------------------------------------------
+
+    fn push(&mut self, at: Time, what: What) {
+        self.seq += 1;
+        self.heap.push(Pending {
+            at,
+            seq: self.seq,
+            what,
+        });
+    }
+
+    fn record(&mut self, kind: TraceKind) {
+        if self.trace_on {
+            self.trace.push(TraceRecord {
+                t_us: self.now.saturating_since(EPOCH).as_micros() as u64,
+                kind,
+            });
+        }
+    }
+
+    fn node_config(&self, i: u32) -> Config {
+        let bootstrap = (self.overlay.is_none() && i > 0).then(|| node_addr(0));
+        Config {
+            addr: node_addr(i),
+            bootstrap,
+            node_id: None,
+            seed: mix64(self.scenario.seed ^ mix64(u64::from(i))),
+            ..self.scenario.node.clone()
+        }
+    }
+
+    fn start_node(&mut self, i: u32) {
+        let mut node = Node::new(self.node_config(i), self.now);
+        if let Some((id_hex, k)) = node.pow_challenge() {
+            node.set_pow_proof(self.now, pow::solve(&id_hex, k));
+        }
+        if let Some(adj) = &self.overlay {
+            for &j in &adj[i as usize] {
+                node.insert_peer(self.now, self.ids[j as usize], node_addr(j));
+            }
+        }
+        let slot = &mut self.slots[i as usize];
+        slot.node = Some(node);
+        slot.alive = true;
+        slot.timer_at = Time::MAX;
+        self.record(TraceKind::Join { node: i });
+        self.drain(i);
+    }
+
+    fn fire_timer(&mut self, i: u32, at: Time) {
+        let slot = &mut self.slots[i as usize];
+        if !slot.alive || slot.timer_at != at {
+            return;
+        }
+        slot.timer_at = Time::MAX;
+        if let Some(node) = slot.node.as_mut() {
+            node.handle_timeout(self.now);
+        }
+        self.record(TraceKind::Timer { node: i });
+        self.drain(i);
+    }
+
+    fn deliver(
+        &mut self,
+        from: u32,
+        to: u32,
+        msg_type: MsgType,
+        gossip: Option<MsgId>,
+        payload: Payload,
+    ) {
+        if msg_type == MsgType::Gossip {
+            self.gossip_in_flight -= 1;
+        }
+        let from_addr = node_addr(from);
+        let slot = &mut self.slots[to as usize];
+        let Some(node) = slot.node.as_mut().filter(|_| slot.alive) else {
+            return self.record(TraceKind::Drop {
+                from,
+                to,
+                msg_type,
+                gossip,
+                reason: DropReason::NodeDown,
+            });
+        };
+        match payload {
+            Payload::Message(m) => node.handle_message(self.now, from_addr, m),
+            Payload::Bytes(b) => node.handle_datagram(self.now, from_addr, &b),
+        }
+        self.drain(to);
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Publish { node, data } => {
+                self.publish(node, &data);
+            }
+            Action::Crash { node } => self.crash(node),
+            Action::Restart { node } => self.restart(node),
+            Action::Partition { groups } => self.partition(&groups),
+            Action::Heal => self.heal(),
+            Action::SetLoss { loss } => self.set_loss(loss),
+        }
+    }
+
+    /// Carries out everything node `i` wants after an input.
+    fn drain(&mut self, i: u32) {
+        let fidelity = self.scenario.codec == CodecMode::Fidelity;
+        loop {
+            let Some(node) = self.slots[i as usize].node.as_mut() else {
+                return;
+            };
+            let (to_addr, payload, msg_type, gossip, bytes) = if fidelity {
+                let Some(t) = node.poll_transmit() else { break };
+                let buf = crate::codec::encode(&t.message);
+                let bytes = buf.len() as u32;
+                let info = (t.message.msg_type(), gossip_id(&t.message));
+                (t.to, Payload::Bytes(buf), info.0, info.1, bytes)
+            } else {
+                let Some(t) = node.poll_transmit() else { break };
+                let info = (t.message.msg_type(), gossip_id(&t.message));
+                (t.to, Payload::Message(t.message), info.0, info.1, 0)
+            };
+            self.transmit(i, to_addr, payload, msg_type, gossip, bytes);
+        }
+        while let Some(event) = self.slots[i as usize]
+            .node
+            .as_mut()
+            .and_then(Node::poll_event)
+        {
+            self.observe(i, event);
+        }
+        self.schedule_timer(i);
+    }
+
+    fn transmit(
+        &mut self,
+        from: u32,
+        to_addr: SocketAddr,
+        payload: Payload,
+        msg_type: MsgType,
+        gossip: Option<MsgId>,
+        bytes: u32,
+    ) {
+        self.collector.on_send(self.now, msg_type, bytes, gossip);
+        let Some(to) = node_index(to_addr).filter(|&j| j < self.len()) else {
+            return self.record(TraceKind::Drop {
+                from,
+                to: u32::MAX,
+                msg_type,
+                gossip,
+                reason: DropReason::Unroutable,
+            });
+        };
+        let dropped = if self.group_of(from) != self.group_of(to) {
+            Some(DropReason::Partition)
+        } else if self.lossy(msg_type) {
+            let loss = self
+                .link_loss
+                .get(&(from, to))
+                .copied()
+                .unwrap_or(self.loss);
+            self.rng.chance(loss).then_some(DropReason::Loss)
+        } else {
+            None
+        };
+        if let Some(reason) = dropped {
+            return self.record(TraceKind::Drop {
+                from,
+                to,
+                msg_type,
+                gossip,
+                reason,
+            });
+        }
+        let jitter_us = self.jitter.as_micros() as u64;
+        let extra = if jitter_us > 0 {
+            Duration::from_micros(self.rng.below(jitter_us))
+        } else {
+            Duration::ZERO
+        };
+        let arrive = self.now + self.latency + extra;
+        if msg_type == MsgType::Gossip {
+            self.gossip_in_flight += 1;
+        }
+        self.record(TraceKind::Send {
+            from,
+            to,
+            msg_type,
+            gossip,
+            bytes,
+            arrive_us: arrive.saturating_since(EPOCH).as_micros() as u64,
+        });
+        self.push(
+            arrive,
+            What::Deliver {
+                from,
+                to,
+                msg_type,
+                gossip,
+                payload,
+            },
+        );
+    }
+
+    fn lossy(&self, msg_type: MsgType) -> bool {
+        let types = &self.scenario.network.lossy_types;
+        types.is_empty() || types.contains(&msg_type)
+    }
+
+    fn observe(&mut self, node: u32, event: Event) {
+        match event {
+            Event::Published { id, .. } => {
+                self.collector.on_publish(self.now, id, self.alive_count());
+                self.last_delivery = self.now;
+                self.record(TraceKind::Publish { node, id });
+            }
+            Event::Delivered {
+                id, hops, pulled, ..
+            } => {
+                self.collector.on_deliver(self.now, id, hops);
+                self.last_delivery = self.now;
+                self.record(TraceKind::Deliver {
+                    node,
+                    id,
+                    hops,
+                    pulled,
+                });
+            }
+            Event::Duplicate { id, .. } => {
+                self.collector.on_duplicate(id);
+                self.record(TraceKind::Duplicate { node, id });
+            }
+            Event::Rejected { reason, .. } => self.record(TraceKind::Reject { node, reason }),
+            _ => {}
+        }
+    }
+
+    fn schedule_timer(&mut self, i: u32) {
+        let slot = &self.slots[i as usize];
+        let Some(at) = slot.node.as_ref().and_then(Node::poll_timeout) else {
+            return;
+        };
+        if slot.alive && at < slot.timer_at {
+            let at = at.max(self.now);
+            self.slots[i as usize].timer_at = at;
+            self.push(at, What::Timer(i));
+        }
+    }
+}
+
+fn gossip_id(m: &Message) -> Option<MsgId> {
+    matches!(m.body, Body::Gossip(_)).then_some(m.msg_id)
+}
