@@ -325,6 +325,9 @@ impl Aggregate {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn t(ms: u64) -> Time {

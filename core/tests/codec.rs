@@ -1,5 +1,8 @@
 //! Wire format: the original's exact bytes, strict field checks, malformed input.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::sync::Arc;
 
 use gossip_core::codec::{self, DEFAULT_MAX_PEERS, MAX_DATAGRAM, MAX_LIST};

@@ -1,6 +1,9 @@
 //! The node state machine, driven without sockets or sleeps: directly through
 //! its sans-IO API, and through the simulator for multi-node behaviour.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -146,7 +146,7 @@ impl Simulator {
     /// scheduled with the configured stagger, and the schedule is queued.
     pub fn new(mut scenario: Scenario) -> Simulator {
         let n = scenario.nodes;
-        let mut rng = NodeRng::from_seed_u64(mix64(scenario.seed ^ 0x5eed_0f_0e7));
+        let mut rng = NodeRng::from_seed_u64(mix64(scenario.seed ^ 0x0005_eed0_f0e7));
         let overlay = overlay::generate(&scenario.overlay, n, scenario.node.peer_limit, &mut rng);
         if let (Some(adj), true) = (&overlay, scenario.ignore_peer_limit) {
             let widest = adj.iter().map(Vec::len).max().unwrap_or(0) as u32;

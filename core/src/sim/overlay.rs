@@ -90,6 +90,9 @@ fn ring(adj: &mut [Vec<u32>], k: u32, beta: f64, rng: &mut NodeRng) {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     #[test]

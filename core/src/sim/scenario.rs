@@ -144,7 +144,6 @@ pub enum CodecMode {
 
 /// An action at a simulated time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Scheduled {
     /// Milliseconds after the start of the run.
     pub at_ms: f64,
