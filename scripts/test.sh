@@ -11,13 +11,13 @@ step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
 
 step "format and lints"
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 step "native tests (core, simulator, UDP node processes)"
-cargo test --workspace --locked
+cargo test --workspace
 
 step "core compiled to wasm32 (same code as the browser), run in Node.js"
-cargo test -p gossip-core --target wasm32-unknown-unknown --locked
+cargo test -p gossip-core --target wasm32-unknown-unknown
 
 if [ -f scripts/web-test.sh ]; then
     step "browser lab: wasm-bindgen tests in headless Chromium and the end-to-end test"
