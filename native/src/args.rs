@@ -1,0 +1,359 @@
+//! Node flags, the TOML config file, and how the two merge into a core
+//! [`Config`] (flags win over the file, the file over the defaults).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use gossip_core::{Config, Mode};
+use serde::Deserialize;
+
+/// Dissemination mode, as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeArg {
+    /// Push only: every new gossip goes to `fanout` random peers.
+    Push,
+    /// Push plus periodic IHAVE/IWANT pull rounds that repair what push missed.
+    Hybrid,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Push => Mode::Push,
+            ModeArg::Hybrid => Mode::Hybrid,
+        }
+    }
+}
+
+/// How log lines are written to standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The flags of one node (also accepted by `gossip cluster`). Every flag is
+/// optional so a config file can fill what the command line leaves out; the
+/// defaults are the original implementation's.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NodeArgs {
+    /// UDP port to listen on [default: 8000; in `cluster`, the first node's
+    /// port, the others counting up, or free ports when omitted]
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// ip:port of a node to join through (omit it on the seed node)
+    #[arg(long, value_name = "IP:PORT", value_parser = parse_addr)]
+    pub bootstrap: Option<SocketAddr>,
+
+    /// Peers each gossip is forwarded to; also peers pinged and offered IHAVE per round [default: 3]
+    #[arg(long, value_name = "N")]
+    pub fanout: Option<u32>,
+
+    /// Hops a new gossip may travel [default: 8]
+    #[arg(long, value_name = "HOPS")]
+    pub ttl: Option<u32>,
+
+    /// Most neighbours kept; the least recently heard one is evicted when full [default: 20]
+    #[arg(long, value_name = "N")]
+    pub peer_limit: Option<u32>,
+
+    /// Seconds between PING rounds [default: 2.0]
+    #[arg(long, value_name = "SECS")]
+    pub ping_interval: Option<f64>,
+
+    /// Seconds of silence after which a peer is removed as dead [default: 6.0]
+    #[arg(long, value_name = "SECS")]
+    pub peer_timeout: Option<f64>,
+
+    /// Seed of the node's random choices (node ids come from the OS and differ anyway) [default: 42]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Dissemination mode [default: push]
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+
+    /// Seconds between IHAVE rounds in hybrid mode [default: 2.0]
+    #[arg(long, value_name = "SECS")]
+    pub pull_interval: Option<f64>,
+
+    /// Most gossip ids offered per IHAVE [default: 32]
+    #[arg(long, value_name = "N")]
+    pub ihave_max_ids: Option<u32>,
+
+    /// Proof-of-work difficulty in leading zero hex digits, required from
+    /// joiners and solved before joining; 0 turns it off [default: 0]
+    #[arg(long, value_name = "K")]
+    pub pow_k: Option<u32>,
+
+    /// Address to bind; 0.0.0.0 listens on every interface [default: 127.0.0.1]
+    #[arg(long, value_name = "IP")]
+    pub bind: Option<IpAddr>,
+
+    /// ip:port peers should use to reach this node (goes into `sender_addr`),
+    /// when it differs from the bound address, e.g. behind NAT [default: the bound address]
+    #[arg(long, value_name = "IP:PORT", value_parser = parse_addr)]
+    pub advertise: Option<SocketAddr>,
+
+    /// Accept datagrams whose `sender_addr` differs from their real source
+    /// (needed behind address translation; turns the anti-spoofing check off)
+    #[arg(long)]
+    pub trust_sender_addr: bool,
+
+    /// Log line format on standard output (RUST_LOG sets the level) [default: text]
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// Append a JSON Lines record of every send, receive, delivery, peer
+    /// change and rejection (epoch-ms timestamps) to FILE, for analysis
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+
+    /// TOML file with the same parameters (snake_case keys, e.g.
+    /// `peer_limit = 30`); flags given on the command line win
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The parameters a config file may set: the flags' names in snake_case.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// See `--port`.
+    pub port: Option<u16>,
+    /// See `--bootstrap`.
+    pub bootstrap: Option<String>,
+    /// See `--fanout`.
+    pub fanout: Option<u32>,
+    /// See `--ttl`.
+    pub ttl: Option<u32>,
+    /// See `--peer-limit`.
+    pub peer_limit: Option<u32>,
+    /// See `--ping-interval`.
+    pub ping_interval: Option<f64>,
+    /// See `--peer-timeout`.
+    pub peer_timeout: Option<f64>,
+    /// See `--seed`.
+    pub seed: Option<u64>,
+    /// See `--mode`.
+    pub mode: Option<ModeArg>,
+    /// See `--pull-interval`.
+    pub pull_interval: Option<f64>,
+    /// See `--ihave-max-ids`.
+    pub ihave_max_ids: Option<u32>,
+    /// See `--pow-k`.
+    pub pow_k: Option<u32>,
+    /// See `--bind`.
+    pub bind: Option<IpAddr>,
+    /// See `--advertise`.
+    pub advertise: Option<String>,
+    /// See `--trust-sender-addr`.
+    pub trust_sender_addr: Option<bool>,
+    /// See `--log-format`.
+    pub log_format: Option<LogFormat>,
+    /// See `--events`.
+    pub events: Option<PathBuf>,
+}
+
+impl FileConfig {
+    /// Reads and parses a TOML config file.
+    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+}
+
+/// Everything a node needs to start, after merging flags, file and defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The protocol configuration; `addr` is filled in once the socket is bound.
+    pub config: Config,
+    /// Port to bind (0 lets the OS choose); `None` when the flag was omitted.
+    pub port: Option<u16>,
+    /// Address to bind.
+    pub bind: IpAddr,
+    /// Address to advertise instead of the bound one.
+    pub advertise: Option<SocketAddr>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// JSON Lines event file.
+    pub events: Option<PathBuf>,
+}
+
+/// The original's default port.
+pub const DEFAULT_PORT: u16 = 8000;
+
+impl NodeArgs {
+    /// Merges these flags with the config file they name (if any) and the defaults.
+    pub fn resolve(&self) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(path) => FileConfig::load(path)?,
+            None => FileConfig::default(),
+        };
+        let defaults = Config::default();
+        let file_addr = |text: &Option<String>, key: &str| -> anyhow::Result<Option<SocketAddr>> {
+            text.as_deref()
+                .map(|t| parse_addr(t).map_err(|e| anyhow::anyhow!("config key `{key}`: {e}")))
+                .transpose()
+        };
+        let mut config = Config {
+            bootstrap: self.bootstrap.or(file_addr(&file.bootstrap, "bootstrap")?),
+            fanout: self.fanout.or(file.fanout).unwrap_or(defaults.fanout),
+            ttl: self.ttl.or(file.ttl).unwrap_or(defaults.ttl),
+            peer_limit: self
+                .peer_limit
+                .or(file.peer_limit)
+                .unwrap_or(defaults.peer_limit),
+            ping_interval: secs(
+                "ping-interval",
+                self.ping_interval.or(file.ping_interval),
+                defaults.ping_interval,
+            )?,
+            peer_timeout: secs(
+                "peer-timeout",
+                self.peer_timeout.or(file.peer_timeout),
+                defaults.peer_timeout,
+            )?,
+            seed: self.seed.or(file.seed).unwrap_or(defaults.seed),
+            mode: self.mode.or(file.mode).map_or(defaults.mode, Mode::from),
+            pull_interval: secs(
+                "pull-interval",
+                self.pull_interval.or(file.pull_interval),
+                defaults.pull_interval,
+            )?,
+            ihave_max_ids: self
+                .ihave_max_ids
+                .or(file.ihave_max_ids)
+                .unwrap_or(defaults.ihave_max_ids),
+            pow_k: self.pow_k.or(file.pow_k).unwrap_or(defaults.pow_k),
+            trust_sender_addr: self.trust_sender_addr || file.trust_sender_addr.unwrap_or(false),
+            ..defaults
+        };
+        if config.peer_limit == 0 {
+            bail!("--peer-limit must be at least 1");
+        }
+        if config.pow_k > gossip_core::pow::MAX_DIFFICULTY {
+            bail!(
+                "--pow-k must be at most {} (a SHA-256 digest has 64 hex digits)",
+                gossip_core::pow::MAX_DIFFICULTY
+            );
+        }
+        if config.ihave_max_ids as usize > gossip_core::codec::MAX_LIST {
+            bail!(
+                "--ihave-max-ids must be at most {} (receivers refuse longer lists)",
+                gossip_core::codec::MAX_LIST
+            );
+        }
+        config.node_id = None;
+        Ok(Settings {
+            config,
+            port: self.port.or(file.port),
+            bind: self
+                .bind
+                .or(file.bind)
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            advertise: self.advertise.or(file_addr(&file.advertise, "advertise")?),
+            log_format: self.log_format.or(file.log_format).unwrap_or_default(),
+            events: self.events.clone().or(file.events),
+        })
+    }
+}
+
+/// Float seconds from a flag or file, checked to be positive and finite.
+fn secs(name: &str, value: Option<f64>, default: Duration) -> anyhow::Result<Duration> {
+    let Some(v) = value else {
+        return Ok(default);
+    };
+    if !(v.is_finite() && v > 0.0) {
+        bail!("--{name} must be a positive number of seconds, got {v}");
+    }
+    Duration::try_from_secs_f64(v).with_context(|| format!("--{name} {v} is out of range"))
+}
+
+/// Parses `ip:port`, or `host:port` resolved to its first IPv4 address.
+pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let resolved: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("{text:?} is not an ip:port address ({e})"))?
+        .collect();
+    resolved
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| resolved.first())
+        .copied()
+        .ok_or_else(|| format!("{text:?} resolves to no address"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_originals() {
+        let s = NodeArgs::default().resolve().expect("defaults resolve");
+        assert_eq!(s.port, None);
+        assert_eq!(s.config.fanout, 3);
+        assert_eq!(s.config.ttl, 8);
+        assert_eq!(s.config.peer_limit, 20);
+        assert_eq!(s.config.ping_interval, Duration::from_secs(2));
+        assert_eq!(s.config.peer_timeout, Duration::from_secs(6));
+        assert_eq!(s.config.seed, 42);
+        assert_eq!(s.config.mode, Mode::Push);
+        assert_eq!(s.config.pull_interval, Duration::from_secs(2));
+        assert_eq!(s.config.ihave_max_ids, 32);
+        assert_eq!(s.config.pow_k, 0);
+        assert!(!s.config.trust_sender_addr);
+        assert_eq!(s.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = std::env::temp_dir().join(format!("gossip-args-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("node.toml");
+        std::fs::write(
+            &path,
+            "fanout = 5\nttl = 4\nmode = \"hybrid\"\nping_interval = 0.5\nbootstrap = \"127.0.0.1:9000\"\n",
+        )
+        .expect("write config");
+        let args = NodeArgs {
+            fanout: Some(7),
+            config: Some(path),
+            ..NodeArgs::default()
+        };
+        let s = args.resolve().expect("resolves");
+        assert_eq!(s.config.fanout, 7);
+        assert_eq!(s.config.ttl, 4);
+        assert_eq!(s.config.mode, Mode::Hybrid);
+        assert_eq!(s.config.ping_interval, Duration::from_millis(500));
+        assert_eq!(
+            s.config.bootstrap,
+            Some("127.0.0.1:9000".parse().expect("addr"))
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let args = NodeArgs {
+            ping_interval: Some(0.0),
+            ..NodeArgs::default()
+        };
+        let err = args.resolve().expect_err("zero interval refused");
+        assert!(err.to_string().contains("ping-interval"), "{err}");
+        assert!(parse_addr("not an address").is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! `gossip`: the gossip protocol of `gossip-core` on real UDP sockets.
+//!
+//! Without a subcommand it runs one node, like the original's
+//! `python -m gossip --port 9000 --bootstrap ...`; lines typed on standard
+//! input are published as gossips. Subcommands add a loopback cluster for
+//! demos and benchmarks; each lives in its own module and is one variant of
+//! [`Command`].
+
+mod args;
+mod bench;
+mod clock;
+mod cluster;
+mod driver;
+mod events;
+mod logging;
+mod node_cmd;
+mod procfs;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+/// Command line of the `gossip` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gossip",
+    version,
+    about = "Gossip protocol node over UDP (JSON wire format of the original course project)",
+    long_about = "Runs one gossip node: `gossip --port 9000` starts a seed node, \
+        `gossip --port 9001 --bootstrap 127.0.0.1:9000` joins it, and every line typed \
+        is published as a gossip. Subcommands run a loopback cluster or benchmarks.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    /// What to run instead of a single node.
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Flags of the single node.
+    #[command(flatten)]
+    node: args::NodeArgs,
+}
+
+/// Subcommands; each is one module.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// N real nodes on loopback in one process; type `<node> <message>` to publish
+    Cluster(Box<cluster::ClusterArgs>),
+    /// Measure datagrams per second, CPU and memory of real nodes on loopback
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => block_on(node_cmd::run(cli.node)),
+        Some(Command::Cluster(args)) => block_on(cluster::run(*args)),
+        Some(Command::Bench(args)) => bench::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs `future` on a single-threaded tokio runtime.
+fn block_on<F: std::future::Future<Output = anyhow::Result<()>>>(future: F) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(future);
+    // Standard input is read on a blocking thread that may sit in read(2)
+    // forever (and a proof-of-work search may still run): do not wait for them.
+    runtime.shutdown_timeout(Duration::from_millis(50));
+    result
+}

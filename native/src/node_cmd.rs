@@ -1,0 +1,122 @@
+//! `gossip [node flags]`: one node in this terminal, publishing each line typed.
+
+use std::net::{IpAddr, SocketAddr};
+
+use anyhow::Context;
+use gossip_core::{Config, NodeId};
+use rand_core::{OsRng, RngCore};
+use tokio::net::UdpSocket;
+use tokio::signal::unix::{signal, SignalKind};
+use tracing::warn;
+
+use crate::args::{NodeArgs, Settings, DEFAULT_PORT};
+use crate::driver::{self, LineSource};
+use crate::events::EventSink;
+use crate::logging;
+
+/// A fresh node id from the operating system's randomness, shaped like the
+/// original's `uuid4().hex`, so nodes started with the same `--seed` differ.
+pub fn random_node_id() -> anyhow::Result<NodeId> {
+    let mut bytes = [0u8; 16];
+    OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("cannot read OS randomness for the node id: {e}"))?;
+    let raw = u128::from_be_bytes(bytes);
+    // uuid4: version nibble 4, variant bits 10.
+    Ok(NodeId(
+        (raw & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62),
+    ))
+}
+
+/// Binds a UDP socket on `bind:port` and returns it with the address to
+/// advertise in `sender_addr`.
+pub async fn bind(
+    bind: IpAddr,
+    port: u16,
+    advertise: Option<SocketAddr>,
+) -> anyhow::Result<(UdpSocket, SocketAddr)> {
+    let socket = UdpSocket::bind((bind, port))
+        .await
+        .with_context(|| format!("cannot bind UDP {bind}:{port}"))?;
+    let local = socket.local_addr().context("bound socket has no address")?;
+    let advertised = match advertise {
+        Some(a) => a,
+        None => {
+            if local.ip().is_unspecified() {
+                warn!(
+                    addr = %local,
+                    "bound to an unspecified address without --advertise: peers will be told {local}, which they cannot reach"
+                );
+            }
+            local
+        }
+    };
+    Ok((socket, advertised))
+}
+
+/// The core config for a node reachable at `addr`, with a fresh random id.
+pub fn node_config(settings: &Settings, addr: SocketAddr) -> anyhow::Result<Config> {
+    Ok(Config {
+        addr,
+        node_id: Some(random_node_id()?),
+        ..settings.config.clone()
+    })
+}
+
+/// Runs one node until Ctrl-C or SIGTERM.
+pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
+    let settings = args.resolve()?;
+    logging::init(settings.log_format, "info");
+    let (socket, addr) = bind(
+        settings.bind,
+        settings.port.unwrap_or(DEFAULT_PORT),
+        settings.advertise,
+    )
+    .await?;
+    let config = node_config(&settings, addr)?;
+    let sink = settings
+        .events
+        .as_deref()
+        .map(|path| {
+            EventSink::open(path)
+                .with_context(|| format!("cannot open events file {}", path.display()))
+        })
+        .transpose()?;
+    let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let shutdown = async move {
+        tokio::select! {
+            res = tokio::signal::ctrl_c() => {
+                if let Err(err) = res {
+                    warn!(error = %err, "cannot watch Ctrl-C; waiting for SIGTERM");
+                    term.recv().await;
+                }
+            }
+            _ = term.recv() => {}
+        }
+    };
+    driver::run(
+        socket,
+        config,
+        LineSource::stdin(),
+        shutdown,
+        sink,
+        |_, _| {},
+    )
+    .await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_ids_are_random_uuid4() {
+        let a = random_node_id().expect("id");
+        let b = random_node_id().expect("id");
+        assert_ne!(a, b);
+        let text = a.to_string();
+        assert_eq!(&text[12..13], "4");
+        assert!(matches!(&text[16..17], "8" | "9" | "a" | "b"), "{text}");
+    }
+}
