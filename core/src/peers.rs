@@ -90,6 +90,7 @@ impl PeerTable {
             verified,
         };
         if self.peers.len() < self.limit {
+            self.reserve_first();
             self.peers.push(new);
             return Upsert::Added;
         }
@@ -111,6 +112,7 @@ impl PeerTable {
         if self.peers.len() >= self.limit || self.get(id).is_some() {
             return false;
         }
+        self.reserve_first();
         self.peers.push(Peer {
             id,
             addr,
@@ -118,6 +120,14 @@ impl PeerTable {
             verified: false,
         });
         true
+    }
+
+    /// Sizes the table once for its limit (up to 64), so a million idle
+    /// simulated nodes do not each carry a doubled-up vector.
+    fn reserve_first(&mut self) {
+        if self.peers.capacity() == 0 {
+            self.peers.reserve_exact(self.limit.min(64));
+        }
     }
 
     /// Marks a known peer as just heard from; false when unknown.

@@ -25,17 +25,37 @@ fn digest_matches_sha256sum() {
 
 /// First nonces from 0 meeting each difficulty, found with Python's hashlib.
 const VECTORS: [(u32, u64, &str); 4] = [
-    (1, 13, "058f1481617d7722ef14830f14bbed13a88c536dc6e37c40f2ab023258b7c759"),
-    (2, 490, "00ea40c39f9d53a2abe561d9a3f5c8a27e33a6ced2fdd79626050d655a5e6b52"),
-    (3, 10_308, "0004f5a84ff06cccdc7538d1679536da7783ab21b6c4a64c7351e18c178f3b25"),
-    (4, 184_451, "000087dbd9d5f255b4f159866b4f6d612d47ccfe4cc9278a72dee7999e186313"),
+    (
+        1,
+        13,
+        "058f1481617d7722ef14830f14bbed13a88c536dc6e37c40f2ab023258b7c759",
+    ),
+    (
+        2,
+        490,
+        "00ea40c39f9d53a2abe561d9a3f5c8a27e33a6ced2fdd79626050d655a5e6b52",
+    ),
+    (
+        3,
+        10_308,
+        "0004f5a84ff06cccdc7538d1679536da7783ab21b6c4a64c7351e18c178f3b25",
+    ),
+    (
+        4,
+        184_451,
+        "000087dbd9d5f255b4f159866b4f6d612d47ccfe4cc9278a72dee7999e186313",
+    ),
 ];
 
 #[test]
 fn solver_finds_the_first_valid_nonce() {
     for (k, nonce, digest) in VECTORS {
         let proof = pow::solve(ID, k);
-        assert_eq!((proof.nonce, proof.digest_hex.as_str()), (nonce, digest), "k = {k}");
+        assert_eq!(
+            (proof.nonce, proof.digest_hex.as_str()),
+            (nonce, digest),
+            "k = {k}"
+        );
         assert_eq!(pow::verify(ID, &proof, k), Ok(()));
     }
 }
@@ -69,12 +89,22 @@ fn verify_rejects_every_kind_of_bad_proof() {
     let (k, nonce, digest) = VECTORS[2];
     let good = proof(k, nonce, digest);
     assert_eq!(pow::verify(ID, &good, 3), Ok(()));
-    assert_eq!(pow::verify(ID, &good, 2), Ok(()), "a harder proof than required is fine");
+    assert_eq!(
+        pow::verify(ID, &good, 2),
+        Ok(()),
+        "a harder proof than required is fine"
+    );
     assert_eq!(
         pow::verify(ID, &good, 4),
-        Err(PowError::TooEasy { claimed: 3, required: 4 })
+        Err(PowError::TooEasy {
+            claimed: 3,
+            required: 4
+        })
     );
-    assert_eq!(pow::verify(ID, &proof(k, nonce + 1, digest), 3), Err(PowError::DigestMismatch));
+    assert_eq!(
+        pow::verify(ID, &proof(k, nonce + 1, digest), 3),
+        Err(PowError::DigestMismatch)
+    );
     assert_eq!(
         pow::verify("ffffffffffffffffffffffffffffffff", &good, 3),
         Err(PowError::DigestMismatch)
@@ -84,10 +114,16 @@ fn verify_rejects_every_kind_of_bad_proof() {
         Err(PowError::DigestMismatch)
     );
     // The right digest for the nonce, but it has 3 zeros, not the 4 claimed.
-    assert_eq!(pow::verify(ID, &proof(4, nonce, digest), 4), Err(PowError::NotEnoughZeros));
+    assert_eq!(
+        pow::verify(ID, &proof(4, nonce, digest), 4),
+        Err(PowError::NotEnoughZeros)
+    );
     let mut md5 = good.clone();
     md5.hash_alg = "md5".into();
-    assert_eq!(pow::verify(ID, &md5, 3), Err(PowError::UnsupportedAlgorithm));
+    assert_eq!(
+        pow::verify(ID, &md5, 3),
+        Err(PowError::UnsupportedAlgorithm)
+    );
 }
 
 #[test]
@@ -101,5 +137,8 @@ fn leading_zero_digits_and_costs() {
     assert_eq!(pow::leading_zero_hex_digits(&d), 2);
     assert_eq!(pow::leading_zero_hex_digits(&[0; 32]), 64);
     assert_eq!(pow::expected_attempts(4), 65_536.0);
-    assert_eq!(pow::hash_rate(1_000, core::time::Duration::from_millis(500)), 2_000.0);
+    assert_eq!(
+        pow::hash_rate(1_000, core::time::Duration::from_millis(500)),
+        2_000.0
+    );
 }

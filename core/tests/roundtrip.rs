@@ -24,24 +24,41 @@ fn short() -> impl Strategy<Value = String> {
 
 fn body() -> impl Strategy<Value = Body> {
     prop_oneof![
-        (vec(short(), 0..4), proptest::option::of((0u32..8, any::<u64>(), short()))).prop_map(|(capabilities, pow)| {
-            Body::Hello(Hello {
-                capabilities,
-                pow: pow.map(|(difficulty_k, nonce, digest_hex)| PowProof {
-                    hash_alg: "sha256".into(),
-                    difficulty_k,
-                    nonce,
-                    digest_hex,
-                }),
-            })
-        }),
+        (
+            vec(short(), 0..4),
+            proptest::option::of((0u32..8, any::<u64>(), short()))
+        )
+            .prop_map(|(capabilities, pow)| {
+                Body::Hello(Hello {
+                    capabilities,
+                    pow: pow.map(|(difficulty_k, nonce, digest_hex)| PowProof {
+                        hash_alg: "sha256".into(),
+                        difficulty_k,
+                        nonce,
+                        digest_hex,
+                    }),
+                })
+            }),
         any::<u32>().prop_map(|max_peers| Body::GetPeers { max_peers }),
         vec((any::<u128>(), addr()), 0..30).prop_map(|peers| Body::PeersList {
-            peers: peers.into_iter().map(|(id, addr)| PeerInfo { node_id: NodeId(id), addr }).collect()
+            peers: peers
+                .into_iter()
+                .map(|(id, addr)| PeerInfo {
+                    node_id: NodeId(id),
+                    addr
+                })
+                .collect()
         }),
-        (short(), "\\PC{0,400}", any::<u128>(), any::<u64>()).prop_map(|(topic, data, origin, ts)| {
-            Body::Gossip(Arc::new(Gossip { topic, data, origin_id: NodeId(origin), origin_timestamp_ms: ts }))
-        }),
+        (short(), "\\PC{0,400}", any::<u128>(), any::<u64>()).prop_map(
+            |(topic, data, origin, ts)| {
+                Body::Gossip(Arc::new(Gossip {
+                    topic,
+                    data,
+                    origin_id: NodeId(origin),
+                    origin_timestamp_ms: ts,
+                }))
+            }
+        ),
         (short(), any::<u64>()).prop_map(|(ping_id, seq)| Body::Ping(Ping { ping_id, seq })),
         (short(), any::<u64>()).prop_map(|(ping_id, seq)| Body::Pong(Ping { ping_id, seq })),
         (ids(), any::<u32>()).prop_map(|(ids, max_ids)| Body::IHave { ids, max_ids }),
@@ -50,16 +67,24 @@ fn body() -> impl Strategy<Value = Body> {
 }
 
 fn message() -> impl Strategy<Value = Message> {
-    (any::<u128>(), any::<u128>(), addr(), any::<u64>(), any::<u32>(), body()).prop_map(
-        |(msg_id, sender, sender_addr, timestamp_ms, ttl, body)| Message {
-            msg_id: MsgId(msg_id),
-            sender_id: NodeId(sender),
-            sender_addr,
-            timestamp_ms,
-            ttl,
-            body,
-        },
+    (
+        any::<u128>(),
+        any::<u128>(),
+        addr(),
+        any::<u64>(),
+        any::<u32>(),
+        body(),
     )
+        .prop_map(
+            |(msg_id, sender, sender_addr, timestamp_ms, ttl, body)| Message {
+                msg_id: MsgId(msg_id),
+                sender_id: NodeId(sender),
+                sender_addr,
+                timestamp_ms,
+                ttl,
+                body,
+            },
+        )
 }
 
 proptest! {

@@ -6,7 +6,8 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use gossip_core::message::MsgType;
 use gossip_core::sim::{
-    trace, Action, CodecMode, DropReason, Network, Overlay, Scenario, Scheduled, Simulator, TraceKind,
+    trace, Action, CodecMode, DropReason, Network, Overlay, Scenario, Scheduled, Simulator,
+    TraceKind,
 };
 use gossip_core::{Config, Mode, MsgId};
 
@@ -23,7 +24,9 @@ fn scenario(nodes: u32, mode: Mode, seed: u64) -> Scenario {
 }
 
 fn holders(sim: &Simulator, id: MsgId, nodes: impl Iterator<Item = u32>) -> usize {
-    nodes.filter(|&i| sim.node(i).is_some_and(|n| n.has_seen(id))).count()
+    nodes
+        .filter(|&i| sim.node(i).is_some_and(|n| n.has_seen(id)))
+        .count()
 }
 
 /// The reference run whose trace hash must be identical on every platform.
@@ -31,9 +34,21 @@ fn reference_run() -> (u64, usize) {
     let mut sc = scenario(20, Mode::Hybrid, 2024);
     sc.network.loss = 0.1;
     sc.schedule = vec![
-        Scheduled { at_ms: 1_000.0, action: Action::Publish { node: 5, data: "déjà vu ✓".into() } },
-        Scheduled { at_ms: 1_500.0, action: Action::Crash { node: 7 } },
-        Scheduled { at_ms: 2_500.0, action: Action::Restart { node: 7 } },
+        Scheduled {
+            at_ms: 1_000.0,
+            action: Action::Publish {
+                node: 5,
+                data: "déjà vu ✓".into(),
+            },
+        },
+        Scheduled {
+            at_ms: 1_500.0,
+            action: Action::Crash { node: 7 },
+        },
+        Scheduled {
+            at_ms: 2_500.0,
+            action: Action::Restart { node: 7 },
+        },
     ];
     let mut sim = Simulator::new(sc);
     sim.run_for_ms(6_000.0);
@@ -47,9 +62,15 @@ const REFERENCE_HASH: u64 = 6_675_243_365_309_152_541;
 #[test]
 fn same_scenario_same_trace_on_every_platform() {
     let (hash, len) = reference_run();
-    assert!(len > 500, "the reference run is substantial ({len} records)");
+    assert!(
+        len > 500,
+        "the reference run is substantial ({len} records)"
+    );
     assert_eq!(reference_run().0, hash, "two runs in one process agree");
-    assert_eq!(hash, REFERENCE_HASH, "trace hash differs from the native reference");
+    assert_eq!(
+        hash, REFERENCE_HASH,
+        "trace hash differs from the native reference"
+    );
 }
 
 #[test]
@@ -78,10 +99,21 @@ fn loss_drops_about_the_configured_fraction() {
     let mut sim = Simulator::new(sc);
     sim.run_for_ms(20_000.0);
     let records = sim.take_trace();
-    let sends = records.iter().filter(|r| matches!(r.kind, TraceKind::Send { .. })).count() as f64;
+    let sends = records
+        .iter()
+        .filter(|r| matches!(r.kind, TraceKind::Send { .. }))
+        .count() as f64;
     let lost = records
         .iter()
-        .filter(|r| matches!(r.kind, TraceKind::Drop { reason: DropReason::Loss, .. }))
+        .filter(|r| {
+            matches!(
+                r.kind,
+                TraceKind::Drop {
+                    reason: DropReason::Loss,
+                    ..
+                }
+            )
+        })
         .count() as f64;
     let fraction = lost / (sends + lost);
     assert!((0.20..0.30).contains(&fraction), "lost {fraction}");
@@ -91,13 +123,22 @@ fn loss_drops_about_the_configured_fraction() {
 fn per_link_loss_cuts_one_link_only() {
     let mut sc = scenario(4, Mode::Push, 3);
     sc.overlay = Overlay::Full;
-    sc.network = Network { links: vec![gossip_core::sim::LinkLoss { a: 0, b: 1, loss: 1.0 }], ..Network::default() };
+    sc.network = Network {
+        links: vec![gossip_core::sim::LinkLoss {
+            a: 0,
+            b: 1,
+            loss: 1.0,
+        }],
+        ..Network::default()
+    };
     let mut sim = Simulator::new(sc);
     sim.run_for_ms(5_000.0);
     for r in sim.take_trace() {
         match r.kind {
             TraceKind::Send { from, to, .. } => assert!(!matches!((from, to), (0, 1) | (1, 0))),
-            TraceKind::Drop { from, to, reason, .. } => {
+            TraceKind::Drop {
+                from, to, reason, ..
+            } => {
                 assert_eq!(reason, DropReason::Loss);
                 assert!(matches!((from, to), (0, 1) | (1, 0)));
             }
@@ -123,12 +164,24 @@ fn partition_stops_delivery_across_and_healing_restores_it_in_hybrid() {
     let partition_drops = sim
         .take_trace()
         .iter()
-        .filter(|r| matches!(r.kind, TraceKind::Drop { reason: DropReason::Partition, .. }))
+        .filter(|r| {
+            matches!(
+                r.kind,
+                TraceKind::Drop {
+                    reason: DropReason::Partition,
+                    ..
+                }
+            )
+        })
         .count();
     assert!(partition_drops > 0);
     sim.heal();
     sim.run_for_ms(10_000.0);
-    assert_eq!(holders(&sim, id, 0..20), 20, "pull repairs the other side after healing");
+    assert_eq!(
+        holders(&sim, id, 0..20),
+        20,
+        "pull repairs the other side after healing"
+    );
 }
 
 #[test]
@@ -145,14 +198,26 @@ fn crashed_nodes_get_nothing_and_restarted_nodes_rejoin() {
     assert!(!sim.node(6).unwrap().has_seen(id));
     let still_knowing_6 = (0..12)
         .filter(|&i| i != 6)
-        .filter(|&i| sim.node(i).unwrap().peers().iter().any(|p| p.addr == gossip_core::sim::node_addr(6)))
+        .filter(|&i| {
+            sim.node(i)
+                .unwrap()
+                .peers()
+                .iter()
+                .any(|p| p.addr == gossip_core::sim::node_addr(6))
+        })
         .count();
-    assert_eq!(still_knowing_6, 0, "every peer removed the dead node after peer_timeout");
+    assert_eq!(
+        still_knowing_6, 0,
+        "every peer removed the dead node after peer_timeout"
+    );
     sim.restart(6);
     sim.run_for_ms(8_000.0);
     assert!(sim.is_alive(6));
     assert!(!sim.node(6).unwrap().peers().is_empty(), "it joined again");
-    assert!(sim.node(6).unwrap().has_seen(id), "and pulled what it missed");
+    assert!(
+        sim.node(6).unwrap().has_seen(id),
+        "and pulled what it missed"
+    );
 }
 
 #[test]
@@ -177,9 +242,20 @@ fn metrics_of_a_simulated_broadcast_are_consistent() {
     let trace = sim.take_trace();
     let copies = trace
         .iter()
-        .filter(|t| matches!(t.kind, TraceKind::Send { msg_type: MsgType::Gossip, .. }))
+        .filter(|t| {
+            matches!(
+                t.kind,
+                TraceKind::Send {
+                    msg_type: MsgType::Gossip,
+                    ..
+                }
+            )
+        })
         .count() as u64;
-    assert_eq!(r.payload_receptions, copies, "every copy sent was received (no loss)");
+    assert_eq!(
+        r.payload_receptions, copies,
+        "every copy sent was received (no loss)"
+    );
     assert_eq!(r.payload_receptions, r.delivered - 1 + r.duplicates);
     assert!(r.delivery_ratio > 0.9);
     let (t50, t95) = (r.t50_ms.unwrap(), r.t95_ms.unwrap());
@@ -193,7 +269,12 @@ fn metrics_of_a_simulated_broadcast_are_consistent() {
 fn scenarios_round_trip_through_json() {
     let mut sc = scenario(7, Mode::Hybrid, 3);
     sc.overlay = Overlay::SmallWorld { k: 2, beta: 0.2 };
-    sc.schedule.push(Scheduled { at_ms: 10.0, action: Action::Partition { groups: vec![vec![1, 2]] } });
+    sc.schedule.push(Scheduled {
+        at_ms: 10.0,
+        action: Action::Partition {
+            groups: vec![vec![1, 2]],
+        },
+    });
     let json = serde_json::to_string(&sc).unwrap();
     assert_eq!(serde_json::from_str::<Scenario>(&json).unwrap(), sc);
     let err = serde_json::from_str::<Scenario>(r#"{"nodez": 3}"#).unwrap_err();

@@ -183,15 +183,15 @@ impl Node {
         }
     }
 
-    /// Puts a peer straight into the table, as if it had passed HELLO: for
-    /// drivers that build the overlay themselves (the simulator's generated
-    /// topologies). Returns false when the table is full or the peer is known.
+    /// Puts a peer straight into the table, as if it had passed HELLO, without
+    /// an event: for drivers that build the overlay themselves (the
+    /// simulator's generated topologies). Returns false when the table is
+    /// full or the peer is known.
     pub fn insert_peer(&mut self, now: Time, id: NodeId, addr: SocketAddr) -> bool {
         if id == self.id || self.peers.len() >= self.peers.limit() || self.peers.get(id).is_some() {
             return false;
         }
-        self.add_direct(now, id, addr, true, MsgType::Hello);
-        true
+        self.peers.upsert(id, addr, now, true) == Upsert::Added
     }
 
     /// A datagram arrived from `from`. Malformed input is counted and reported

@@ -85,11 +85,13 @@ enum What {
     Act(Action),
 }
 
-#[derive(Debug)]
+/// A heap key: small, so sifting moves 24 bytes, not whole messages. The
+/// event itself waits in the simulator's slab at `slot`.
+#[derive(Debug, Clone, Copy)]
 struct Pending {
     at: Time,
     seq: u64,
-    what: What,
+    slot: u32,
 }
 
 impl PartialEq for Pending {
@@ -124,6 +126,8 @@ pub struct Simulator {
     now: Time,
     slots: Vec<Slot>,
     heap: BinaryHeap<Pending>,
+    slab: Vec<Option<What>>,
+    free: Vec<u32>,
     seq: u64,
     rng: NodeRng,
     loss: f64,
@@ -168,6 +172,8 @@ impl Simulator {
                 })
                 .collect(),
             heap: BinaryHeap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
             seq: 0,
             rng,
             loss: scenario.network.loss,
@@ -351,7 +357,11 @@ impl Simulator {
         };
         self.now = self.now.max(event.at);
         self.events_processed += 1;
-        match event.what {
+        let Some(what) = self.slab[event.slot as usize].take() else {
+            return true;
+        };
+        self.free.push(event.slot);
+        match what {
             What::Join(i) => self.start_node(i),
             What::Timer(i) => self.fire_timer(i, event.at),
             What::Deliver {
@@ -411,10 +421,20 @@ impl Simulator {
 
     fn push(&mut self, at: Time, what: What) {
         self.seq += 1;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(what);
+                slot
+            }
+            None => {
+                self.slab.push(Some(what));
+                (self.slab.len() - 1) as u32
+            }
+        };
         self.heap.push(Pending {
             at,
             seq: self.seq,
-            what,
+            slot,
         });
     }
 
