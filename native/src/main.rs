@@ -12,9 +12,11 @@ mod clock;
 mod cluster;
 mod driver;
 mod events;
+mod experiment;
 mod logging;
 mod node_cmd;
 mod procfs;
+mod sim_cmd;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -48,6 +50,10 @@ enum Command {
     Cluster(Box<cluster::ClusterArgs>),
     /// Measure datagrams per second, CPU and memory of real nodes on loopback
     Bench(bench::BenchArgs),
+    /// Simulate one scenario with the real protocol and print its metrics
+    Sim(sim_cmd::SimArgs),
+    /// Run a grid of simulations (N x fanout x ttl x mode x loss x seeds) with tables and charts
+    Experiment(experiment::ExperimentArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +62,8 @@ fn main() -> ExitCode {
         None => block_on(node_cmd::run(cli.node)),
         Some(Command::Cluster(args)) => block_on(cluster::run(*args)),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Sim(args)) => sim_cmd::run(&args),
+        Some(Command::Experiment(args)) => experiment::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

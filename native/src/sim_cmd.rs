@@ -1,0 +1,408 @@
+//! `gossip sim`: one simulated scenario, from flags or a scenario file,
+//! printing the metrics (and how fast the simulator ran), optionally writing
+//! the trace as JSON Lines.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use gossip_core::metrics::GossipReport;
+use gossip_core::sim::{Action, CodecMode, Overlay, Scenario, Scheduled, Simulator};
+use gossip_core::MsgType;
+
+use crate::args::ModeArg;
+use crate::procfs;
+
+/// Overlay kinds, as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OverlayArg {
+    /// Formed by the real HELLO/GET_PEERS bootstrap through node 0
+    Bootstrap,
+    /// Every node knows every other (capped at --peer-limit random others)
+    Full,
+    /// Random graph, every node with --degree neighbours
+    RandomRegular,
+    /// Ring lattice, --k neighbours on each side
+    Ring,
+    /// Watts-Strogatz: ring lattice with edges rewired with probability --beta
+    SmallWorld,
+}
+
+/// Codec modes, as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CodecArg {
+    /// Pass decoded messages (fastest)
+    Fast,
+    /// Encode and decode every datagram with the real JSON codec (counts bytes)
+    Fidelity,
+}
+
+/// Parameters of a simulated network; each flag overrides the scenario file
+/// (or the defaults: the original node's parameters, 5 ms latency, 2 ms jitter).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SimParams {
+    /// Number of nodes; node 0 is the bootstrap node [default: 10]
+    #[arg(long, value_name = "N")]
+    pub nodes: Option<u32>,
+    /// Master seed of the run [default: 42]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Peers each gossip is forwarded to [default: 3]
+    #[arg(long, value_name = "N")]
+    pub fanout: Option<u32>,
+    /// Hops a new gossip may travel [default: 8]
+    #[arg(long, value_name = "HOPS")]
+    pub ttl: Option<u32>,
+    /// Most neighbours per node [default: 20]
+    #[arg(long, value_name = "N")]
+    pub peer_limit: Option<u32>,
+    /// push or hybrid [default: push]
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Seconds between IHAVE rounds in hybrid mode [default: 2.0]
+    #[arg(long, value_name = "SECS")]
+    pub pull_interval: Option<f64>,
+    /// Most ids per IHAVE [default: 32]
+    #[arg(long, value_name = "N")]
+    pub ihave_max_ids: Option<u32>,
+    /// Seconds between PING rounds [default: 2.0]
+    #[arg(long, value_name = "SECS")]
+    pub ping_interval: Option<f64>,
+    /// Seconds of silence before a peer is dropped [default: 6.0]
+    #[arg(long, value_name = "SECS")]
+    pub peer_timeout: Option<f64>,
+    /// Proof-of-work difficulty every node requires and solves [default: 0]
+    #[arg(long, value_name = "K")]
+    pub pow_k: Option<u32>,
+    /// How the overlay is formed [default: bootstrap]
+    #[arg(long, value_enum)]
+    pub overlay: Option<OverlayArg>,
+    /// Degree of --overlay random-regular [default: 8]
+    #[arg(long, value_name = "D")]
+    pub degree: Option<u32>,
+    /// Neighbours per side of --overlay ring and small-world [default: 3]
+    #[arg(long, value_name = "K")]
+    pub k: Option<u32>,
+    /// Rewiring probability of --overlay small-world [default: 0.1]
+    #[arg(long, value_name = "P")]
+    pub beta: Option<f64>,
+    /// Let generated overlays exceed --peer-limit
+    #[arg(long)]
+    pub ignore_peer_limit: bool,
+    /// One-way latency in ms [default: 5]
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<f64>,
+    /// Extra random latency in ms, uniform in [0, jitter) [default: 2]
+    #[arg(long, value_name = "MS")]
+    pub jitter_ms: Option<f64>,
+    /// Probability that a datagram is lost, 0..1 [default: 0]
+    #[arg(long, value_name = "P")]
+    pub loss: Option<f64>,
+    /// Delay between bootstrap joins in ms [default: 20]
+    #[arg(long, value_name = "MS")]
+    pub join_stagger_ms: Option<f64>,
+    /// fast (values) or fidelity (real JSON codec, counts bytes) [default: fast]
+    #[arg(long, value_enum)]
+    pub codec: Option<CodecArg>,
+}
+
+impl SimParams {
+    /// Writes every flag that was given into `sc`, checking ranges.
+    pub fn apply(&self, sc: &mut Scenario) -> anyhow::Result<()> {
+        macro_rules! set {
+            ($flag:expr, $target:expr) => {
+                if let Some(v) = $flag {
+                    $target = v.into();
+                }
+            };
+        }
+        set!(self.nodes, sc.nodes);
+        set!(self.seed, sc.seed);
+        set!(self.fanout, sc.node.fanout);
+        set!(self.ttl, sc.node.ttl);
+        set!(self.peer_limit, sc.node.peer_limit);
+        set!(self.mode, sc.node.mode);
+        set!(self.ihave_max_ids, sc.node.ihave_max_ids);
+        set!(self.pow_k, sc.node.pow_k);
+        set!(self.latency_ms, sc.network.latency_ms);
+        set!(self.jitter_ms, sc.network.jitter_ms);
+        set!(self.loss, sc.network.loss);
+        set!(self.join_stagger_ms, sc.join_stagger_ms);
+        for (flag, target, name) in [
+            (
+                self.pull_interval,
+                &mut sc.node.pull_interval,
+                "--pull-interval",
+            ),
+            (
+                self.ping_interval,
+                &mut sc.node.ping_interval,
+                "--ping-interval",
+            ),
+            (
+                self.peer_timeout,
+                &mut sc.node.peer_timeout,
+                "--peer-timeout",
+            ),
+        ] {
+            if let Some(secs) = flag {
+                *target = Duration::try_from_secs_f64(secs)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .with_context(|| format!("{name} must be a positive number of seconds"))?;
+            }
+        }
+        if let Some(codec) = self.codec {
+            sc.codec = match codec {
+                CodecArg::Fast => CodecMode::Fast,
+                CodecArg::Fidelity => CodecMode::Fidelity,
+            };
+        }
+        if let Some(overlay) = self.overlay {
+            sc.overlay = match overlay {
+                OverlayArg::Bootstrap => Overlay::Bootstrap,
+                OverlayArg::Full => Overlay::Full,
+                OverlayArg::RandomRegular => Overlay::RandomRegular {
+                    degree: self.degree.unwrap_or(8),
+                },
+                OverlayArg::Ring => Overlay::Ring {
+                    k: self.k.unwrap_or(3),
+                },
+                OverlayArg::SmallWorld => Overlay::SmallWorld {
+                    k: self.k.unwrap_or(3),
+                    beta: self.beta.unwrap_or(0.1),
+                },
+            };
+        }
+        sc.ignore_peer_limit |= self.ignore_peer_limit;
+        validate(sc)
+    }
+}
+
+/// Rejects scenarios that cannot run, with a message naming the field.
+pub fn validate(sc: &Scenario) -> anyhow::Result<()> {
+    if sc.nodes == 0 {
+        bail!("a scenario needs at least one node");
+    }
+    if !(0.0..=1.0).contains(&sc.network.loss) {
+        bail!("loss must be between 0 and 1, got {}", sc.network.loss);
+    }
+    if sc.network.latency_ms < 0.0 || sc.network.jitter_ms < 0.0 {
+        bail!("latency and jitter must not be negative");
+    }
+    if sc.node.pow_k > 8 {
+        bail!(
+            "pow_k {} would take years to simulate; use at most 8",
+            sc.node.pow_k
+        );
+    }
+    for s in &sc.schedule {
+        let node = match &s.action {
+            Action::Publish { node, .. } | Action::Crash { node } | Action::Restart { node } => {
+                Some(*node)
+            }
+            _ => None,
+        };
+        if node.is_some_and(|n| n >= sc.nodes) {
+            bail!(
+                "scheduled action at {} ms names node {:?}, but there are {} nodes",
+                s.at_ms,
+                node,
+                sc.nodes
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads a scenario from JSON or TOML (chosen by the file extension).
+pub fn load_scenario(path: &Path) -> anyhow::Result<Scenario> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read scenario {}", path.display()))?;
+    let parsed = if path.extension().is_some_and(|e| e == "toml") {
+        toml::from_str(&text).map_err(anyhow::Error::from)
+    } else {
+        serde_json::from_str(&text).map_err(anyhow::Error::from)
+    };
+    parsed.with_context(|| format!("{} is not a valid scenario", path.display()))
+}
+
+/// `gossip sim` flags.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Scenario file (JSON, or TOML by extension); the flags below override it
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Network and protocol parameters
+    #[command(flatten)]
+    pub params: SimParams,
+    /// Node that publishes when the scenario schedules no publish [default: 1]
+    #[arg(long, value_name = "NODE")]
+    pub origin: Option<u32>,
+    /// When that publish happens, ms after the start [default: after every node joined, plus five ping rounds]
+    #[arg(long, value_name = "MS")]
+    pub publish_at_ms: Option<f64>,
+    /// Stop waiting for quiescence this many ms after the last publish
+    #[arg(long, value_name = "MS", default_value_t = 60_000.0)]
+    pub limit_ms: f64,
+    /// Write the trace (every send, drop, delivery, timer) as JSON Lines
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Print the reports as JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Default time of the single publish with the bootstrap overlay: once every
+/// node has joined and five liveness rounds have let the overlay mature (each
+/// PING teaches its receiver about the pinger). Generated overlays are ready at 0.
+pub fn default_publish_ms(sc: &Scenario) -> f64 {
+    match sc.overlay {
+        Overlay::Bootstrap => {
+            f64::from(sc.nodes) * sc.join_stagger_ms + 5_000.0 * sc.node.ping_interval.as_secs_f64()
+        }
+        _ => 0.0,
+    }
+}
+
+/// Runs `gossip sim`.
+pub fn run(args: &SimArgs) -> anyhow::Result<()> {
+    let mut sc = match &args.scenario {
+        Some(path) => load_scenario(path)?,
+        None => Scenario::default(),
+    };
+    args.params.apply(&mut sc)?;
+    sc.trace = args.trace.is_some();
+    if !sc
+        .schedule
+        .iter()
+        .any(|s| matches!(s.action, Action::Publish { .. }))
+    {
+        let origin = args.origin.unwrap_or(1).min(sc.nodes - 1);
+        sc.schedule.push(Scheduled {
+            at_ms: args
+                .publish_at_ms
+                .unwrap_or_else(|| default_publish_ms(&sc)),
+            action: Action::Publish {
+                node: origin,
+                data: "hello from gossip sim".into(),
+            },
+        });
+    }
+    validate(&sc)?;
+    let last_ms = sc.schedule.iter().map(|s| s.at_ms).fold(0.0, f64::max);
+
+    let started = Instant::now();
+    let mut sim = Simulator::new(sc);
+    let built = started.elapsed();
+    let mut trace_out = match &args.trace {
+        Some(path) => {
+            Some(BufWriter::new(File::create(path).with_context(|| {
+                format!("cannot create {}", path.display())
+            })?))
+        }
+        None => None,
+    };
+    let mut flush_trace = |sim: &mut Simulator| -> anyhow::Result<()> {
+        if let Some(out) = trace_out.as_mut() {
+            for record in sim.take_trace() {
+                serde_json::to_writer(&mut *out, &record)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    };
+    sim.run_until(gossip_core::sim::EPOCH + Duration::from_secs_f64(last_ms / 1_000.0));
+    flush_trace(&mut sim)?;
+    let ids = sim.collector().gossip_ids().to_vec();
+    for id in &ids {
+        sim.run_until_quiescent(*id, args.limit_ms);
+        flush_trace(&mut sim)?;
+    }
+    let wall = started.elapsed();
+    let reports: Vec<GossipReport> = ids
+        .iter()
+        .filter_map(|id| sim.collector().report(*id))
+        .collect();
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        for r in &reports {
+            print_report(r);
+        }
+        print_speed(&sim, built, wall);
+    }
+    if let Some(path) = &args.trace {
+        eprintln!("trace written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn opt_ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "never".into(), |ms| format!("{ms:.1} ms"))
+}
+
+/// Prints one gossip's metrics as an aligned block.
+pub fn print_report(r: &GossipReport) {
+    println!("gossip {}", r.id);
+    println!(
+        "  delivered        {}/{} ({:.1}%)",
+        r.delivered,
+        r.population,
+        r.delivery_ratio * 100.0
+    );
+    println!(
+        "  coverage         50% {}   95% {}   100% {}",
+        opt_ms(r.t50_ms),
+        opt_ms(r.t95_ms),
+        opt_ms(r.t100_ms)
+    );
+    let by_type: Vec<String> = MsgType::ALL
+        .iter()
+        .filter(|t| r.overhead_by_type[t.index()] > 0)
+        .map(|t| format!("{} {}", t.as_str(), r.overhead_by_type[t.index()]))
+        .collect();
+    println!(
+        "  overhead [t0,t95] {} messages ({}), {} bytes",
+        r.overhead,
+        by_type.join(", "),
+        r.overhead_bytes
+    );
+    println!("  total messages   {} until quiescence", r.total_messages);
+    println!(
+        "  redundancy       {} duplicates, RMR {}",
+        r.duplicates,
+        r.rmr.map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
+    );
+    println!(
+        "  hops             mean {}, max {}",
+        r.mean_hops
+            .map_or_else(|| "n/a".into(), |v| format!("{v:.2}")),
+        r.max_hops.map_or_else(|| "n/a".into(), |v| v.to_string())
+    );
+}
+
+fn print_speed(sim: &Simulator, built: Duration, wall: Duration) {
+    let events = sim.events_processed();
+    let simulated = sim.now().saturating_since(gossip_core::sim::EPOCH);
+    println!(
+        "simulated {:.3} s with {} nodes in {:.3} s wall (overlay built in {:.3} s): {} events, {:.0} events/s",
+        simulated.as_secs_f64(),
+        sim.len(),
+        wall.as_secs_f64(),
+        built.as_secs_f64(),
+        events,
+        events as f64 / wall.as_secs_f64().max(1e-9)
+    );
+    if let Ok(rss) = procfs::rss_bytes(std::process::id()) {
+        println!(
+            "resident memory {:.1} MiB ({:.0} bytes per node)",
+            rss as f64 / 1_048_576.0,
+            rss as f64 / f64::from(sim.len().max(1))
+        );
+    }
+}

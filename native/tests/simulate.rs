@@ -1,0 +1,154 @@
+//! `gossip sim` and `gossip experiment` as real processes: outputs, scenario
+//! files, traces, and clear errors for bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn gossip(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gossip"))
+        .args(args)
+        .output()
+        .expect("the gossip binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gossip-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn phase3_grid_at_n10_writes_every_output() {
+    let out = scratch("grid");
+    let o = gossip(&["experiment", "--sizes", "10", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // 1 size x 3 fanouts x 3 ttls x 2 modes x 5 seeds.
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 90);
+    assert!(csv.starts_with("n,fanout,ttl,mode,loss,seed,delivered,delivery_ratio,t50_ms,t95_ms"));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["runs"].as_array().unwrap().len(), 90);
+    assert_eq!(json["groups"].as_array().unwrap().len(), 18);
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("| 10 | 3 | 8 | hybrid | 0% |"));
+    assert!(summary.contains(" ± "));
+    for chart in ["convergence_vs_n", "overhead_vs_n", "push_vs_hybrid", "fanout_effect", "ttl_effect", "coverage_curves"] {
+        let svg = std::fs::read_to_string(out.join("charts").join(format!("{chart}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("<polyline"), "{chart} has a line");
+    }
+    // Hybrid reaches every node of a 10-node network at fanout 3, ttl 8.
+    let hybrid = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"]["fanout"] == 3 && g["key"]["ttl"] == 8 && g["key"]["mode"] == "hybrid")
+        .unwrap();
+    assert_eq!(hybrid["aggregate"]["delivery_ratio"]["mean"], 1.0);
+}
+
+#[test]
+fn experiments_are_deterministic() {
+    let (a, b) = (scratch("det-a"), scratch("det-b"));
+    for dir in [&a, &b] {
+        let o = gossip(&["experiment", "--sizes", "12", "--fanouts", "3", "--ttls", "6", "--seeds", "3", "--loss", "0.1", "--out", dir.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(
+        std::fs::read(a.join("results.csv")).unwrap(),
+        std::fs::read(b.join("results.csv")).unwrap()
+    );
+}
+
+#[test]
+fn sim_runs_a_toml_scenario_and_writes_its_trace() {
+    let dir = scratch("toml");
+    let scenario = dir.join("partition.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+nodes = 16
+seed = 9
+[node]
+mode = "hybrid"
+[overlay]
+kind = "random_regular"
+degree = 5
+[[schedule]]
+at_ms = 0.0
+action = "partition"
+groups = [[0, 1, 2, 3, 4, 5, 6, 7]]
+[[schedule]]
+at_ms = 10.0
+action = "publish"
+node = 2
+data = "over the wall?"
+[[schedule]]
+at_ms = 3000.0
+action = "heal"
+"#,
+    )
+    .unwrap();
+    let trace = dir.join("trace.jsonl");
+    let o = gossip(&["sim", "--scenario", scenario.to_str().unwrap(), "--trace", trace.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reports: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(reports[0]["delivered"], 16, "healing let pull reach the other side");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.iter().any(|r| r["ev"] == "drop" && r["reason"] == "partition"));
+    assert!(lines.iter().any(|r| r["ev"] == "heal"));
+    assert!(lines.iter().any(|r| r["ev"] == "deliver" && r["pulled"] == true));
+}
+
+#[test]
+fn sim_flags_print_a_readable_report() {
+    let o = gossip(&["sim", "--nodes", "30", "--mode", "hybrid", "--overlay", "small-world", "--k", "3", "--codec", "fidelity"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = stdout(&o);
+    for needle in ["delivered        30/30", "coverage", "overhead", "RMR", "events/s"] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    assert!(!text.contains(", 0 bytes"), "fidelity mode counts bytes");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    let dir = scratch("bad");
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, r#"{"nodes": "many"}"#).unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["sim".into(), "--scenario".into(), broken.to_str().unwrap().into()], "not a valid scenario"),
+        (vec!["sim".into(), "--scenario".into(), dir.join("missing.toml").to_str().unwrap().into()], "cannot read scenario"),
+        (vec!["sim".into(), "--loss".into(), "1.5".into()], "loss must be between 0 and 1"),
+        (vec!["sim".into(), "--nodes".into(), "0".into()], "at least one node"),
+        (vec!["sim".into(), "--mode".into(), "broadcast".into()], "invalid value"),
+        (vec!["experiment".into(), "--sizes".into(), "ten".into()], "invalid value"),
+        (vec!["sim".into(), "--ping-interval=0".into()], "positive number of seconds"),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = gossip(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["sim", "experiment"] {
+        let o = gossip(&[sub, "--help"]);
+        assert!(o.status.success());
+        let text = stdout(&o);
+        assert!(text.contains("--seed") && text.contains("--latency-ms"), "{sub} --help:\n{text}");
+    }
+}
