@@ -4,7 +4,8 @@
 //! same message (`", "` and `": "` separators, keys in the original's order,
 //! non-ASCII escaped as `\uXXXX`), so captures of both implementations look
 //! alike. [`decode`] accepts anything the original accepts, fills in the same
-//! defaults for missing fields, and turns everything else into a typed
+//! defaults for missing fields (and for `null`, which is how Python writes
+//! `None`), and turns everything else into a typed
 //! [`DecodeError`] without panicking.
 
 use std::net::SocketAddr;
@@ -136,7 +137,7 @@ fn decode_body(
         }
         MsgType::Gossip => {
             let topic = match p.remove("topic") {
-                None => DEFAULT_TOPIC.to_owned(),
+                None | Some(Value::Null) => DEFAULT_TOPIC.to_owned(),
                 Some(Value::String(s)) => {
                     bounded(&s, "topic", MAX_TOPIC)?;
                     s
@@ -149,7 +150,7 @@ fn decode_body(
                 Some(_) => return Err(wrong("data", "a string")),
             };
             let origin_id = match p.get("origin_id") {
-                None => sender_id,
+                None | Some(Value::Null) => sender_id,
                 Some(_) => NodeId(id_field(&p, "origin_id")?),
             };
             let origin_timestamp_ms =
@@ -238,7 +239,7 @@ fn addr(text: &str, field: &'static str) -> Result<SocketAddr, DecodeError> {
 
 fn optional_u64(obj: &Map<String, Value>, field: &'static str) -> Result<Option<u64>, DecodeError> {
     match obj.get(field) {
-        None => Ok(None),
+        None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => match (n.as_u64(), n.is_i64()) {
             (Some(v), _) => Ok(Some(v)),
             (None, true) => Err(DecodeError::OutOfRange(field)),

@@ -208,6 +208,16 @@ fn missing_fields_take_the_originals_defaults() {
     };
     assert_eq!(g.topic, "news");
 
+    let nulls = format!(
+        r#"{{"msg_type": "GOSSIP", {header}, "ttl": null, "payload": {{"topic": null, "data": "x", "origin_id": null, "origin_timestamp_ms": null}}}}"#
+    );
+    let m = codec::decode(nulls.as_bytes()).unwrap();
+    let Body::Gossip(g) = &m.body else { panic!() };
+    assert_eq!(
+        (m.ttl, g.topic.as_str(), g.origin_id, g.origin_timestamp_ms),
+        (0, "news", m.sender_id, 0)
+    );
+
     let ping = format!(r#"{{"msg_type": "PING", {header}, "payload": {{"ping_id": "p"}}}}"#);
     let Body::Ping(p) = codec::decode(ping.as_bytes()).unwrap().body else {
         panic!()
