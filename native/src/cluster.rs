@@ -48,6 +48,26 @@ struct Observed {
     event: Event,
 }
 
+/// Peer-table degrees, replayed from peer events.
+struct Degrees {
+    /// Peers each node knows.
+    knows: Vec<usize>,
+    /// Nodes of the cluster that know each node.
+    known_by: Vec<usize>,
+}
+
+impl Degrees {
+    /// Nodes that know, and are known by, at least `k` peers: a gossip can
+    /// reach them whoever publishes it.
+    fn ready(&self, k: usize) -> usize {
+        self.knows
+            .iter()
+            .zip(&self.known_by)
+            .filter(|(&out, &inn)| out >= k && inn >= k)
+            .count()
+    }
+}
+
 /// How one gossip is spreading through the cluster.
 struct Spread {
     t0: Time,
@@ -151,7 +171,10 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
 
     let target = settings.config.fanout.max(1) as usize;
     let target = target.min(n.saturating_sub(1));
-    let mut peers = vec![0usize; n];
+    let mut degrees = Degrees {
+        knows: vec![0; n],
+        known_by: vec![0; n],
+    };
     let mut formed = false;
     let mut last_wait_report = start;
     let mut spreads: HashMap<MsgId, Spread> = HashMap::new();
@@ -165,7 +188,7 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
             Some(o) = obs_rx.recv() => {
-                observe(&o, n, &index_of, &mut peers, &mut spreads);
+                observe(&o, n, &index_of, &mut degrees, &mut spreads);
             }
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) => match parse_command(&line, n) {
@@ -182,13 +205,15 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
             _ = tick.tick() => {
                 let now = clock.now();
                 if !formed {
-                    let ready = peers.iter().filter(|&&p| p >= target).count();
+                    let ready = degrees.ready(target);
                     if ready == n {
                         formed = true;
-                        print_formed(now.saturating_since(start), &peers);
+                        print_formed(now.saturating_since(start), &degrees.knows);
                     } else if now.saturating_since(last_wait_report) >= WAIT_REPORT {
                         last_wait_report = now;
-                        println!("waiting for the overlay: {ready}/{n} nodes know at least {target} peers");
+                        println!(
+                            "waiting for the overlay: {ready}/{n} nodes know and are known by at least {target} peers"
+                        );
                     }
                 }
                 report_quiet(now, n, &mut spreads);
@@ -261,13 +286,21 @@ fn observe(
     o: &Observed,
     n: usize,
     index_of: &HashMap<NodeId, usize>,
-    peers: &mut [usize],
+    degrees: &mut Degrees,
     spreads: &mut HashMap<MsgId, Spread>,
 ) {
     match &o.event {
-        Event::PeerAdded { .. } => peers[o.node] += 1,
-        Event::PeerEvicted { .. } | Event::PeerRemoved { .. } => {
-            peers[o.node] = peers[o.node].saturating_sub(1);
+        Event::PeerAdded { id, .. } => {
+            degrees.knows[o.node] += 1;
+            if let Some(&j) = index_of.get(id) {
+                degrees.known_by[j] += 1;
+            }
+        }
+        Event::PeerEvicted { id, .. } | Event::PeerRemoved { id, .. } => {
+            degrees.knows[o.node] = degrees.knows[o.node].saturating_sub(1);
+            if let Some(&j) = index_of.get(id) {
+                degrees.known_by[j] = degrees.known_by[j].saturating_sub(1);
+            }
         }
         Event::Published { id, gossip } => {
             println!("node {} published {} {:?}", o.node, short(*id), gossip.data);
