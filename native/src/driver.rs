@@ -123,7 +123,12 @@ where
     };
     d.started(now);
 
-    let mut solver: Option<JoinHandle<Solved>> = d.node.pow_challenge().map(|(id, k)| {
+    // Only a joiner presents a proof (in its HELLO); a seed node needs none.
+    let challenge = d
+        .node
+        .pow_challenge()
+        .filter(|_| d.node.config().bootstrap.is_some());
+    let mut solver: Option<JoinHandle<Solved>> = challenge.map(|(id, k)| {
         info!(difficulty_k = k, "solving proof of work before joining");
         tokio::task::spawn_blocking(move || solve(&id, k))
     });

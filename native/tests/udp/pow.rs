@@ -56,4 +56,6 @@ fn a_pow_seed_refuses_a_joiner_without_proof_and_admits_one_with_proof() {
         lazy.peers()
     );
     assert!(of_kind(&lazy.lines(), "joined").is_empty());
+    // A seed presents no proof, so it does not spend time solving one.
+    assert!(of_kind(&seed.lines(), "pow_solved").is_empty());
 }
