@@ -45,11 +45,16 @@ impl LineSource {
     /// The next line; `None` once the source is closed.
     async fn next(&mut self) -> Option<String> {
         match self {
-            LineSource::Stdin(lines) => match lines.next_line().await {
-                Ok(line) => line,
-                Err(err) => {
-                    warn!(error = %err, "standard input unreadable; no longer reading it");
-                    None
+            LineSource::Stdin(lines) => loop {
+                match lines.next_line().await {
+                    Ok(line) => return line,
+                    Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+                        warn!("skipped an input line that is not UTF-8");
+                    }
+                    Err(err) => {
+                        warn!(error = %err, "standard input unreadable; no longer reading it");
+                        return None;
+                    }
                 }
             },
             LineSource::Channel(rx) => rx.recv().await,
