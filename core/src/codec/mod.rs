@@ -11,8 +11,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+mod json;
 
+use self::json::Json;
 use crate::error::DecodeError;
 use crate::id::{parse_hex128, write_hex128, MsgId, NodeId};
 use crate::message::{
@@ -42,23 +43,22 @@ pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
         });
     }
     let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)?;
-    let value: Value =
+    let mut obj: Json<'_> =
         serde_json::from_str(text).map_err(|e| DecodeError::NotJson(e.to_string()))?;
-    let Value::Object(mut obj) = value else {
+    if !matches!(obj, Json::Obj(_)) {
         return Err(DecodeError::NotObject("message"));
-    };
+    }
 
     match obj.get("version") {
-        None => {}
-        Some(v) => {
-            let version = v.as_i64().ok_or(DecodeError::WrongType {
-                field: "version",
-                expected: "an integer",
-            })?;
-            if version != PROTOCOL_VERSION {
-                return Err(DecodeError::UnsupportedVersion(version));
-            }
+        None | Some(Json::Null) => {}
+        Some(Json::U64(1)) => {}
+        Some(Json::U64(v)) => {
+            return Err(DecodeError::UnsupportedVersion(
+                i64::try_from(*v).unwrap_or(i64::MAX),
+            ))
         }
+        Some(Json::I64(v)) => return Err(DecodeError::UnsupportedVersion(*v)),
+        Some(_) => return Err(wrong("version", "an integer")),
     }
     let msg_type = {
         let name = required_str(&obj, "msg_type")?;
@@ -70,9 +70,9 @@ pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
     let sender_addr = addr(required_str(&obj, "sender_addr")?, "sender_addr")?;
     let timestamp_ms = optional_u64(&obj, "timestamp_ms")?.unwrap_or(0);
     let ttl = optional_u32(&obj, "ttl")?.unwrap_or(0);
-    let payload = match obj.remove("payload") {
-        None => Map::new(),
-        Some(Value::Object(map)) => map,
+    let payload = match obj.take("payload") {
+        None | Some(Json::Null) => Json::Obj(Vec::new()),
+        Some(p @ Json::Obj(_)) => p,
         Some(_) => return Err(DecodeError::NotObject("payload")),
     };
     let body = decode_body(msg_type, payload, sender_id, timestamp_ms)?;
@@ -88,30 +88,27 @@ pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
 
 fn decode_body(
     msg_type: MsgType,
-    mut p: Map<String, Value>,
+    mut p: Json<'_>,
     sender_id: NodeId,
     timestamp_ms: u64,
 ) -> Result<Body, DecodeError> {
     Ok(match msg_type {
         MsgType::Hello => {
             let capabilities = match p.get("capabilities") {
-                None => Vec::new(),
-                Some(v) => {
-                    let list = list(v, "capabilities")?;
-                    list.iter()
-                        .map(|c| {
-                            let s = c.as_str().ok_or(DecodeError::WrongType {
-                                field: "capabilities",
-                                expected: "a list of strings",
-                            })?;
-                            bounded(s, "capabilities", MAX_SHORT_STRING).map(str::to_owned)
-                        })
-                        .collect::<Result<Vec<_>, _>>()?
-                }
+                None | Some(Json::Null) => Vec::new(),
+                Some(v) => list(v, "capabilities")?
+                    .iter()
+                    .map(|c| {
+                        let s = c
+                            .as_str()
+                            .ok_or(wrong("capabilities", "a list of strings"))?;
+                        bounded(s, "capabilities", MAX_SHORT_STRING).map(str::to_owned)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
             };
-            let pow = match p.get_mut("pow") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(pow)) => Some(decode_pow(pow)?),
+            let pow = match p.take("pow") {
+                None | Some(Json::Null) => None,
+                Some(pow @ Json::Obj(_)) => Some(decode_pow(pow)?),
                 Some(_) => return Err(DecodeError::NotObject("pow")),
             };
             Body::Hello(Hello { capabilities, pow })
@@ -121,14 +118,16 @@ fn decode_body(
         },
         MsgType::PeersList => {
             let peers = match p.get("peers") {
-                None => Vec::new(),
+                None | Some(Json::Null) => Vec::new(),
                 Some(v) => list(v, "peers")?
                     .iter()
                     .map(|entry| {
-                        let obj = entry.as_object().ok_or(DecodeError::NotObject("peers"))?;
+                        if !matches!(entry, Json::Obj(_)) {
+                            return Err(DecodeError::NotObject("peers"));
+                        }
                         Ok(PeerInfo {
-                            node_id: NodeId(id_field(obj, "node_id")?),
-                            addr: addr(required_str(obj, "addr")?, "addr")?,
+                            node_id: NodeId(id_field(entry, "node_id")?),
+                            addr: addr(required_str(entry, "addr")?, "addr")?,
                         })
                     })
                     .collect::<Result<Vec<_>, DecodeError>>()?,
@@ -136,21 +135,11 @@ fn decode_body(
             Body::PeersList { peers }
         }
         MsgType::Gossip => {
-            let topic = match p.remove("topic") {
-                None | Some(Value::Null) => DEFAULT_TOPIC.to_owned(),
-                Some(Value::String(s)) => {
-                    bounded(&s, "topic", MAX_TOPIC)?;
-                    s
-                }
-                Some(_) => return Err(wrong("topic", "a string")),
-            };
-            let data = match p.remove("data") {
-                None => String::new(),
-                Some(Value::String(s)) => s,
-                Some(_) => return Err(wrong("data", "a string")),
-            };
+            let topic = optional_string(&mut p, "topic", MAX_TOPIC)?
+                .unwrap_or_else(|| DEFAULT_TOPIC.to_owned());
+            let data = optional_string(&mut p, "data", MAX_DATAGRAM)?.unwrap_or_default();
             let origin_id = match p.get("origin_id") {
-                None | Some(Value::Null) => sender_id,
+                None | Some(Json::Null) => sender_id,
                 Some(_) => NodeId(id_field(&p, "origin_id")?),
             };
             let origin_timestamp_ms =
@@ -163,16 +152,8 @@ fn decode_body(
             }))
         }
         MsgType::Ping | MsgType::Pong => {
-            let ping_id = match p.remove("ping_id") {
-                None => String::new(),
-                Some(Value::String(s)) => {
-                    bounded(&s, "ping_id", MAX_SHORT_STRING)?;
-                    s
-                }
-                Some(_) => return Err(wrong("ping_id", "a string")),
-            };
             let ping = Ping {
-                ping_id,
+                ping_id: optional_string(&mut p, "ping_id", MAX_SHORT_STRING)?.unwrap_or_default(),
                 seq: optional_u64(&p, "seq")?.unwrap_or(0),
             };
             if msg_type == MsgType::Ping {
@@ -189,28 +170,16 @@ fn decode_body(
     })
 }
 
-fn decode_pow(pow: &mut Map<String, Value>) -> Result<PowProof, DecodeError> {
-    let hash_alg = match pow.remove("hash_alg") {
-        None => "sha256".to_owned(),
-        Some(Value::String(s)) => {
-            bounded(&s, "hash_alg", MAX_SHORT_STRING)?;
-            s
-        }
-        Some(_) => return Err(wrong("hash_alg", "a string")),
-    };
-    let digest_hex = match pow.remove("digest_hex") {
-        None => return Err(DecodeError::MissingField("digest_hex")),
-        Some(Value::String(s)) => {
-            bounded(&s, "digest_hex", MAX_SHORT_STRING)?;
-            s
-        }
-        Some(_) => return Err(wrong("digest_hex", "a string")),
-    };
+fn decode_pow(mut pow: Json<'_>) -> Result<PowProof, DecodeError> {
+    let hash_alg = optional_string(&mut pow, "hash_alg", MAX_SHORT_STRING)?
+        .unwrap_or_else(|| crate::pow::HASH_ALG.to_owned());
+    let digest_hex = optional_string(&mut pow, "digest_hex", MAX_SHORT_STRING)?
+        .ok_or(DecodeError::MissingField("digest_hex"))?;
     Ok(PowProof {
         hash_alg,
-        difficulty_k: optional_u32(pow, "difficulty_k")?
+        difficulty_k: optional_u32(&pow, "difficulty_k")?
             .ok_or(DecodeError::MissingField("difficulty_k"))?,
-        nonce: optional_u64(pow, "nonce")?.ok_or(DecodeError::MissingField("nonce"))?,
+        nonce: optional_u64(&pow, "nonce")?.ok_or(DecodeError::MissingField("nonce"))?,
         digest_hex,
     })
 }
@@ -219,17 +188,31 @@ fn wrong(field: &'static str, expected: &'static str) -> DecodeError {
     DecodeError::WrongType { field, expected }
 }
 
-fn required_str<'a>(
-    obj: &'a Map<String, Value>,
-    field: &'static str,
-) -> Result<&'a str, DecodeError> {
+fn required_str<'a>(obj: &'a Json<'_>, field: &'static str) -> Result<&'a str, DecodeError> {
     match obj.get(field) {
         None => Err(DecodeError::MissingField(field)),
         Some(v) => v.as_str().ok_or(wrong(field, "a string")),
     }
 }
 
-fn id_field(obj: &Map<String, Value>, field: &'static str) -> Result<u128, DecodeError> {
+/// An optional string field, taken out of the object (no copy when it was
+/// already owned), checked against its bound.
+fn optional_string(
+    obj: &mut Json<'_>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, DecodeError> {
+    match obj.take(field) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Str(s)) => {
+            bounded(&s, field, max)?;
+            Ok(Some(s.into_owned()))
+        }
+        Some(_) => Err(wrong(field, "a string")),
+    }
+}
+
+fn id_field(obj: &Json<'_>, field: &'static str) -> Result<u128, DecodeError> {
     parse_hex128(required_str(obj, field)?).map_err(|source| DecodeError::BadId { field, source })
 }
 
@@ -237,26 +220,25 @@ fn addr(text: &str, field: &'static str) -> Result<SocketAddr, DecodeError> {
     text.parse().map_err(|_| DecodeError::BadAddr(field))
 }
 
-fn optional_u64(obj: &Map<String, Value>, field: &'static str) -> Result<Option<u64>, DecodeError> {
+fn optional_u64(obj: &Json<'_>, field: &'static str) -> Result<Option<u64>, DecodeError> {
     match obj.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match (n.as_u64(), n.is_i64()) {
-            (Some(v), _) => Ok(Some(v)),
-            (None, true) => Err(DecodeError::OutOfRange(field)),
-            (None, false) => Err(wrong(field, "an integer")),
-        },
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::U64(v)) => Ok(Some(*v)),
+        Some(Json::I64(_)) => Err(DecodeError::OutOfRange(field)),
         Some(_) => Err(wrong(field, "an integer")),
     }
 }
 
-fn optional_u32(obj: &Map<String, Value>, field: &'static str) -> Result<Option<u32>, DecodeError> {
+fn optional_u32(obj: &Json<'_>, field: &'static str) -> Result<Option<u32>, DecodeError> {
     optional_u64(obj, field)?
         .map(|v| u32::try_from(v).map_err(|_| DecodeError::OutOfRange(field)))
         .transpose()
 }
 
-fn list<'a>(value: &'a Value, field: &'static str) -> Result<&'a Vec<Value>, DecodeError> {
-    let list = value.as_array().ok_or(wrong(field, "a list"))?;
+fn list<'j, 'a>(value: &'j Json<'a>, field: &'static str) -> Result<&'j [Json<'a>], DecodeError> {
+    let Json::Arr(list) = value else {
+        return Err(wrong(field, "a list"));
+    };
     if list.len() > MAX_LIST {
         return Err(DecodeError::ListTooLong {
             field,
@@ -267,9 +249,9 @@ fn list<'a>(value: &'a Value, field: &'static str) -> Result<&'a Vec<Value>, Dec
     Ok(list)
 }
 
-fn id_list(p: &Map<String, Value>) -> Result<Vec<MsgId>, DecodeError> {
+fn id_list(p: &Json<'_>) -> Result<Vec<MsgId>, DecodeError> {
     match p.get("ids") {
-        None => Ok(Vec::new()),
+        None | Some(Json::Null) => Ok(Vec::new()),
         Some(v) => list(v, "ids")?
             .iter()
             .map(|id| {
