@@ -298,6 +298,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut sim = Simulator::new(sc);
     let built = started.elapsed();
+    let idle_rss = procfs::rss_bytes(std::process::id()).ok();
     let mut trace_out = match &args.trace {
         Some(path) => {
             Some(BufWriter::new(File::create(path).with_context(|| {
@@ -334,7 +335,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         for r in &reports {
             print_report(r);
         }
-        print_speed(&sim, built, wall);
+        print_speed(&sim, built, wall, idle_rss);
     }
     if let Some(path) = &args.trace {
         eprintln!("trace written to {}", path.display());
@@ -386,7 +387,7 @@ pub fn print_report(r: &GossipReport) {
     );
 }
 
-fn print_speed(sim: &Simulator, built: Duration, wall: Duration) {
+fn print_speed(sim: &Simulator, built: Duration, wall: Duration, idle_rss: Option<u64>) {
     let events = sim.events_processed();
     let simulated = sim.now().saturating_since(gossip_core::sim::EPOCH);
     println!(
@@ -398,11 +399,19 @@ fn print_speed(sim: &Simulator, built: Duration, wall: Duration) {
         events,
         events as f64 / wall.as_secs_f64().max(1e-9)
     );
+    let nodes = f64::from(sim.len().max(1));
+    if let Some(rss) = idle_rss {
+        println!(
+            "resident memory once built: {:.1} MiB ({:.0} bytes per idle node)",
+            rss as f64 / 1_048_576.0,
+            rss as f64 / nodes
+        );
+    }
     if let Ok(rss) = procfs::rss_bytes(std::process::id()) {
         println!(
-            "resident memory {:.1} MiB ({:.0} bytes per node)",
+            "resident memory at the end: {:.1} MiB ({:.0} bytes per node)",
             rss as f64 / 1_048_576.0,
-            rss as f64 / f64::from(sim.len().max(1))
+            rss as f64 / nodes
         );
     }
 }
