@@ -237,6 +237,12 @@ fn flood(exe: &std::path::Path, duration: Duration) -> anyhow::Result<()> {
         cpu.as_secs_f64(),
         cpu.as_secs_f64() / secs * 100.0
     );
+    if per_dgram_us > 0.0 {
+        println!(
+            "  capacity of one fully used core: {:>9.0} datagrams/s (1 s / CPU time per datagram)",
+            1e6 / per_dgram_us
+        );
+    }
     println!("memory (VmRSS):");
     println!(
         "  idle node:                      {:>7.1} MB   target < 10 MB",

@@ -3,6 +3,7 @@
 
 mod bootstrap;
 mod cli;
+mod cluster;
 mod common;
 mod dissemination;
 mod garbage;
