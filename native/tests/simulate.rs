@@ -25,21 +25,38 @@ fn stdout(o: &Output) -> String {
 #[test]
 fn phase3_grid_at_n10_writes_every_output() {
     let out = scratch("grid");
-    let o = gossip(&["experiment", "--sizes", "10", "--out", out.to_str().unwrap()]);
+    let o = gossip(&[
+        "experiment",
+        "--sizes",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // 1 size x 3 fanouts x 3 ttls x 2 modes x 5 seeds.
     let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 90);
     assert!(csv.starts_with("n,fanout,ttl,mode,loss,seed,delivered,delivery_ratio,t50_ms,t95_ms"));
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
     assert_eq!(json["runs"].as_array().unwrap().len(), 90);
     assert_eq!(json["groups"].as_array().unwrap().len(), 18);
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("| 10 | 3 | 8 | hybrid | 0% |"));
     assert!(summary.contains(" ± "));
-    for chart in ["convergence_vs_n", "overhead_vs_n", "push_vs_hybrid", "fanout_effect", "ttl_effect", "coverage_curves"] {
+    for chart in [
+        "convergence_vs_n",
+        "overhead_vs_n",
+        "push_vs_hybrid",
+        "fanout_effect",
+        "ttl_effect",
+        "coverage_curves",
+    ] {
         let svg = std::fs::read_to_string(out.join("charts").join(format!("{chart}.svg"))).unwrap();
-        assert!(svg.contains("<svg") && svg.contains("<polyline"), "{chart} has a line");
+        assert!(
+            svg.contains("<svg") && svg.contains("<polyline"),
+            "{chart} has a line"
+        );
     }
     // Hybrid reaches every node of a 10-node network at fanout 3, ttl 8.
     let hybrid = json["groups"]
@@ -55,7 +72,21 @@ fn phase3_grid_at_n10_writes_every_output() {
 fn experiments_are_deterministic() {
     let (a, b) = (scratch("det-a"), scratch("det-b"));
     for dir in [&a, &b] {
-        let o = gossip(&["experiment", "--sizes", "12", "--fanouts", "3", "--ttls", "6", "--seeds", "3", "--loss", "0.1", "--out", dir.to_str().unwrap()]);
+        let o = gossip(&[
+            "experiment",
+            "--sizes",
+            "12",
+            "--fanouts",
+            "3",
+            "--ttls",
+            "6",
+            "--seeds",
+            "3",
+            "--loss",
+            "0.1",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     assert_eq!(
@@ -94,26 +125,58 @@ action = "heal"
     )
     .unwrap();
     let trace = dir.join("trace.jsonl");
-    let o = gossip(&["sim", "--scenario", scenario.to_str().unwrap(), "--trace", trace.to_str().unwrap(), "--json"]);
+    let o = gossip(&[
+        "sim",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let reports: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(reports[0]["delivered"], 16, "healing let pull reach the other side");
+    assert_eq!(
+        reports[0]["delivered"], 16,
+        "healing let pull reach the other side"
+    );
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&trace)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert!(lines.iter().any(|r| r["ev"] == "drop" && r["reason"] == "partition"));
+    assert!(lines
+        .iter()
+        .any(|r| r["ev"] == "drop" && r["reason"] == "partition"));
     assert!(lines.iter().any(|r| r["ev"] == "heal"));
-    assert!(lines.iter().any(|r| r["ev"] == "deliver" && r["pulled"] == true));
+    assert!(lines
+        .iter()
+        .any(|r| r["ev"] == "deliver" && r["pulled"] == true));
 }
 
 #[test]
 fn sim_flags_print_a_readable_report() {
-    let o = gossip(&["sim", "--nodes", "30", "--mode", "hybrid", "--overlay", "small-world", "--k", "3", "--codec", "fidelity"]);
+    let o = gossip(&[
+        "sim",
+        "--nodes",
+        "30",
+        "--mode",
+        "hybrid",
+        "--overlay",
+        "small-world",
+        "--k",
+        "3",
+        "--codec",
+        "fidelity",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = stdout(&o);
-    for needle in ["delivered        30/30", "coverage", "overhead", "RMR", "events/s"] {
+    for needle in [
+        "delivered        30/30",
+        "coverage",
+        "overhead",
+        "RMR",
+        "events/s",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
     assert!(!text.contains(", 0 bytes"), "fidelity mode counts bytes");
@@ -125,13 +188,42 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     let broken = dir.join("broken.json");
     std::fs::write(&broken, r#"{"nodes": "many"}"#).unwrap();
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["sim".into(), "--scenario".into(), broken.to_str().unwrap().into()], "not a valid scenario"),
-        (vec!["sim".into(), "--scenario".into(), dir.join("missing.toml").to_str().unwrap().into()], "cannot read scenario"),
-        (vec!["sim".into(), "--loss".into(), "1.5".into()], "loss must be between 0 and 1"),
-        (vec!["sim".into(), "--nodes".into(), "0".into()], "at least one node"),
-        (vec!["sim".into(), "--mode".into(), "broadcast".into()], "invalid value"),
-        (vec!["experiment".into(), "--sizes".into(), "ten".into()], "invalid value"),
-        (vec!["sim".into(), "--ping-interval=0".into()], "positive number of seconds"),
+        (
+            vec![
+                "sim".into(),
+                "--scenario".into(),
+                broken.to_str().unwrap().into(),
+            ],
+            "not a valid scenario",
+        ),
+        (
+            vec![
+                "sim".into(),
+                "--scenario".into(),
+                dir.join("missing.toml").to_str().unwrap().into(),
+            ],
+            "cannot read scenario",
+        ),
+        (
+            vec!["sim".into(), "--loss".into(), "1.5".into()],
+            "loss must be between 0 and 1",
+        ),
+        (
+            vec!["sim".into(), "--nodes".into(), "0".into()],
+            "at least one node",
+        ),
+        (
+            vec!["sim".into(), "--mode".into(), "broadcast".into()],
+            "invalid value",
+        ),
+        (
+            vec!["experiment".into(), "--sizes".into(), "ten".into()],
+            "invalid value",
+        ),
+        (
+            vec!["sim".into(), "--ping-interval=0".into()],
+            "positive number of seconds",
+        ),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -149,6 +241,9 @@ fn every_subcommand_has_help() {
         let o = gossip(&[sub, "--help"]);
         assert!(o.status.success());
         let text = stdout(&o);
-        assert!(text.contains("--seed") && text.contains("--latency-ms"), "{sub} --help:\n{text}");
+        assert!(
+            text.contains("--seed") && text.contains("--latency-ms"),
+            "{sub} --help:\n{text}"
+        );
     }
 }
