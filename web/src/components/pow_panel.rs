@@ -1,0 +1,93 @@
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use crate::clock::{epoch_ms, now_ms};
+use crate::frame::FrameLoop;
+use crate::model::pow::{PowRun, PowView, MAX_K};
+
+/// Wall-clock budget for hashing in one animation frame, in ms.
+const FRAME_BUDGET_MS: f64 = 8.0;
+
+/// Difficulty slider that solves a real SHA-256 proof for a fresh id, a slice
+/// per animation frame.
+#[component]
+pub fn PowPanel() -> impl IntoView {
+    let k = RwSignal::new(3u32);
+    let shown = RwSignal::new(None::<PowView>);
+    let current: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
+    let runs = Rc::new(RefCell::new(0u64));
+
+    let solve = move |difficulty: u32| {
+        if let Some(old) = current.borrow_mut().take() {
+            old.stop();
+        }
+        *runs.borrow_mut() += 1;
+        let seed = (epoch_ms() as u64) ^ (*runs.borrow() << 48);
+        let mut run = PowRun::new(difficulty, seed, now_ms());
+        shown.set(Some(run.view()));
+        let frames = FrameLoop::start(move |_| {
+            let solved = run.work_until(now_ms() + FRAME_BUDGET_MS, now_ms);
+            shown.set(Some(run.view()));
+            !solved
+        });
+        *current.borrow_mut() = Some(frames);
+    };
+    let solve = Rc::new(solve);
+    let first = Rc::clone(&solve);
+    first(k.get_untracked());
+
+    view! {
+        <section class="panel pow" id="pow-panel">
+            <h2>"Proof of work"</h2>
+            <label class="ctl">
+                <span>"difficulty k"</span>
+                <input
+                    id="pow-k"
+                    type="range"
+                    min="0"
+                    max=MAX_K.to_string()
+                    step="1"
+                    prop:value=move || k.get().to_string()
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev).parse().unwrap_or(0);
+                        k.set(v);
+                        solve(v);
+                    }
+                />
+                <output>{move || k.get()}</output>
+            </label>
+            {move || shown.get().map(pow_view)}
+        </section>
+    }
+}
+
+fn pow_view(v: PowView) -> impl IntoView {
+    let status = match &v.proof {
+        Some((nonce, digest)) => format!("solved: nonce {nonce}, sha256 {}…", &digest[..16]),
+        None => "solving…".to_owned(),
+    };
+    let solved = v.proof.is_some();
+    view! {
+        <dl class="kv">
+            <dt>"identity"</dt><dd class="mono">{v.node_id[..16].to_owned()}"…"</dd>
+            <dt>"attempts"</dt><dd id="pow-attempts">{v.attempts}</dd>
+            <dt>"expected 16^k"</dt><dd>{format_count(v.expected)}</dd>
+            <dt>"elapsed"</dt><dd>{format!("{:.1} ms", v.elapsed_ms)}</dd>
+            <dt>"hash rate"</dt><dd>{format!("{} H/s", format_count(v.hash_rate))}</dd>
+        </dl>
+        <p id="pow-status" class="status" class:solved=solved>{status}</p>
+    }
+}
+
+/// `12 345` style counts, with k/M suffixes above a million.
+pub(crate) fn format_count(x: f64) -> String {
+    if x >= 1e7 {
+        format!("{:.1} M", x / 1e6)
+    } else if x >= 1e4 {
+        format!("{:.1} k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}

@@ -1,0 +1,158 @@
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use web_sys::MouseEvent;
+
+use super::state::LabHandle;
+use crate::clock::now_ms;
+use crate::frame::FrameLoop;
+use crate::model::lab::NodeInfo;
+use crate::model::snapshot::Snapshot;
+use crate::render::{DrawOptions, Painter};
+
+/// Wall-clock ms the simulator may use per frame.
+const SIM_BUDGET_MS: f64 = 6.0;
+/// Wall-clock ms between peer-table reads.
+const LINKS_EVERY_MS: f64 = 250.0;
+/// Wall-clock ms between statistics refreshes.
+const SNAPSHOT_EVERY_MS: f64 = 200.0;
+/// Wall-clock ms over which a freshly informed node fades.
+const FADE_WALL_MS: f64 = 1_500.0;
+
+/// The overlay canvas, its frame loop, hover tooltip and click handling.
+#[component]
+pub fn Stage(lab: LabHandle) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    let tooltip = RwSignal::new(None::<(NodeInfo, f64, f64)>);
+    let fps = RwSignal::new(0.0f64);
+
+    let on_load = lab.clone();
+    canvas.on_load(move |el| {
+        let lab = on_load;
+        lab.with(|st| st.painter = Painter::new(el));
+        let mut last_frame = 0.0f64;
+        let mut last_links = 0.0f64;
+        let mut last_snap = 0.0f64;
+        let mut frames = 0u32;
+        let mut fps_since = now_ms();
+        FrameLoop::start(move |ts| {
+            let dt = if last_frame == 0.0 {
+                16.0
+            } else {
+                ts - last_frame
+            };
+            last_frame = ts;
+            let start = now_ms();
+            let snap = lab.with(|st| {
+                st.lab.advance(dt, start + SIM_BUDGET_MS, now_ms);
+                if start - last_links >= LINKS_EVERY_MS {
+                    last_links = start;
+                    if st.lab.refresh_links() {
+                        st.layout.reheat();
+                    }
+                }
+                let links = st.lab.links();
+                st.layout.tick(links);
+                let opts = DrawOptions {
+                    show_control: st.show_control,
+                    hover: st.hover,
+                    fade_us: (FADE_WALL_MS * st.lab.speed() * 1_000.0) as u64,
+                };
+                if let Some(p) = st.painter.as_mut() {
+                    p.draw(&st.lab, &st.layout, opts);
+                }
+                (start - last_snap >= SNAPSHOT_EVERY_MS).then(|| {
+                    last_snap = start;
+                    Snapshot::of(&st.lab)
+                })
+            });
+            if let Some(s) = snap {
+                lab.snap.set(s);
+            }
+            frames += 1;
+            if ts - fps_since >= 1_000.0 {
+                fps.set(f64::from(frames) * 1_000.0 / (ts - fps_since));
+                frames = 0;
+                fps_since = ts;
+            }
+            true
+        });
+    });
+
+    let hover_lab = lab.clone();
+    let on_move = move |ev: MouseEvent| {
+        let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        let info = hover_lab.with(|st| {
+            let n = st.lab.len();
+            let hit = st.painter.as_ref().and_then(|p| {
+                let (pt, r) = p.to_layout(x, y, n);
+                st.layout.hit(pt, r)
+            });
+            st.hover = hit;
+            hit.and_then(|i| st.lab.info(i))
+        });
+        tooltip.set(info.map(|i| (i, x, y)));
+    };
+    let leave_lab = lab.clone();
+    let on_leave = move |_: MouseEvent| {
+        leave_lab.with(|st| st.hover = None);
+        tooltip.set(None);
+    };
+    let click_lab = lab.clone();
+    let on_click = move |ev: MouseEvent| {
+        let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        let shift = ev.shift_key();
+        click_lab.update(|st| {
+            let n = st.lab.len();
+            let hit = st.painter.as_ref().and_then(|p| {
+                let (pt, r) = p.to_layout(x, y, n);
+                st.layout.hit(pt, r)
+            });
+            if let Some(i) = hit {
+                if shift {
+                    st.lab.toggle_node(i);
+                } else {
+                    st.lab.publish_from(i);
+                }
+            }
+        });
+    };
+
+    let snap = lab.snap;
+    view! {
+        <section class="stage" id="stage">
+            <canvas
+                id="overlay"
+                node_ref=canvas
+                on:mousemove=on_move
+                on:mouseleave=on_leave
+                on:click=on_click
+                data-nodes=move || snap.with(|s| s.nodes.to_string())
+            ></canvas>
+            <div class="fps" id="fps">{move || format!("{:.0} fps", fps.get())}</div>
+            {move || {
+                tooltip
+                    .get()
+                    .map(|(i, x, y)| {
+                        let text = format!(
+                            "node {} ({})\nid {}…\npeers {}  seen {}\nsent {}  received {}\ndelivered {}  duplicates {}{}",
+                            i.index,
+                            if i.alive { "running" } else { "crashed" },
+                            &i.id[..12],
+                            i.peers,
+                            i.seen,
+                            i.sent,
+                            i.received,
+                            i.delivered,
+                            i.duplicates,
+                            if i.group > 0 { format!("\npartition group {}", i.group) } else { String::new() },
+                        );
+                        view! {
+                            <div class="tooltip" id="tooltip" style:left=format!("{}px", x + 14.0) style:top=format!("{}px", y + 14.0)>
+                                {text}
+                            </div>
+                        }
+                    })
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,24 @@
+//! # gossip-web
+//!
+//! The browser lab: the deterministic simulator of [`gossip_core`] compiled to
+//! wasm and drawn on a canvas, so every dot on screen is a datagram a real
+//! [`gossip_core::Node`] sent. There is no protocol code here.
+//!
+//! - [`model`]: plain Rust view state (layout, animation, statistics, proof of
+//!   work), unit-tested natively.
+//! - [`components`]: thin leptos components wiring the model to the DOM.
+//! - [`clock`] and [`frame`]: the browser's clocks and animation frames.
+
+pub mod clock;
+pub mod components;
+pub mod frame;
+pub mod model;
+pub mod render;
+
+use leptos::mount::mount_to_body;
+
+/// Mounts the lab into `<body>`; the wasm binary's entry point.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    mount_to_body(components::App);
+}
