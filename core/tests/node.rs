@@ -176,6 +176,23 @@ fn joiners_with_proof_form_an_overlay_with_a_pow_seed() {
     assert!(holders(&sim, id) >= 4);
 }
 
+/// With proof of work on, a node only admits proven senders, so a joiner
+/// introduces itself (HELLO with its proof) to every peer it learns from a
+/// PEERS_LIST: the first joiner then learns every later one.
+#[test]
+fn joiners_with_proof_introduce_themselves_to_listed_peers() {
+    let mut sc = scenario(6, Mode::Push, 5);
+    sc.node.pow_k = 2;
+    let mut sim = Simulator::new(sc);
+    sim.run_for_ms(5_000.0);
+    for i in 0..6 {
+        let node = sim.node(i).unwrap();
+        assert_eq!(node.peers().len(), 5, "node {i} knows every other node");
+        assert_eq!(node.stats().rejected_for(RejectReason::PowMissing), 0);
+        assert_eq!(node.stats().rejected_for(RejectReason::PowInvalid), 0);
+    }
+}
+
 #[test]
 fn get_peers_needs_hello_when_pow_is_on() {
     let mut seed = Node::new(

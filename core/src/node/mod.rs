@@ -365,7 +365,12 @@ impl Node {
         self.send(now, reply_to, 0, Body::PeersList { peers });
     }
 
+    /// Adds the listed peers while there is room. With proof of work on, a
+    /// node holding a proof also introduces itself to each new peer with a
+    /// HELLO: receivers only admit proven senders, so otherwise a peer learnt
+    /// from a list would never learn us and peer tables would stay one-sided.
     fn on_peers_list(&mut self, now: Time, peers: &[PeerInfo]) {
+        let introduce = self.config.pow_k > 0 && self.proof.is_some();
         for info in peers {
             if info.node_id == self.id || info.addr == self.config.addr {
                 continue;
@@ -376,6 +381,10 @@ impl Node {
                     addr: info.addr,
                     via: MsgType::PeersList,
                 });
+                if introduce {
+                    let hello = self.hello();
+                    self.send(now, info.addr, 0, hello);
+                }
             }
         }
         self.note_joined();
@@ -464,11 +473,8 @@ impl Node {
         b.attempts += 1;
         let (attempt, to) = (b.attempts, b.addr);
         b.next_at = Some(now + BOOTSTRAP_BACKOFF * attempt);
-        let hello = Hello {
-            capabilities: vec!["udp".to_owned(), "json".to_owned()],
-            pow: self.proof.clone(),
-        };
-        self.send(now, to, 0, Body::Hello(hello));
+        let hello = self.hello();
+        self.send(now, to, 0, hello);
         self.send(
             now,
             to,
@@ -541,6 +547,14 @@ impl Node {
     }
 
     // ----- helpers ---------------------------------------------------------
+
+    /// Our HELLO, carrying our proof of work when we have one.
+    fn hello(&self) -> Body {
+        Body::Hello(Hello {
+            capabilities: vec!["udp".to_owned(), "json".to_owned()],
+            pow: self.proof.clone(),
+        })
+    }
 
     /// Any valid message refreshes a known sender; without proof of work an
     /// unknown sender is learnt too (with it, only a valid HELLO admits one).
