@@ -16,6 +16,8 @@
 //! assert!(report.delivery_ratio > 0.8);
 //! ```
 
+pub mod experiment;
+pub mod join;
 pub mod overlay;
 pub mod scenario;
 pub mod trace;
@@ -27,6 +29,8 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use rustc_hash::FxHashMap;
 
+pub use experiment::{broadcast, default_publish_ms, publish_origin, BroadcastError};
+pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
 pub use scenario::{Action, CodecMode, LinkLoss, Network, Overlay, Scenario, Scheduled};
 pub use trace::{DropReason, TraceKind, TraceRecord};
 
@@ -143,6 +147,7 @@ pub struct Simulator {
     gossip_in_flight: u64,
     last_delivery: Time,
     ids: Vec<NodeId>,
+    added: Vec<join::Added>,
 }
 
 impl Simulator {
@@ -189,6 +194,7 @@ impl Simulator {
             gossip_in_flight: 0,
             last_delivery: EPOCH,
             ids: Vec::new(),
+            added: Vec::new(),
             scenario,
         };
         if sim.overlay.is_some() {
@@ -459,12 +465,25 @@ impl Simulator {
     }
 
     fn start_node(&mut self, i: u32) {
-        let mut node = Node::new(self.node_config(i), self.now);
-        if let Some((id_hex, k)) = node.pow_challenge() {
+        let mut node = match self.added_spec(i) {
+            Some(added) => {
+                let mut node = Node::new(added.config.clone(), self.now);
+                if let Some(proof) = &added.proof {
+                    node.set_pow_proof(self.now, proof.clone());
+                }
+                node
+            }
+            None => Node::new(self.node_config(i), self.now),
+        };
+        // Only a node that joins through HELLO ever presents its proof.
+        if let Some((id_hex, k)) = node
+            .pow_challenge()
+            .filter(|_| node.config().bootstrap.is_some())
+        {
             node.set_pow_proof(self.now, pow::solve(&id_hex, k));
         }
         if let Some(adj) = &self.overlay {
-            for &j in &adj[i as usize] {
+            for &j in adj.get(i as usize).map_or(&[][..], Vec::as_slice) {
                 node.insert_peer(self.now, self.ids[j as usize], node_addr(j));
             }
         }
