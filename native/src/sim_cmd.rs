@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use gossip_core::metrics::GossipReport;
-use gossip_core::sim::{Action, CodecMode, Overlay, Scenario, Scheduled, Simulator};
+use gossip_core::sim::{
+    default_publish_ms, Action, CodecMode, Overlay, Scenario, Scheduled, Simulator,
+};
 use gossip_core::MsgType;
 
 use crate::args::ModeArg;
@@ -254,18 +256,6 @@ pub struct SimArgs {
     /// Print the reports as JSON instead of a table
     #[arg(long)]
     pub json: bool,
-}
-
-/// Default time of the single publish with the bootstrap overlay: once every
-/// node has joined and five liveness rounds have let the overlay mature (each
-/// PING teaches its receiver about the pinger). Generated overlays are ready at 0.
-pub fn default_publish_ms(sc: &Scenario) -> f64 {
-    match sc.overlay {
-        Overlay::Bootstrap => {
-            f64::from(sc.nodes) * sc.join_stagger_ms + 5_000.0 * sc.node.ping_interval.as_secs_f64()
-        }
-        _ => 0.0,
-    }
 }
 
 /// Runs `gossip sim`.

@@ -14,14 +14,14 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use gossip_core::metrics::{Aggregate, GossipReport};
-use gossip_core::sim::{Scenario, Simulator};
-use gossip_core::{Mode, MsgId};
+use gossip_core::sim::Scenario;
+use gossip_core::Mode;
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::args::ModeArg;
-use crate::sim_cmd::{self, SimParams};
+use crate::sim_cmd::SimParams;
 
 /// `gossip experiment` flags.
 #[derive(Debug, Args)]
@@ -125,7 +125,8 @@ pub struct GroupResult {
     pub aggregate: Aggregate,
 }
 
-/// Runs one broadcast with the given parameters on top of `base`.
+/// Runs one broadcast with the given parameters on top of `base`
+/// (core's [`gossip_core::sim::broadcast`], shared with the browser lab).
 pub fn run_one(base: &Scenario, p: RunParams, limit_ms: f64) -> anyhow::Result<RunResult> {
     let mut sc = base.clone();
     sc.nodes = p.n;
@@ -134,20 +135,7 @@ pub fn run_one(base: &Scenario, p: RunParams, limit_ms: f64) -> anyhow::Result<R
     sc.node.ttl = p.ttl;
     sc.node.mode = p.mode;
     sc.network.loss = p.loss;
-    sc.trace = false;
-    let publish_ms = sim_cmd::default_publish_ms(&sc);
-    let mut sim = Simulator::new(sc);
-    sim.run_for_ms(publish_ms);
-    // The publisher is drawn from the seed, like everything else in the run.
-    let origin = (gossip_core::rng::mix64(p.seed) % u64::from(p.n)) as u32;
-    let id: MsgId = sim
-        .publish(origin, "experiment")
-        .with_context(|| format!("node {origin} is down at publish time"))?;
-    sim.run_until_quiescent(id, limit_ms);
-    let report = sim
-        .collector()
-        .report(id)
-        .context("the published gossip was not tracked")?;
+    let report = gossip_core::sim::broadcast(sc, limit_ms)?;
     Ok(RunResult { params: p, report })
 }
 
