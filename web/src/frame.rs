@@ -1,53 +1,64 @@
-//! A `requestAnimationFrame` loop that keeps running until its callback says stop.
+//! A `requestAnimationFrame` loop that keeps running until its callback says
+//! stop or its handle is stopped.
 //!
-//! The closure is never dropped from inside its own call; a stopped loop keeps
-//! its (small) closure alive for the page's lifetime.
+//! A stopped loop drops its callback (and whatever the callback holds); only
+//! the small JavaScript trampoline stays alive, because a closure cannot be
+//! dropped from inside its own call.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+type Tick = Box<dyn FnMut(f64) -> bool>;
 type Slot = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 
 /// Handle to a running animation-frame loop; dropping it does not stop the
 /// loop, calling [`FrameLoop::stop`] does.
 #[derive(Clone)]
 pub struct FrameLoop {
-    running: Rc<RefCell<bool>>,
+    running: Rc<Cell<bool>>,
+    tick: Rc<RefCell<Option<Tick>>>,
 }
 
 impl FrameLoop {
     /// Calls `tick(timestamp_ms)` once per animation frame while it returns `true`.
-    pub fn start(mut tick: impl FnMut(f64) -> bool + 'static) -> FrameLoop {
-        let running = Rc::new(RefCell::new(true));
+    pub fn start(tick: impl FnMut(f64) -> bool + 'static) -> FrameLoop {
+        let frames = FrameLoop {
+            running: Rc::new(Cell::new(true)),
+            tick: Rc::new(RefCell::new(Some(Box::new(tick)))),
+        };
         let slot: Slot = Rc::new(RefCell::new(None));
         let slot_inner = Rc::clone(&slot);
-        let running_inner = Rc::clone(&running);
+        let inner = frames.clone();
         *slot.borrow_mut() = Some(Closure::new(move |ts: f64| {
-            if !*running_inner.borrow() || !tick(ts) {
-                *running_inner.borrow_mut() = false;
+            // Taken out for the call, so that the tick may stop its own loop.
+            let Some(mut tick) = inner.tick.borrow_mut().take() else {
                 return;
-            }
-            if let Some(cb) = slot_inner.borrow().as_ref() {
-                request(cb);
+            };
+            if tick(ts) && inner.running.get() {
+                *inner.tick.borrow_mut() = Some(tick);
+                if let Some(cb) = slot_inner.borrow().as_ref() {
+                    request(cb);
+                }
+            } else {
+                inner.running.set(false);
             }
         }));
         if let Some(cb) = slot.borrow().as_ref() {
             request(cb);
         }
-        FrameLoop { running }
+        frames
     }
 
-    /// Stops the loop before its next frame.
+    /// Stops the loop before its next frame and drops its callback.
     pub fn stop(&self) {
-        *self.running.borrow_mut() = false;
-    }
-
-    /// Whether the loop is still scheduled.
-    pub fn is_running(&self) -> bool {
-        *self.running.borrow()
+        self.running.set(false);
+        // Not borrowed while the tick runs: the trampoline takes it out first.
+        if let Ok(mut tick) = self.tick.try_borrow_mut() {
+            tick.take();
+        }
     }
 }
 

@@ -1,5 +1,5 @@
+use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
@@ -8,9 +8,9 @@ use super::{Controls, PowPanel, Stage, Stats};
 use crate::model::params::Params;
 
 /// `p` publishes from a random node, space toggles play. Ignored while a
-/// form field has the focus.
+/// form field has the focus; removed when the lab unmounts.
 fn install_keys(lab: LabHandle) {
-    let handler = Closure::<dyn FnMut(KeyboardEvent)>::new(move |ev: KeyboardEvent| {
+    let handle = window_event_listener(ev::keydown, move |ev: KeyboardEvent| {
         let in_field = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -32,11 +32,7 @@ fn install_keys(lab: LabHandle) {
             _ => {}
         }
     });
-    if let Some(w) = web_sys::window() {
-        // The lab lives as long as the page, so the listener does too.
-        let _ = w.add_event_listener_with_callback("keydown", handler.as_ref().unchecked_ref());
-    }
-    handler.forget();
+    on_cleanup(move || handle.remove());
 }
 
 /// The whole lab: controls, overlay canvas, statistics and the proof-of-work panel.

@@ -1,5 +1,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use leptos::prelude::*;
 
@@ -18,6 +20,9 @@ pub fn PowPanel() -> impl IntoView {
     let shown = RwSignal::new(None::<PowView>);
     let current: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
     let runs = Rc::new(RefCell::new(0u64));
+    let mounted = Arc::new(AtomicBool::new(true));
+    let unmounted = Arc::clone(&mounted);
+    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
 
     let solve = move |difficulty: u32| {
         if let Some(old) = current.borrow_mut().take() {
@@ -27,7 +32,11 @@ pub fn PowPanel() -> impl IntoView {
         let seed = (epoch_ms() as u64) ^ (*runs.borrow() << 48);
         let mut run = PowRun::new(difficulty, seed, now_ms());
         shown.set(Some(run.view()));
+        let mounted = Arc::clone(&mounted);
         let frames = FrameLoop::start(move |_| {
+            if !mounted.load(Ordering::Relaxed) {
+                return false;
+            }
             let solved = run.work_until(now_ms() + FRAME_BUDGET_MS, now_ms);
             shown.set(Some(run.view()));
             !solved

@@ -1,3 +1,6 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use web_sys::MouseEvent;
@@ -24,6 +27,9 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let tooltip = RwSignal::new(None::<(NodeInfo, f64, f64)>);
     let fps = RwSignal::new(0.0f64);
+    let mounted = Arc::new(AtomicBool::new(true));
+    let unmounted = Arc::clone(&mounted);
+    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
 
     let on_load = lab.clone();
     canvas.on_load(move |el| {
@@ -35,6 +41,9 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
         let mut frames = 0u32;
         let mut fps_since = now_ms();
         FrameLoop::start(move |ts| {
+            if !mounted.load(Ordering::Relaxed) {
+                return false;
+            }
             let dt = if last_frame == 0.0 {
                 16.0
             } else {

@@ -1,0 +1,202 @@
+//! The lab's components in a real browser (headless Chromium through
+//! `wasm-bindgen-test-runner`): they mount, their controls reach the
+//! simulation, and a published gossip covers the whole hybrid overlay.
+#![cfg(target_arch = "wasm32")]
+
+use gossip_core::Mode;
+use gossip_web::components::{App, Controls, LabHandle};
+use gossip_web::model::params::Params;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{
+    Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent,
+    KeyboardEventInit,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Every slider of the parameters and run panels, by element id.
+const SLIDERS: [&str; 13] = [
+    "speed",
+    "nodes",
+    "fanout",
+    "ttl",
+    "peer-limit",
+    "pull-interval",
+    "ihave-max",
+    "ping-interval",
+    "peer-timeout",
+    "loss",
+    "latency",
+    "jitter",
+    "seed",
+];
+
+/// A fresh element in `<body>` to mount into.
+fn container() -> HtmlElement {
+    let doc = document();
+    let div: HtmlElement = doc.create_element("div").expect("div").unchecked_into();
+    doc.body()
+        .expect("body")
+        .append_child(&div)
+        .expect("append");
+    div
+}
+
+fn find(root: &HtmlElement, selector: &str) -> web_sys::Element {
+    root.query_selector(selector)
+        .expect("valid selector")
+        .unwrap_or_else(|| panic!("{selector} is not on the page"))
+}
+
+fn text(root: &HtmlElement, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+fn fire(target: &web_sys::Element, kind: &str) {
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let event = Event::new_with_event_init_dict(kind, &init).expect("event");
+    target.dispatch_event(&event).expect("dispatch");
+}
+
+/// Moves slider `#id` to `value` and fires `kind` (`input` or `change`).
+fn slide(root: &HtmlElement, id: &str, value: &str, kind: &str) {
+    let input: HtmlInputElement = find(root, &format!("#{id}")).unchecked_into();
+    input.set_value(value);
+    fire(&input, kind);
+}
+
+fn press(key: &str) {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("key");
+    let body = document().body().expect("body");
+    body.dispatch_event(&event).expect("dispatch");
+}
+
+/// Lets timers, animation frames and leptos effects run for `ms`.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .expect("setTimeout");
+    });
+    JsFuture::from(promise).await.expect("timer");
+}
+
+#[wasm_bindgen_test]
+async fn the_lab_mounts_every_panel_and_opens_running() {
+    let root = container();
+    let app = mount_to(root.clone(), App);
+    sleep(300).await;
+    for id in [
+        "overlay",
+        "controls",
+        "parameters",
+        "stats",
+        "coverage-chart",
+        "by-type",
+        "pow-panel",
+        "play",
+        "step",
+        "reset",
+        "publish",
+        "partition",
+        "mode",
+        "layout",
+        "show-control",
+    ] {
+        find(&root, &format!("#{id}"));
+    }
+    for id in SLIDERS {
+        let shown = text(&root, &format!("#{id}-value"));
+        assert!(!shown.is_empty(), "slider {id} shows no value");
+    }
+    assert_eq!(text(&root, "#nodes-value"), "50");
+    assert_eq!(text(&root, "#mode-value"), "hybrid");
+    let canvas: web_sys::HtmlCanvasElement = find(&root, "#overlay").unchecked_into();
+    assert!(
+        canvas.width() > 100 && canvas.height() > 100,
+        "canvas not sized"
+    );
+
+    let before = text(&root, "#sim-time");
+    sleep(600).await;
+    assert_ne!(text(&root, "#sim-time"), before, "the lab opens running");
+    drop(app);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn controls_change_the_running_simulation() {
+    let lab = LabHandle::new(Params::default());
+    let root = container();
+    let controls = {
+        let lab = lab.clone();
+        mount_to(root.clone(), move || view! { <Controls lab=lab /> })
+    };
+
+    slide(&root, "fanout", "5", "change");
+    assert_eq!(lab.params.get_untracked().fanout, 5);
+    assert_eq!(lab.with(|st| st.lab.sim().scenario().node.fanout), 5);
+
+    slide(&root, "nodes", "120", "change");
+    assert_eq!(lab.with(|st| st.lab.len()), 120);
+
+    let mode: HtmlSelectElement = find(&root, "#mode").unchecked_into();
+    mode.set_value("push");
+    fire(&mode, "change");
+    assert_eq!(lab.with(|st| st.lab.sim().scenario().node.mode), Mode::Push);
+
+    // Loss applies live, without restarting the run.
+    let t = lab.with(|st| st.lab.now_us());
+    slide(&root, "loss", "90", "input");
+    assert_eq!(lab.with(|st| st.lab.params().loss_pct), 90.0);
+    assert!(lab.with(|st| st.lab.now_us()) >= t, "the run went on");
+    lab.with(|st| {
+        st.lab.set_speed(10.0);
+        for _ in 0..20 {
+            st.lab.advance(100.0, f64::INFINITY, || 0.0);
+        }
+    });
+    assert!(
+        lab.with(|st| st.lab.dropped()) > 0,
+        "90 % loss drops datagrams"
+    );
+
+    sleep(50).await;
+    assert_eq!(text(&root, "#fanout-value"), "5");
+    assert_eq!(text(&root, "#nodes-value"), "120");
+    assert_eq!(text(&root, "#loss-value"), "90 %");
+    drop(controls);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_publish_reaches_full_coverage_in_hybrid_mode() {
+    let root = container();
+    let app = mount_to(root.clone(), App);
+    sleep(100).await;
+    assert_eq!(text(&root, "#mode-value"), "hybrid");
+    slide(&root, "speed", "1", "input");
+    press("p");
+    let mut waited = 0;
+    while text(&root, "#coverage") != "100%" {
+        assert!(
+            waited < 30_000,
+            "coverage stuck at {}",
+            text(&root, "#coverage")
+        );
+        sleep(100).await;
+        waited += 100;
+    }
+    assert_eq!(text(&root, "#delivered"), "50 / 50");
+    assert_ne!(text(&root, "#t95"), "–");
+    drop(app);
+    root.remove();
+}
