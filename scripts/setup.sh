@@ -49,6 +49,8 @@ apt_install binaryen
 
 if [ "$profile" = "test" ]; then
     apt_install chromium chromium-driver
+    # Debian's Node.js unless one (with npm) is already installed.
+    have npm || apt_install nodejs npm
     if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then
         log "installing the end-to-end test's npm packages"
         (cd tests/e2e && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)

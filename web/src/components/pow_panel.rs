@@ -84,7 +84,7 @@ fn pow_view(v: PowView) -> impl IntoView {
             <dt>"attempts"</dt><dd id="pow-attempts">{v.attempts}</dd>
             <dt>"expected 16^k"</dt><dd>{format_count(v.expected)}</dd>
             <dt>"elapsed"</dt><dd>{format!("{:.1} ms", v.elapsed_ms)}</dd>
-            <dt>"hash rate"</dt><dd>{format!("{} H/s", format_count(v.hash_rate))}</dd>
+            <dt>"hash rate"</dt><dd id="pow-rate">{format!("{} H/s", format_count(v.hash_rate))}</dd>
         </dl>
         <p id="pow-status" class="status" class:solved=solved>{status}</p>
     }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use web_sys::MouseEvent;
 
 use super::state::LabHandle;
-use crate::clock::now_ms;
+use crate::clock::{mark, now_ms, INTERACTIVE_MARK};
 use crate::frame::FrameLoop;
 use crate::model::lab::NodeInfo;
 use crate::model::snapshot::Snapshot;
@@ -44,11 +44,8 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
             if !mounted.load(Ordering::Relaxed) {
                 return false;
             }
-            let dt = if last_frame == 0.0 {
-                16.0
-            } else {
-                ts - last_frame
-            };
+            let first = last_frame == 0.0;
+            let dt = if first { 16.0 } else { ts - last_frame };
             last_frame = ts;
             let start = now_ms();
             let snap = lab.with(|st| {
@@ -76,6 +73,9 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
             });
             if let Some(s) = snap {
                 lab.snap.set(s);
+            }
+            if first {
+                mark(INTERACTIVE_MARK);
             }
             frames += 1;
             if ts - fps_since >= 1_000.0 {

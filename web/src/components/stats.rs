@@ -4,7 +4,7 @@ use gossip_core::MsgType;
 
 use super::pow_panel::format_count;
 use crate::clock::now_ms;
-use crate::model::bench;
+use crate::model::bench::{self, BenchResult};
 use crate::model::snapshot::{format_ms, GossipStats, Snapshot};
 use crate::render::{FAMILIES, ORIGIN, UNINFORMED};
 
@@ -40,7 +40,7 @@ fn curve_points(g: &GossipStats) -> (String, f64) {
 /// Live metrics of the current gossip and of the whole run.
 #[component]
 pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
-    let bench_result = RwSignal::new(None::<String>);
+    let bench_result = RwSignal::new(None::<(u32, BenchResult)>);
     let gossip = move || snap.with(|s| s.gossip.clone());
     view! {
         <section class="panel" id="stats">
@@ -51,10 +51,12 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                 <dd id="sim-nodes">{move || snap.with(|s| format!("{} ({})", s.nodes, s.alive))}</dd>
                 <dt>"links"</dt><dd>{move || snap.with(|s| s.links)}</dd>
                 <dt>"in flight / dropped"</dt>
-                <dd>{move || snap.with(|s| format!("{} / {}", s.in_flight, s.dropped))}</dd>
+                <dd id="in-flight" data-count=move || snap.with(|s| s.in_flight.to_string())>
+                    {move || snap.with(|s| format!("{} / {}", s.in_flight, s.dropped))}
+                </dd>
                 <dt>"gossip"</dt>
                 <dd>{move || gossip().map_or_else(|| "press p or click a node".to_owned(), |g| format!("#{}", g.number))}</dd>
-                <dt>"coverage"</dt>
+                <dt>"coverage (delivery ratio)"</dt>
                 <dd id="coverage">{move || gossip().map_or_else(|| "–".to_owned(), |g| format!("{:.0}%", (g.coverage * 100.0).floor()))}</dd>
                 <dt>"delivered"</dt>
                 <dd id="delivered">{move || gossip().map_or_else(|| "–".to_owned(), |g| format!("{} / {}", g.delivered, g.population))}</dd>
@@ -106,14 +108,20 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
             </p>
             <div class="buttons">
                 <button id="bench" on:click=move |_| {
-                    let r = bench::run(now_ms);
-                    bench_result.set(Some(format!(
-                        "{} events in {:.0} ms = {} events/s (wasm)",
-                        r.events, r.wall_ms, format_count(r.events_per_sec())
-                    )));
+                    let run = bench_result.with_untracked(|b| b.map_or(1, |(n, _)| n + 1));
+                    bench_result.set(Some((run, bench::run(now_ms))));
                 }>"simulator benchmark"</button>
             </div>
-            <p class="status" id="bench-result">{move || bench_result.get()}</p>
+            <p
+                class="status"
+                id="bench-result"
+                data-events-per-sec=move || bench_result.get().map(|(_, r)| format!("{:.0}", r.events_per_sec()))
+            >
+                {move || bench_result.get().map(|(run, r)| format!(
+                    "run {run}: {} events in {:.0} ms = {} events/s (wasm)",
+                    r.events, r.wall_ms, format_count(r.events_per_sec())
+                ))}
+            </p>
         </section>
     }
 }
