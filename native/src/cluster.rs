@@ -1,6 +1,5 @@
-//! `gossip cluster --nodes N`: N real nodes on loopback in one process, each
-//! with its own UDP socket, its own core `Node` and its own tokio task. Node 0
-//! is the seed, the others join through it. Lines typed on standard input are
+//! `gossip cluster --nodes N`: N real nodes on loopback in one process (see
+//! [`crate::fleet`]), node 0 the seed. Lines typed on standard input are
 //! published (`<node> <message>`, or just `<message>` for node 0) and every
 //! delivery is printed with its time since publication.
 
@@ -13,15 +12,12 @@ use clap::Args;
 use gossip_core::{Event, MsgId, NodeId, Time};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::{mpsc, watch};
-use tracing::Instrument;
 
 use crate::args::NodeArgs;
 use crate::clock::Clock;
-use crate::driver::{self, LineSource};
 use crate::events::EventSink;
+use crate::fleet::{self, Degrees, Fleet, FleetSpec, Observed};
 use crate::logging;
-use crate::node_cmd;
 
 /// A spread with no new delivery for this long gets a summary line.
 const QUIET_AFTER: Duration = Duration::from_secs(2);
@@ -41,33 +37,6 @@ pub struct ClusterArgs {
     pub node: NodeArgs,
 }
 
-/// A core event of one node, as the cluster front end sees it.
-struct Observed {
-    node: usize,
-    at: Time,
-    event: Event,
-}
-
-/// Peer-table degrees, replayed from peer events.
-struct Degrees {
-    /// Peers each node knows.
-    knows: Vec<usize>,
-    /// Nodes of the cluster that know each node.
-    known_by: Vec<usize>,
-}
-
-impl Degrees {
-    /// Nodes that know, and are known by, at least `k` peers: a gossip can
-    /// reach them whoever publishes it.
-    fn ready(&self, k: usize) -> usize {
-        self.knows
-            .iter()
-            .zip(&self.known_by)
-            .filter(|(&out, &inn)| out >= k && inn >= k)
-            .count()
-    }
-}
-
 /// How one gossip is spreading through the cluster.
 struct Spread {
     t0: Time,
@@ -84,18 +53,6 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
     }
     logging::init(settings.log_format, "warn");
     let n = args.nodes as usize;
-
-    let mut sockets = Vec::with_capacity(n);
-    for i in 0..n {
-        let port = match settings.port {
-            Some(first) => u16::try_from(usize::from(first) + i)
-                .ok()
-                .with_context(|| format!("--port {first} + {n} nodes runs past port 65535"))?,
-            None => 0,
-        };
-        sockets.push(node_cmd::bind(settings.bind, port, None).await?);
-    }
-    let seed_addr = sockets[0].1;
     let sink = settings
         .events
         .as_deref()
@@ -104,60 +61,16 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot open events file {}", path.display()))
         })
         .transpose()?;
-
-    let (obs_tx, mut obs_rx) = mpsc::unbounded_channel::<Observed>();
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut publishers = Vec::with_capacity(n);
-    let mut tasks = Vec::with_capacity(n);
-    let mut index_of: HashMap<NodeId, usize> = HashMap::with_capacity(n);
-    for (i, (socket, addr)) in sockets.into_iter().enumerate() {
-        let mut config = node_cmd::node_config(&settings, addr)?;
-        config.seed = settings.config.seed.wrapping_add(i as u64);
-        if i > 0 {
-            config.bootstrap = Some(seed_addr);
-        }
-        if let Some(id) = config.node_id {
-            index_of.insert(id, i);
-        }
-        let (tx, rx) = mpsc::channel::<String>(64);
-        publishers.push(tx);
-        let obs = obs_tx.clone();
-        let mut stop = stop_rx.clone();
-        let shutdown = async move {
-            // An error means the front end is gone: stop as well.
-            let _ = stop.wait_for(|stopped| *stopped).await;
-        };
-        let observe = move |at: Time, event: &Event| {
-            if matches!(
-                event,
-                Event::PeerAdded { .. }
-                    | Event::PeerEvicted { .. }
-                    | Event::PeerRemoved { .. }
-                    | Event::Published { .. }
-                    | Event::Delivered { .. }
-            ) {
-                // The receiver lives until every node has stopped.
-                let _ = obs.send(Observed {
-                    node: i,
-                    at,
-                    event: event.clone(),
-                });
-            }
-        };
-        let span = tracing::info_span!("node", i);
-        tasks.push(tokio::spawn(
-            driver::run(
-                socket,
-                config,
-                LineSource::Channel(rx),
-                shutdown,
-                sink.clone(),
-                observe,
-            )
-            .instrument(span),
-        ));
-    }
-    drop(obs_tx);
+    let mut fleet = Fleet::start(FleetSpec {
+        nodes: n,
+        bind: settings.bind,
+        first_port: settings.port,
+        config: settings.config.clone(),
+        seeds: fleet::consecutive_seeds,
+        sink,
+    })
+    .await?;
+    let seed_addr = fleet.seed_addr;
 
     let mut clock = Clock::new();
     let start = clock.now();
@@ -171,10 +84,7 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
 
     let target = settings.config.fanout.max(1) as usize;
     let target = target.min(n.saturating_sub(1));
-    let mut degrees = Degrees {
-        knows: vec![0; n],
-        known_by: vec![0; n],
-    };
+    let mut degrees = Degrees::new(n);
     let mut formed = false;
     let mut last_wait_report = start;
     let mut spreads: HashMap<MsgId, Spread> = HashMap::new();
@@ -187,13 +97,14 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
-            Some(o) = obs_rx.recv() => {
-                observe(&o, n, &index_of, &mut degrees, &mut spreads);
+            Some(o) = fleet.observed.recv() => {
+                degrees.observe(&o, &fleet.index_of);
+                observe(&o, n, &fleet.index_of, &mut spreads);
             }
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) => match parse_command(&line, n) {
                     Ok(Some((node, text))) => {
-                        if publishers[node].send(text.to_owned()).await.is_err() {
+                        if !fleet.publish(node, text.to_owned()).await {
                             println!("node {node} has stopped");
                         }
                     }
@@ -221,11 +132,8 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
         }
     }
 
-    // Ignore a send error: it only means every node already stopped.
-    let _ = stop_tx.send(true);
     let (mut sent, mut bytes, mut errors, mut delivered, mut rejected) = (0u64, 0, 0, 0, 0);
-    for task in tasks {
-        let summary = task.await.context("a node task failed")?;
+    for summary in fleet.stop().await? {
         sent += summary.stats.total_sent();
         bytes += summary.bytes_sent + summary.bytes_received;
         errors += summary.send_errors;
@@ -286,22 +194,9 @@ fn observe(
     o: &Observed,
     n: usize,
     index_of: &HashMap<NodeId, usize>,
-    degrees: &mut Degrees,
     spreads: &mut HashMap<MsgId, Spread>,
 ) {
     match &o.event {
-        Event::PeerAdded { id, .. } => {
-            degrees.knows[o.node] += 1;
-            if let Some(&j) = index_of.get(id) {
-                degrees.known_by[j] += 1;
-            }
-        }
-        Event::PeerEvicted { id, .. } | Event::PeerRemoved { id, .. } => {
-            degrees.knows[o.node] = degrees.knows[o.node].saturating_sub(1);
-            if let Some(&j) = index_of.get(id) {
-                degrees.known_by[j] = degrees.known_by[j].saturating_sub(1);
-            }
-        }
         Event::Published { id, gossip } => {
             println!("node {} published {} {:?}", o.node, short(*id), gossip.data);
             spreads.insert(

@@ -6,6 +6,8 @@
 //! demos and benchmarks; each lives in its own module and is one variant of
 //! [`Command`].
 
+mod analysis;
+mod analyze_cmd;
 mod args;
 mod bench;
 mod clock;
@@ -13,6 +15,7 @@ mod cluster;
 mod driver;
 mod events;
 mod experiment;
+mod fleet;
 mod logging;
 mod node_cmd;
 mod procfs;
@@ -52,8 +55,11 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Simulate one scenario with the real protocol and print its metrics
     Sim(sim_cmd::SimArgs),
-    /// Run a grid of simulations (N x fanout x ttl x mode x loss x seeds) with tables and charts
+    /// Run a grid of simulations (N x fanout x ttl x mode x loss x seeds) with tables and charts;
+    /// with --real, on real UDP nodes next to the simulator's prediction
     Experiment(experiment::ExperimentArgs),
+    /// Compute the metrics of every gossip from the --events files of real nodes
+    Analyze(analyze_cmd::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +70,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Sim(args)) => sim_cmd::run(&args),
         Some(Command::Experiment(args)) => experiment::run(&args),
+        Some(Command::Analyze(args)) => analyze_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

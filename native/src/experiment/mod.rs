@@ -3,10 +3,15 @@
 //! results.csv, results.json, summary.md and SVG charts.
 //!
 //! Out of the box it reproduces the original assignment's Phase 3 (N = 10, 20,
-//! 50; fanout 2, 3, 5; push and hybrid; 5 seeds) and adds a ttl sweep.
+//! 50; fanout 2, 3, 5; push and hybrid; 5 seeds) and adds a ttl sweep. With
+//! `--real` the same grid (without the ttl sweep) runs on real UDP nodes on
+//! loopback ([`real`]), measured from their events by the same core metrics,
+//! and set beside the simulator's prediction ([`compare`]).
 
 mod charts;
+mod compare;
 mod output;
+mod real;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -25,16 +30,21 @@ use crate::sim_cmd::SimParams;
 
 /// `gossip experiment` flags.
 #[derive(Debug, Args)]
+#[command(after_long_help = real::HELP)]
 pub struct ExperimentArgs {
+    /// Run every grid point on real nodes (one UDP socket each, loopback) instead of
+    /// the simulator, and compare with the simulator's prediction (see below)
+    #[arg(long)]
+    pub real: bool,
     /// Network sizes
     #[arg(long, num_args = 1.., value_name = "N", default_values_t = [10u32, 20, 50])]
     pub sizes: Vec<u32>,
     /// Fanouts
     #[arg(long, num_args = 1.., value_name = "F", default_values_t = [2u32, 3, 5])]
     pub fanouts: Vec<u32>,
-    /// TTLs
-    #[arg(long, num_args = 1.., value_name = "HOPS", default_values_t = [2u32, 4, 8])]
-    pub ttls: Vec<u32>,
+    /// TTLs [default: 2 4 8; with --real: 8]
+    #[arg(long, num_args = 1.., value_name = "HOPS")]
+    pub ttls: Option<Vec<u32>>,
     /// Modes
     #[arg(long, num_args = 1.., value_enum, default_values_t = [ModeArg::Push, ModeArg::Hybrid])]
     pub modes: Vec<ModeArg>,
@@ -56,6 +66,15 @@ pub struct ExperimentArgs {
     /// Stop waiting for quiescence this many ms after publishing
     #[arg(long, value_name = "MS", default_value_t = 30_000.0)]
     pub limit_ms: f64,
+    /// With --real: publish this many ms after starting the nodes, and not before
+    /// the overlay has formed [default: as long as the simulator lets its overlay
+    /// form, 5 ping intervals + N join staggers]
+    #[arg(long, value_name = "MS")]
+    pub settle_ms: Option<f64>,
+    /// With --real: end a run that has stopped spreading after this many ms
+    /// without a new delivery [default: 1000 in push; 2 pull intervals + 500 in hybrid]
+    #[arg(long, value_name = "MS")]
+    pub quiet_ms: Option<f64>,
     /// Other network and protocol parameters, shared by every run
     /// (--nodes, --fanout, --ttl, --mode, --loss and --seed are set by the grid)
     #[command(flatten)]
@@ -163,20 +182,19 @@ pub fn aggregate(results: &[RunResult]) -> Vec<GroupResult> {
         .collect()
 }
 
-/// Runs `gossip experiment`.
-pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
-    let mut base = Scenario::default();
-    args.params.apply(&mut base)?;
+/// Every grid point of `args`, seeds innermost.
+fn grid(args: &ExperimentArgs, default_ttls: &[u32]) -> anyhow::Result<Vec<RunParams>> {
     if args.seeds == 0 || args.sizes.is_empty() || args.sizes.contains(&0) {
         anyhow::bail!("the grid needs at least one seed and sizes above zero");
     }
     if let Some(bad) = args.losses.iter().find(|l| !(0.0..=1.0).contains(*l)) {
         anyhow::bail!("loss {bad} is not a probability between 0 and 1");
     }
+    let ttls = args.ttls.as_deref().unwrap_or(default_ttls);
     let mut grid = Vec::new();
     for &n in &args.sizes {
         for &fanout in &args.fanouts {
-            for &ttl in &args.ttls {
+            for &ttl in ttls {
                 for &mode in &args.modes {
                     for &loss in &args.losses {
                         for seed in args.first_seed..args.first_seed + args.seeds {
@@ -194,32 +212,83 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-        .context("cannot start worker threads")?;
-    let bar = ProgressBar::new(grid.len() as u64).with_style(
+    Ok(grid)
+}
+
+/// A progress bar over `len` runs.
+fn progress_bar(len: usize) -> ProgressBar {
+    ProgressBar::new(len as u64).with_style(
         ProgressStyle::with_template(
-            "{spinner} {bar:40} {pos}/{len} runs  {elapsed} elapsed, {eta} left",
+            "{spinner} {bar:40} {pos}/{len} runs  {elapsed} elapsed, {eta} left  {msg}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let started = Instant::now();
-    let results: Vec<RunResult> = pool.install(|| {
+    )
+}
+
+/// Runs every grid point on the simulator, in parallel.
+fn simulate_grid(
+    base: &Scenario,
+    grid: &[RunParams],
+    jobs: Option<usize>,
+    limit_ms: f64,
+    bar: &ProgressBar,
+) -> anyhow::Result<Vec<RunResult>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")?;
+    pool.install(|| {
         grid.par_iter()
             .progress_with(bar.clone())
-            .map(|p| run_one(&base, *p, args.limit_ms))
+            .map(|p| run_one(base, *p, limit_ms))
             .collect::<anyhow::Result<Vec<_>>>()
-    })?;
+    })
+}
+
+/// Writes results.csv, results.json (`doc`), summary.md (`summary`) and the
+/// charts into `out`; returns how many charts were drawn.
+fn write_outputs(
+    out: &std::path::Path,
+    doc: &impl Serialize,
+    results: &[RunResult],
+    groups: &[GroupResult],
+    summary: &str,
+) -> anyhow::Result<usize> {
+    std::fs::create_dir_all(out.join("charts"))
+        .with_context(|| format!("cannot create {}", out.display()))?;
+    output::write_csv(&out.join("results.csv"), results)?;
+    output::write_json(&out.join("results.json"), doc)?;
+    std::fs::write(out.join("summary.md"), summary)
+        .with_context(|| format!("cannot write {}", out.join("summary.md").display()))?;
+    charts::draw_all(&out.join("charts"), results, groups)
+}
+
+/// Runs `gossip experiment`.
+pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
+    let mut base = Scenario::default();
+    args.params.apply(&mut base)?;
+    if args.real {
+        return real::run(args, &base);
+    }
+    let grid = grid(args, &[2, 4, 8])?;
+    let bar = progress_bar(grid.len());
+    let started = Instant::now();
+    let results = simulate_grid(&base, &grid, args.jobs, args.limit_ms, &bar)?;
     bar.finish_and_clear();
     let groups = aggregate(&results);
-    std::fs::create_dir_all(args.out.join("charts"))
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    output::write_csv(&args.out.join("results.csv"), &results)?;
-    output::write_json(&args.out.join("results.json"), &base, &results, &groups)?;
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        base_scenario: &'a Scenario,
+        runs: &'a [RunResult],
+        groups: &'a [GroupResult],
+    }
+    let doc = Doc {
+        base_scenario: &base,
+        runs: &results,
+        groups: &groups,
+    };
     let summary = output::markdown_summary(&groups);
-    std::fs::write(args.out.join("summary.md"), &summary)?;
-    let charts = charts::draw_all(&args.out.join("charts"), &results, &groups)?;
+    let charts = write_outputs(&args.out, &doc, &results, &groups, &summary)?;
     println!("{summary}");
     println!(
         "{} runs in {:.1} s; wrote {}/results.csv, results.json, summary.md and {} charts in {}/charts",

@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
-use gossip_core::sim::Scenario;
 use serde::Serialize;
 
 use super::{GroupResult, RunResult};
@@ -64,29 +63,12 @@ pub fn write_csv(path: &Path, results: &[RunResult]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `results.json`: the base scenario, every run, every group.
-pub fn write_json(
-    path: &Path,
-    base: &Scenario,
-    results: &[RunResult],
-    groups: &[GroupResult],
-) -> anyhow::Result<()> {
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        base_scenario: &'a Scenario,
-        runs: &'a [RunResult],
-        groups: &'a [GroupResult],
-    }
+/// Writes `results.json`: the run's parameters, every run, every group (the
+/// caller's document).
+pub fn write_json(path: &Path, doc: &impl Serialize) -> anyhow::Result<()> {
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    serde_json::to_writer_pretty(
-        std::io::BufWriter::new(file),
-        &Doc {
-            base_scenario: base,
-            runs: results,
-            groups,
-        },
-    )?;
+    serde_json::to_writer_pretty(std::io::BufWriter::new(file), doc)?;
     Ok(())
 }
 

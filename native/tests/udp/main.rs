@@ -1,10 +1,12 @@
 //! End-to-end tests of the `gossip` binary: real processes exchanging real UDP
 //! datagrams on loopback, observed through their `--events` files.
 
+mod analyze;
 mod bootstrap;
 mod cli;
 mod cluster;
 mod common;
 mod dissemination;
+mod experiment_real;
 mod garbage;
 mod pow;

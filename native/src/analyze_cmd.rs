@@ -1,0 +1,151 @@
+//! `gossip analyze`: the core metrics of every gossip found in the `--events`
+//! files of real nodes (for example a run by hand, one terminal per node).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+use gossip_core::MsgType;
+use serde::Serialize;
+
+use crate::analysis::{self, Analysed, EventLog};
+
+/// Flags of `gossip analyze`.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Computes the metrics of the simulator and of `gossip experiment` (delivery \
+        ratio, time to 50/95/100 % coverage, overhead in [t0, t95] by type and in bytes, \
+        messages until quiescence, duplicates, RMR, hops) from the `--events` files of real \
+        nodes. Give one file per node, a shared file (`gossip cluster --events`), or a \
+        directory holding them. Population = the nodes that wrote events unless --nodes says \
+        otherwise (e.g. when some nodes ran without --events)."
+)]
+pub struct AnalyzeArgs {
+    /// Events files (JSON Lines written by `--events`) or directories of them
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Nodes in the network [default: the nodes that wrote events]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub nodes: Option<u32>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `--json` prints.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    files: usize,
+    lines: usize,
+    skipped_lines: usize,
+    nodes_with_events: usize,
+    population: u32,
+    gossips: &'a [Analysed],
+}
+
+/// Runs `gossip analyze`.
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
+    let log = EventLog::read(&args.paths)?;
+    let writers = log.nodes();
+    let population = match args.nodes {
+        Some(n) => n,
+        None => u32::try_from(writers)?,
+    };
+    if (population as usize) < writers {
+        bail!("--nodes {population} is fewer than the {writers} nodes that wrote events");
+    }
+    let gossips = analysis::analyse(&log, population);
+    if args.json {
+        let doc = JsonReport {
+            files: log.files,
+            lines: log.lines.len(),
+            skipped_lines: log.skipped,
+            nodes_with_events: writers,
+            population,
+            gossips: &gossips,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    print!("{}", text_report(&log, writers, population, &gossips));
+    Ok(())
+}
+
+fn opt_ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "never".to_owned(), |ms| format!("{ms:.2} ms"))
+}
+
+fn text_report(log: &EventLog, writers: usize, population: u32, gossips: &[Analysed]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} event lines from {} files, {writers} nodes wrote events, population {population}",
+        log.lines.len(),
+        log.files
+    );
+    if log.skipped > 0 {
+        let _ = writeln!(out, "skipped {} lines that are not events:", log.skipped);
+        for bad in &log.bad_lines {
+            let _ = writeln!(out, "  {}:{}: {}", bad.path.display(), bad.line, bad.reason);
+        }
+    }
+    if gossips.is_empty() {
+        let _ = writeln!(out, "no gossip was published or delivered in these events");
+    }
+    for a in gossips {
+        let r = &a.report;
+        let preview: String = a.data.chars().take(40).collect();
+        let _ = writeln!(out, "\ngossip {} {preview:?}", r.id);
+        if !a.publisher_recorded {
+            let _ = writeln!(
+                out,
+                "  (its publisher left no events: t0 is the origin's timestamp, in whole ms)"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  delivered          {}/{} ({:.1}%)",
+            r.delivered,
+            r.population,
+            r.delivery_ratio * 100.0
+        );
+        let _ = writeln!(
+            out,
+            "  coverage           50% {}, 95% {}, 100% {}",
+            opt_ms(r.t50_ms),
+            opt_ms(r.t95_ms),
+            opt_ms(r.t100_ms)
+        );
+        let mut by_type = String::new();
+        for t in MsgType::ALL {
+            let count = r.overhead_by_type[t.index()];
+            if count > 0 {
+                let _ = write!(by_type, " {}={count}", t.as_str());
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  overhead [t0,t95]  {} messages, {} bytes:{by_type}",
+            r.overhead, r.overhead_bytes
+        );
+        let _ = writeln!(out, "  until quiescence   {} messages", r.total_messages);
+        let _ = writeln!(
+            out,
+            "  receptions         {} ({} duplicates), RMR {}",
+            r.payload_receptions,
+            r.duplicates,
+            r.rmr
+                .map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"))
+        );
+        let _ = writeln!(
+            out,
+            "  hops               mean {}, max {}",
+            r.mean_hops
+                .map_or_else(|| "n/a".to_owned(), |v| format!("{v:.2}")),
+            r.max_hops
+                .map_or_else(|| "n/a".to_owned(), |v| v.to_string())
+        );
+    }
+    out
+}

@@ -1,0 +1,74 @@
+//! Simulator prediction beside real measurement, group by group.
+
+use std::fmt::Write as _;
+
+use gossip_core::metrics::{Aggregate, Summary};
+use serde::Serialize;
+
+use super::{GroupKey, GroupResult};
+
+/// One parameter set, predicted and measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// The parameters.
+    pub key: GroupKey,
+    /// The simulator's aggregates over the same seeds.
+    pub sim: Aggregate,
+    /// The real nodes' aggregates.
+    pub real: Aggregate,
+}
+
+/// Pairs every real group with the simulated group of the same parameters.
+pub fn pair(sim: &[GroupResult], real: &[GroupResult]) -> Vec<Comparison> {
+    real.iter()
+        .filter_map(|r| {
+            let s = sim.iter().find(|s| s.key == r.key)?;
+            Some(Comparison {
+                key: r.key,
+                sim: s.aggregate.clone(),
+                real: r.aggregate.clone(),
+            })
+        })
+        .collect()
+}
+
+fn cell(s: &Summary, scale: f64, precision: usize) -> String {
+    if s.n == 0 {
+        return "never".to_owned();
+    }
+    format!(
+        "{:.*} ± {:.*}",
+        precision,
+        s.mean * scale,
+        precision,
+        s.std * scale
+    )
+}
+
+/// The side-by-side Markdown table.
+pub fn markdown(rows: &[Comparison]) -> String {
+    let mut md = String::from(
+        "| N | Fanout | TTL | Mode | Delivery % sim | Delivery % real | t95 ms sim | t95 ms real | Overhead sim | Overhead real | RMR sim | RMR real |\n\
+         |---|--------|-----|------|----------------|-----------------|------------|-------------|--------------|---------------|---------|----------|\n",
+    );
+    for c in rows {
+        let k = &c.key;
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            k.n,
+            k.fanout,
+            k.ttl,
+            k.mode.as_str(),
+            cell(&c.sim.delivery_ratio, 100.0, 0),
+            cell(&c.real.delivery_ratio, 100.0, 0),
+            cell(&c.sim.t95_ms, 1.0, 1),
+            cell(&c.real.t95_ms, 1.0, 1),
+            cell(&c.sim.overhead, 1.0, 0),
+            cell(&c.real.overhead, 1.0, 0),
+            cell(&c.sim.rmr, 1.0, 2),
+            cell(&c.real.rmr, 1.0, 2),
+        );
+    }
+    md
+}

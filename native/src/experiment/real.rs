@@ -1,0 +1,300 @@
+//! `gossip experiment --real`: the grid on real UDP nodes on loopback.
+//!
+//! Every run starts N nodes in this process ([`crate::fleet`]: one socket, one
+//! core `Node`, one tokio task each), all writing one events file; waits until
+//! the overlay has formed (every node knows, and is known by, `fanout` peers);
+//! publishes one gossip from the node the seed picks (as the simulator does);
+//! waits until every node has it, or until it stops spreading; stops the nodes;
+//! and measures the run from its events file with [`crate::analysis`], the
+//! code behind `gossip analyze`, which feeds core's metrics `Collector`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use gossip_core::sim::{default_publish_ms, publish_origin, Scenario};
+use gossip_core::{Event, Mode, MsgId};
+use serde::Serialize;
+use tokio::time::timeout_at;
+
+use super::{compare, output, ExperimentArgs, GroupResult, RunParams, RunResult};
+use crate::analysis::{self, EventLog};
+use crate::events::EventSink;
+use crate::fleet::{Degrees, Fleet, FleetSpec};
+
+/// Shown under `gossip experiment --help`.
+pub const HELP: &str = "\
+With --real, each grid point runs on real nodes: N tokio nodes in this process, \
+each with its own UDP socket on 127.0.0.1, writing events to <out>/events/; the \
+metrics come from those events through the same core code as the simulator's \
+(and as `gossip analyze`). The simulator is run on the same grid and summary.md \
+and results.json hold a side-by-side table, simulator prediction vs real \
+measurement. The default real grid (N = 10, 20, 50 x fanout 2, 3, 5 x push, \
+hybrid x 5 seeds = 90 runs, ttl 8) takes about 17 minutes: a run publishes \
+when the simulator would (5 ping intervals after the start, 10 s by default; \
+--settle-ms shortens it) and ends 0.2 s after the last delivery, or after 1 s \
+(push) or 4.5 s (hybrid) without one. Runs are sequential so they do not \
+disturb each other's timings. The simulator models loopback as 0.05 ms latency \
++ 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise; --losses \
+does not apply.";
+
+/// One-way latency the simulator models loopback with, unless told otherwise
+/// (measured here: a datagram between two nodes of one process takes 30 to
+/// 100 µs).
+const LOOPBACK_LATENCY_MS: f64 = 0.05;
+/// Jitter the simulator models loopback with.
+const LOOPBACK_JITTER_MS: f64 = 0.05;
+/// Most time the overlay may take to form.
+const FORM_LIMIT: Duration = Duration::from_secs(60);
+/// How long to keep recording after the last node got the gossip, for the
+/// copies still in flight.
+const TAIL: Duration = Duration::from_millis(200);
+/// Most distinct gossips a run follows (it publishes one).
+const MAX_GOSSIPS: usize = 64;
+/// Quiet period that ends a push run that has stopped spreading.
+const PUSH_QUIET: Duration = Duration::from_millis(1_000);
+
+/// What was measured in one real run besides its report.
+#[derive(Debug, Clone, Serialize)]
+pub struct RealRun {
+    /// Milliseconds the overlay took to form.
+    pub formed_ms: f64,
+    /// The events file the report was computed from.
+    pub events: PathBuf,
+}
+
+/// Runs the grid on real nodes and writes every output.
+pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
+    if args.losses.iter().any(|l| *l != 0.0) {
+        bail!("--real runs on loopback, which loses nothing: --losses does not apply");
+    }
+    let grid = super::grid(args, &[base.node.ttl])?;
+    // The simulator's prediction is for the same network: loopback.
+    let mut base = base.clone();
+    if args.params.latency_ms.is_none() {
+        base.network.latency_ms = LOOPBACK_LATENCY_MS;
+    }
+    if args.params.jitter_ms.is_none() {
+        base.network.jitter_ms = LOOPBACK_JITTER_MS;
+    }
+    let base = &base;
+    let events_dir = args.out.join("events");
+    std::fs::create_dir_all(&events_dir)
+        .with_context(|| format!("cannot create {}", events_dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    let bar = super::progress_bar(grid.len());
+    let started = Instant::now();
+    let mut results = Vec::with_capacity(grid.len());
+    let mut runs = Vec::with_capacity(grid.len());
+    for p in &grid {
+        bar.set_message(format!(
+            "N={} fanout={} ttl={} {} seed={}",
+            p.n,
+            p.fanout,
+            p.ttl,
+            p.mode.as_str(),
+            p.seed
+        ));
+        let path = events_dir.join(format!(
+            "n{}-f{}-t{}-{}-s{}.jsonl",
+            p.n,
+            p.fanout,
+            p.ttl,
+            p.mode.as_str(),
+            p.seed
+        ));
+        let (result, run) = runtime
+            .block_on(run_one(base, *p, args, &path))
+            .with_context(|| format!("real run {p:?}"))?;
+        results.push(result);
+        runs.push(run);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let real_secs = started.elapsed().as_secs_f64();
+
+    let sim_bar = super::progress_bar(grid.len());
+    sim_bar.set_message("simulator prediction");
+    let predicted = super::simulate_grid(base, &grid, args.jobs, args.limit_ms, &sim_bar)?;
+    sim_bar.finish_and_clear();
+
+    let groups = super::aggregate(&results);
+    let sim_groups = super::aggregate(&predicted);
+    let comparison = compare::pair(&sim_groups, &groups);
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        real: bool,
+        base_scenario: &'a Scenario,
+        runs: &'a [RunResult],
+        real_runs: &'a [RealRun],
+        groups: &'a [GroupResult],
+        sim_vs_real: &'a [compare::Comparison],
+        sim_runs: &'a [RunResult],
+    }
+    let doc = Doc {
+        real: true,
+        base_scenario: base,
+        runs: &results,
+        real_runs: &runs,
+        groups: &groups,
+        sim_vs_real: &comparison,
+        sim_runs: &predicted,
+    };
+    let summary = format!(
+        "## Real UDP nodes on loopback\n\n{}\n## Simulator prediction vs real measurement\n\n{}",
+        output::markdown_summary(&groups),
+        compare::markdown(&comparison)
+    );
+    let charts = super::write_outputs(&args.out, &doc, &results, &groups, &summary)?;
+    println!("{summary}");
+    println!(
+        "{} real runs in {real_secs:.1} s; wrote {out}/results.csv, results.json, summary.md, \
+         {charts} charts in {out}/charts and the events of every run in {out}/events",
+        results.len(),
+        out = args.out.display(),
+    );
+    Ok(())
+}
+
+/// Node `i`'s RNG seed in run `seed`.
+fn node_seed(seed: u64, i: usize) -> u64 {
+    gossip_core::rng::mix64(seed ^ (i as u64).rotate_left(32))
+}
+
+/// One real run: form, publish, wait, stop, measure.
+async fn run_one(
+    base: &Scenario,
+    p: RunParams,
+    args: &ExperimentArgs,
+    events: &Path,
+) -> anyhow::Result<(RunResult, RealRun)> {
+    let n = p.n as usize;
+    match std::fs::remove_file(events) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot replace {}", events.display()))
+        }
+    }
+    let sink = EventSink::open(events)
+        .with_context(|| format!("cannot open events file {}", events.display()))?;
+    let mut config = base.node.clone();
+    config.fanout = p.fanout;
+    config.ttl = p.ttl;
+    config.mode = p.mode;
+    config.seed = p.seed;
+    let pull_interval = config.pull_interval;
+    let mut fleet = Fleet::start(FleetSpec {
+        nodes: n,
+        bind: [127, 0, 0, 1].into(),
+        first_port: None,
+        config,
+        seeds: node_seed,
+        sink: Some(sink),
+    })
+    .await?;
+
+    let start = Instant::now();
+    let target = (p.fanout.max(1) as usize).min(n - 1);
+    let mut degrees = Degrees::new(n);
+    let form_deadline = tokio::time::Instant::now() + FORM_LIMIT;
+    while degrees.ready(target) < n {
+        match timeout_at(form_deadline, fleet.observed.recv()).await {
+            Ok(Some(o)) => degrees.observe(&o, &fleet.index_of),
+            Ok(None) => bail!("every node stopped before the overlay formed"),
+            Err(_) => bail!(
+                "the overlay did not form within {} s: {}/{n} nodes know and are known by {target} peers",
+                FORM_LIMIT.as_secs(),
+                degrees.ready(target)
+            ),
+        }
+    }
+    let formed_ms = start.elapsed().as_secs_f64() * 1e3;
+    let settle_ms = match args.settle_ms {
+        Some(ms) => ms,
+        None => {
+            let mut sc = base.clone();
+            sc.nodes = p.n;
+            default_publish_ms(&sc)
+        }
+    };
+    let settle = Duration::try_from_secs_f64(settle_ms / 1e3)
+        .context("--settle-ms must be a non-negative number of milliseconds")?;
+    // Keep the observed channel drained while the overlay settles.
+    let settle_until = tokio::time::Instant::from_std(start + settle);
+    while let Ok(Some(_)) = timeout_at(settle_until, fleet.observed.recv()).await {}
+
+    let origin = publish_origin(p.seed, p.n) as usize;
+    if !fleet.publish(origin, "experiment".to_owned()).await {
+        bail!("node {origin} stopped before publishing");
+    }
+    let quiet = match (args.quiet_ms, p.mode) {
+        (Some(ms), _) => Duration::try_from_secs_f64(ms / 1e3)
+            .context("--quiet-ms must be a non-negative number of milliseconds")?,
+        (None, Mode::Push) => PUSH_QUIET,
+        (None, Mode::Hybrid) => pull_interval * 2 + Duration::from_millis(500),
+    };
+    let limit = Duration::try_from_secs_f64(args.limit_ms / 1e3)
+        .context("--limit-ms must be a non-negative number of milliseconds")?;
+    let published = Instant::now();
+    let mut id: Option<MsgId> = None;
+    // Holders of every gossip seen: a delivery may be observed before the
+    // publisher's own report of the id.
+    let mut holders: HashMap<MsgId, HashSet<usize>> = HashMap::new();
+    let mut last_progress = published;
+    loop {
+        let all = id.is_some_and(|id| holders.get(&id).is_some_and(|h| h.len() == n));
+        let wait_until = if all {
+            last_progress + TAIL
+        } else {
+            (last_progress + quiet).min(published + limit)
+        };
+        if Instant::now() >= wait_until {
+            break;
+        }
+        let o = match timeout_at(
+            tokio::time::Instant::from_std(wait_until),
+            fleet.observed.recv(),
+        )
+        .await
+        {
+            Ok(Some(o)) => o,
+            Ok(None) => break,
+            Err(_) => continue,
+        };
+        match o.event {
+            Event::Published { id: new, .. } if o.node == origin && id.is_none() => {
+                id = Some(new);
+                holders.entry(new).or_default().insert(o.node);
+                last_progress = Instant::now();
+            }
+            Event::Delivered { id: got, .. } => {
+                if holders.len() < MAX_GOSSIPS || holders.contains_key(&got) {
+                    holders.entry(got).or_default().insert(o.node);
+                }
+                last_progress = Instant::now();
+            }
+            _ => {}
+        }
+    }
+    fleet.stop().await?;
+    let id = id.context("the publishing node never reported its gossip")?;
+
+    let log = EventLog::read(&[events.to_owned()])?;
+    let report = analysis::analyse(&log, p.n)
+        .into_iter()
+        .find(|a| a.report.id == id)
+        .map(|a| a.report)
+        .context("the published gossip is missing from the events file")?;
+    Ok((
+        RunResult { params: p, report },
+        RealRun {
+            formed_ms,
+            events: events.to_owned(),
+        },
+    ))
+}

@@ -1,0 +1,91 @@
+//! `gossip experiment --real`: a tiny grid on real UDP nodes, checked through
+//! its output files.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{test_dir, GOSSIP};
+
+#[test]
+fn a_tiny_real_grid_writes_every_output_and_delivers() {
+    let dir = test_dir("experiment-real");
+    let out_dir = dir.join("out");
+    let mut child = Command::new(GOSSIP)
+        .args(["experiment", "--real", "--sizes", "10", "--fanouts", "3"])
+        .args([
+            "--seeds",
+            "2",
+            "--settle-ms",
+            "1500",
+            "--ping-interval",
+            "0.3",
+        ])
+        .args(["--pull-interval", "0.3", "--out"])
+        .arg(&out_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gossip experiment --real");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("gossip experiment --real did not finish within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "experiment failed: {status}");
+
+    for file in ["results.csv", "results.json", "summary.md"] {
+        assert!(out_dir.join(file).is_file(), "{file} missing");
+    }
+    let charts = std::fs::read_dir(out_dir.join("charts"))
+        .expect("charts dir")
+        .count();
+    assert_eq!(charts, 6);
+    let events = std::fs::read_dir(out_dir.join("events"))
+        .expect("events dir")
+        .count();
+    assert_eq!(events, 4, "one events file per run");
+    let csv = std::fs::read_to_string(out_dir.join("results.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 1 + 4, "{csv}");
+
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("results.json")).expect("json"))
+            .expect("valid JSON");
+    assert_eq!(doc["real"], true);
+    let runs = doc["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 4);
+    for run in runs {
+        let mode = run["params"]["mode"].as_str().expect("mode");
+        let delivered = run["report"]["delivered"].as_u64().expect("delivered");
+        // Ten nodes, fanout 3, ttl 8 on loopback: push may miss a node, the
+        // pull rounds of hybrid repair it.
+        let want = if mode == "hybrid" { 10 } else { 9 };
+        assert!(delivered >= want, "{mode} delivered {delivered}: {run:#}");
+        assert!(
+            run["report"]["payload_receptions"]
+                .as_u64()
+                .expect("receptions")
+                >= 9
+        );
+    }
+    let pairs = doc["sim_vs_real"].as_array().expect("sim_vs_real");
+    assert_eq!(pairs.len(), 2, "push and hybrid");
+    for p in pairs {
+        assert_eq!(p["key"]["n"], 10);
+        assert_eq!(p["real"]["runs"], 2);
+        assert_eq!(p["sim"]["runs"], 2);
+    }
+    let summary = std::fs::read_to_string(out_dir.join("summary.md")).expect("summary");
+    assert!(
+        summary.contains("Simulator prediction vs real measurement"),
+        "{summary}"
+    );
+    assert!(summary.contains("| 10 | 3 | 8 | hybrid |"), "{summary}");
+}
