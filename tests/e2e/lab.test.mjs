@@ -125,7 +125,7 @@ describe('browser lab (release build, headless Chromium)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'n50-full-coverage.png') });
   });
 
-  it('hover shows a node, shift-click crashes and revives it, space and p work', async () => {
+  it('hover shows a node; shift-click crashes and revives it, click, p and space work', async () => {
     const box = await page.locator('#overlay').boundingBox();
     const side = Math.min(box.width, box.height);
     // Node 0 sits at the top of the circle: (0.5, 0.05) of the centred square.
@@ -143,16 +143,32 @@ describe('browser lab (release build, headless Chromium)', () => {
     await page.mouse.click(x, y);
     await page.keyboard.up('Shift');
     await page.waitForFunction(() => document.querySelector('#sim-nodes').textContent === '50 (50)');
+    const number = await text('#gossip-number');
+    await page.mouse.click(x, y);
+    await page.waitForFunction((n) => document.querySelector('#gossip-number').textContent !== n, number);
     await page.mouse.move(box.x + 2, box.y + 2);
 
     await page.keyboard.press(' ');
     await page.waitForFunction(() => /play/.test(document.querySelector('#play').textContent));
     await page.keyboard.press(' ');
     await page.waitForFunction(() => /pause/.test(document.querySelector('#play').textContent));
-    const gossipBefore = await page.evaluate(() => document.querySelector('#stats').textContent);
+    const before = await text('#gossip-number');
     await page.keyboard.press('p');
-    await page.waitForFunction((b) => document.querySelector('#stats').textContent !== b, gossipBefore);
+    await page.waitForFunction((b) => document.querySelector('#gossip-number').textContent !== b, before);
     assert.match(await text('#coverage'), /^\d+%$/);
+  });
+
+  it('partitions and heals, switches to the force layout, hides control traffic', async () => {
+    await page.click('#partition');
+    await page.waitForFunction(() => document.querySelector('#partition').textContent === 'heal');
+    await page.click('#partition');
+    await page.waitForFunction(() => document.querySelector('#partition').textContent !== 'heal');
+    await page.selectOption('#layout', 'force');
+    await page.uncheck('#show-control');
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(SCREENSHOTS, 'n50-force-layout.png') });
+    await page.selectOption('#layout', 'circle');
+    await page.check('#show-control');
   });
 
   it('the proof-of-work slider solves a real SHA-256 proof', async () => {
@@ -175,7 +191,7 @@ describe('browser lab (release build, headless Chromium)', () => {
       await setNodes(n);
       await slide('speed', 0, 'input');
       await page.keyboard.press('p');
-      await page.waitForFunction(() => Number(document.querySelector('#in-flight').dataset.count) > 0);
+      await page.waitForFunction(() => document.querySelector('#coverage').textContent !== '–');
       const fps = await frameRate(4000);
       report(`median fps while a broadcast animates at N = ${n}`, fps);
       report(`coverage after 4 s at N = ${n}`, await text('#coverage'));

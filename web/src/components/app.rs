@@ -7,18 +7,34 @@ use super::state::LabHandle;
 use super::{Controls, PowPanel, Stage, Stats};
 use crate::model::params::Params;
 
-/// `p` publishes from a random node, space toggles play. Ignored while a
-/// form field has the focus; removed when the lab unmounts.
+/// Whether the focused element `el` uses `key` itself: text fields and
+/// selectors (type-ahead) use every key, a check box uses space. A focused
+/// slider uses neither, so `p` still publishes right after a slider moved.
+fn takes_key(el: &web_sys::Element, key: &str) -> bool {
+    match el.tag_name().as_str() {
+        "SELECT" | "TEXTAREA" => true,
+        "INPUT" => match el.get_attribute("type").as_deref() {
+            Some("range") => false,
+            Some("checkbox") => key == " ",
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
+/// `p` publishes from a random node, space toggles play, unless the focused
+/// element [takes the key](takes_key); removed when the lab unmounts.
 fn install_keys(lab: LabHandle) {
     let handle = window_event_listener(ev::keydown, move |ev: KeyboardEvent| {
-        let in_field = ev
+        let key = ev.key();
+        let taken = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-        if in_field || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            .is_some_and(|e| takes_key(&e, &key));
+        if taken || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
         }
-        match ev.key().as_str() {
+        match key.as_str() {
             "p" | "P" => {
                 lab.update(|st| st.lab.publish_random());
             }

@@ -176,7 +176,10 @@ pub fn Controls(lab: LabHandle) -> impl IntoView {
                 >
                     {move || if snap.with(|s| s.playing) { "⏸ pause" } else { "▶ play" }}
                 </button>
-                <button id="step" on:click=move |_| l_step.update(|st| st.lab.step())>"step"</button>
+                <button id="step" title="pause and run to the next datagram" on:click=move |_| l_step.update(|st| {
+                    st.lab.set_playing(false);
+                    st.lab.step();
+                })>"step"</button>
                 <button id="reset" on:click=move |_| l_reset.reset()>"reset"</button>
             </div>
             <div class="buttons">

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::stage::short;
 use crate::clock::{epoch_ms, now_ms};
 use crate::frame::FrameLoop;
 use crate::model::pow::{PowRun, PowView, MAX_K};
@@ -74,13 +75,13 @@ pub fn PowPanel() -> impl IntoView {
 
 fn pow_view(v: PowView) -> impl IntoView {
     let status = match &v.proof {
-        Some((nonce, digest)) => format!("solved: nonce {nonce}, sha256 {}…", &digest[..16]),
+        Some((nonce, digest)) => format!("solved: nonce {nonce}, sha256 {}…", short(digest, 16)),
         None => "solving…".to_owned(),
     };
     let solved = v.proof.is_some();
     view! {
         <dl class="kv">
-            <dt>"identity"</dt><dd class="mono">{v.node_id[..16].to_owned()}"…"</dd>
+            <dt>"identity"</dt><dd class="mono">{short(&v.node_id, 16).to_owned()}"…"</dd>
             <dt>"attempts"</dt><dd id="pow-attempts">{v.attempts}</dd>
             <dt>"expected 16^k"</dt><dd>{format_count(v.expected)}</dd>
             <dt>"elapsed"</dt><dd>{format!("{:.1} ms", v.elapsed_ms)}</dd>

@@ -146,7 +146,7 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
                             "node {} ({})\nid {}…\npeers {}  seen {}\nsent {}  received {}\ndelivered {}  duplicates {}{}",
                             i.index,
                             if i.alive { "running" } else { "crashed" },
-                            &i.id[..12],
+                            short(&i.id, 12),
                             i.peers,
                             i.seen,
                             i.sent,
@@ -164,4 +164,9 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// The first `n` characters of a hex string (all of it when shorter).
+pub(crate) fn short(hex: &str, n: usize) -> &str {
+    hex.get(..n).unwrap_or(hex)
 }

@@ -55,7 +55,7 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                     {move || snap.with(|s| format!("{} / {}", s.in_flight, s.dropped))}
                 </dd>
                 <dt>"gossip"</dt>
-                <dd>{move || gossip().map_or_else(|| "press p or click a node".to_owned(), |g| format!("#{}", g.number))}</dd>
+                <dd id="gossip-number">{move || gossip().map_or_else(|| "press p or click a node".to_owned(), |g| format!("#{}", g.number))}</dd>
                 <dt>"coverage (delivery ratio)"</dt>
                 <dd id="coverage">{move || gossip().map_or_else(|| "–".to_owned(), |g| format!("{:.0}%", (g.coverage * 100.0).floor()))}</dd>
                 <dt>"delivered"</dt>
@@ -63,7 +63,7 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                 <dt>"t50 / t95 / t100"</dt>
                 <dd id="t95">{move || gossip().map_or_else(|| "–".to_owned(), |g| format!("{} / {} / {}", opt_ms(g.t50_ms), opt_ms(g.t95_ms), opt_ms(g.t100_ms)))}</dd>
                 <dt>"overhead [t0, t95]"</dt>
-                <dd id="overhead">{move || gossip().map_or_else(|| "–".to_owned(), |g| g.overhead.to_string())}</dd>
+                <dd id="overhead">{move || gossip().and_then(|g| g.t95_ms.map(|_| g.overhead)).map_or_else(|| "–".to_owned(), |o| o.to_string())}</dd>
                 <dt>"duplicates / RMR"</dt>
                 <dd id="rmr">{move || gossip().map_or_else(|| "–".to_owned(), |g| format!("{} / {}", g.duplicates, g.rmr.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}"))))}</dd>
                 <dt>"mean hops"</dt>
@@ -88,7 +88,7 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                         <tr>
                             <td>{t.as_str()}</td>
                             <td>{move || snap.with(|s| s.sent(t))}</td>
-                            <td>{move || gossip().map_or_else(|| "–".to_owned(), |g| g.overhead_by_type[t.index()].to_string())}</td>
+                            <td>{move || gossip().and_then(|g| g.t95_ms.map(|_| g.overhead_by_type[t.index()])).map_or_else(|| "–".to_owned(), |o| o.to_string())}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -297,11 +297,12 @@ impl Lab {
             .set_latency(self.params.latency_ms, self.params.jitter_ms);
     }
 
-    /// Node `i` publishes a new gossip, which becomes the current one.
+    /// Node `i` publishes a new gossip, which becomes the current one;
+    /// `None` when `i` is down or out of range.
     pub fn publish_from(&mut self, i: u32) -> Option<MsgId> {
-        self.publishes += 1;
-        let text = format!("rumour #{} from node {i}", self.publishes);
+        let text = format!("rumour #{} from node {i}", self.publishes + 1);
         let id = self.sim.publish(i, &text)?;
+        self.publishes += 1;
         self.ingest_trace();
         Some(id)
     }
@@ -507,6 +508,9 @@ mod tests {
         lab.toggle_node(4);
         assert_eq!(lab.fill(4, 0, 1), NodeFill::Crashed);
         assert!(!lab.sim().is_alive(4));
+        assert_eq!(lab.publish_from(4), None, "a crashed node cannot publish");
+        assert_eq!(lab.publish_from(99), None);
+        assert_eq!(lab.publishes(), 0);
         lab.toggle_node(4);
         assert!(lab.sim().is_alive(4));
         lab.toggle_partition();
