@@ -1,8 +1,14 @@
 //! View state of the lab as plain Rust, independent of the DOM.
 
+pub mod batch;
 pub mod bench;
+pub mod compare;
+pub mod export;
 pub mod lab;
 pub mod layout;
 pub mod params;
 pub mod pow;
+pub mod presets;
 pub mod snapshot;
+pub mod sybil;
+pub mod url;

@@ -1,0 +1,399 @@
+//! Results straight into a report: a run's metrics as CSV and JSON, a batch
+//! as CSV (one row per seed, and the mean ± std table), and coverage curves
+//! as a standalone SVG chart. Plain strings; the page offers them as
+//! downloads.
+
+use core::fmt::Write as _;
+
+use gossip_core::metrics::{CoveragePoint, GossipReport};
+use gossip_core::MsgType;
+
+use super::batch::{Batch, TableRow};
+use super::params::Params;
+
+/// Columns of [`report_csv`] and [`runs_csv`], like `gossip experiment`'s results.csv.
+pub const CSV_HEADER: &str = "n,fanout,ttl,mode,loss,seed,delivered,delivery_ratio,t50_ms,t95_ms,t100_ms,overhead,overhead_bytes,total_messages,duplicates,rmr,mean_hops,max_hops";
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn csv_row(p: &Params, r: &GossipReport) -> String {
+    [
+        p.nodes.to_string(),
+        p.fanout.to_string(),
+        p.ttl.to_string(),
+        p.mode.as_str().to_owned(),
+        (p.loss_pct / 100.0).to_string(),
+        p.seed.to_string(),
+        r.delivered.to_string(),
+        r.delivery_ratio.to_string(),
+        opt(r.t50_ms),
+        opt(r.t95_ms),
+        opt(r.t100_ms),
+        r.overhead.to_string(),
+        r.overhead_bytes.to_string(),
+        r.total_messages.to_string(),
+        r.duplicates.to_string(),
+        opt(r.rmr),
+        opt(r.mean_hops),
+        opt(r.max_hops),
+    ]
+    .join(",")
+}
+
+/// One run's metrics: the header and one row.
+pub fn report_csv(params: &Params, report: &GossipReport) -> String {
+    format!("{CSV_HEADER}\n{}\n", csv_row(params, report))
+}
+
+/// A batch: the header and one row per seed that produced a report.
+pub fn runs_csv(batch: &Batch) -> String {
+    let mut out = format!("{CSV_HEADER}\n");
+    for run in batch.runs() {
+        if let Ok(report) = &run.outcome {
+            let params = Params {
+                seed: run.seed,
+                ..batch.params().clone()
+            };
+            out.push_str(&csv_row(&params, report));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The mean ± std table: `metric,unit,mean,std,runs`.
+pub fn table_csv(rows: &[TableRow]) -> String {
+    let mut out = String::from("metric,unit,mean,std,runs\n");
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{}",
+            csv_field(row.metric),
+            row.unit,
+            row.summary.mean,
+            row.summary.std,
+            row.summary.n
+        );
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn json_opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "null".to_owned(), |v| v.to_string())
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One run as a JSON object: its parameters and every metric, the overhead
+/// by message type and the coverage curve as `[ms, fraction]` pairs.
+pub fn report_json(params: &Params, report: &GossipReport) -> String {
+    let p = params;
+    let r = report;
+    let by_type = MsgType::ALL
+        .iter()
+        .map(|t| format!("{}:{}", json_str(t.as_str()), r.overhead_by_type[t.index()]))
+        .collect::<Vec<_>>()
+        .join(",");
+    let coverage = r
+        .coverage
+        .iter()
+        .map(|c| format!("[{},{}]", c.ms, c.fraction))
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        concat!(
+            "{{\"params\":{{\"nodes\":{},\"seed\":{},\"fanout\":{},\"ttl\":{},\"peer_limit\":{},",
+            "\"mode\":{},\"pull_interval_ms\":{},\"ihave_max_ids\":{},\"ping_interval_ms\":{},",
+            "\"peer_timeout_ms\":{},\"loss_pct\":{},\"latency_ms\":{},\"jitter_ms\":{},\"overlay\":{}}},",
+            "\"report\":{{\"id\":{},\"population\":{},\"delivered\":{},\"delivery_ratio\":{},",
+            "\"t50_ms\":{},\"t95_ms\":{},\"t100_ms\":{},\"overhead\":{},\"overhead_by_type\":{{{}}},",
+            "\"overhead_bytes\":{},\"total_messages\":{},\"payload_receptions\":{},\"duplicates\":{},",
+            "\"rmr\":{},\"mean_hops\":{},\"max_hops\":{},\"coverage\":[{}]}}}}"
+        ),
+        p.nodes,
+        p.seed,
+        p.fanout,
+        p.ttl,
+        p.peer_limit,
+        json_str(p.mode.as_str()),
+        p.pull_interval_ms,
+        p.ihave_max_ids,
+        p.ping_interval_ms,
+        p.peer_timeout_ms,
+        p.loss_pct,
+        p.latency_ms,
+        p.jitter_ms,
+        json_str(p.overlay.as_str()),
+        json_str(&r.id.to_string()),
+        r.population,
+        r.delivered,
+        r.delivery_ratio,
+        json_opt(r.t50_ms),
+        json_opt(r.t95_ms),
+        json_opt(r.t100_ms),
+        r.overhead,
+        by_type,
+        r.overhead_bytes,
+        r.total_messages,
+        r.payload_receptions,
+        r.duplicates,
+        json_opt(r.rmr),
+        json_opt(r.mean_hops),
+        json_opt(r.max_hops),
+        coverage,
+    )
+}
+
+/// One curve of a coverage chart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Series<'a> {
+    /// Legend text.
+    pub label: &'a str,
+    /// The curve, as [`GossipReport::coverage`] gives it.
+    pub points: &'a [CoveragePoint],
+}
+
+/// Line colours, in series order (colour-blind safe).
+const COLOURS: [&str; 4] = ["#0072b2", "#d55e00", "#009e73", "#cc79a7"];
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The coverage-over-time chart as a standalone SVG document,
+/// `width` x `height` pixels: one step line per series, axes in ms and %.
+pub fn coverage_svg(title: &str, series: &[Series<'_>], width: u32, height: u32) -> String {
+    let (w, h) = (f64::from(width.max(200)), f64::from(height.max(150)));
+    let (left, right, top, bottom) = (56.0, 16.0, 36.0, 44.0);
+    let (pw, ph) = (w - left - right, h - top - bottom);
+    let max_ms = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.ms))
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let x = |ms: f64| left + ms / max_ms * pw;
+    let y = |fraction: f64| top + (1.0 - fraction.clamp(0.0, 1.0)) * ph;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">"
+    );
+    let _ = write!(
+        out,
+        "<rect width=\"{w}\" height=\"{h}\" fill=\"#fff\"/><text x=\"{left}\" y=\"20\" font-size=\"14\">{}</text>",
+        xml(title)
+    );
+    for pct in [0u32, 25, 50, 75, 100] {
+        let gy = y(f64::from(pct) / 100.0);
+        let _ = write!(
+            out,
+            "<line x1=\"{left}\" y1=\"{gy:.1}\" x2=\"{:.1}\" y2=\"{gy:.1}\" stroke=\"#ddd\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{pct}%</text>",
+            left + pw,
+            left - 6.0,
+            gy + 4.0
+        );
+    }
+    for i in 0..=4 {
+        let ms = max_ms * f64::from(i) / 4.0;
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{:.0}</text>",
+            x(ms),
+            top + ph + 16.0,
+            ms
+        );
+    }
+    let _ = write!(
+        out,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">ms after publish</text>",
+        left + pw / 2.0,
+        h - 6.0
+    );
+    for (i, s) in series.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let mut points = format!("{:.1},{:.1}", x(0.0), y(0.0));
+        let mut level = 0.0;
+        for p in s.points {
+            let _ = write!(
+                points,
+                " {:.1},{:.1} {:.1},{:.1}",
+                x(p.ms),
+                y(level),
+                x(p.ms),
+                y(p.fraction)
+            );
+            level = p.fraction;
+        }
+        let _ = write!(
+            out,
+            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{points}\"/>"
+        );
+        let ly = top + 14.0 + 16.0 * i as f64;
+        let _ = write!(
+            out,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"12\" height=\"3\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            left + pw - 150.0,
+            ly - 4.0,
+            left + pw - 134.0,
+            ly,
+            xml(s.label)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use gossip_core::sim::broadcast;
+    use gossip_core::MsgId;
+
+    use super::*;
+
+    fn report() -> GossipReport {
+        GossipReport {
+            id: MsgId(0xab),
+            population: 4,
+            delivered: 4,
+            delivery_ratio: 1.0,
+            t50_ms: Some(10.0),
+            t95_ms: Some(40.5),
+            t100_ms: Some(40.5),
+            overhead: 4,
+            overhead_by_type: [0, 0, 0, 3, 1, 0, 0, 0],
+            overhead_bytes: 0,
+            total_messages: 5,
+            payload_receptions: 4,
+            duplicates: 1,
+            rmr: Some(0.25),
+            mean_hops: None,
+            max_hops: Some(2),
+            coverage: vec![
+                CoveragePoint {
+                    ms: 0.0,
+                    fraction: 0.25,
+                },
+                CoveragePoint {
+                    ms: 40.5,
+                    fraction: 1.0,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn csv_has_the_experiment_columns_and_one_row() {
+        let csv = report_csv(&Params::default(), &report());
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].split(',').count(), lines[1].split(',').count());
+        assert_eq!(
+            lines[1],
+            "50,3,8,hybrid,0,42,4,1,10,40.5,40.5,4,0,5,1,0.25,,2"
+        );
+    }
+
+    #[test]
+    fn json_holds_parameters_metrics_and_the_curve() {
+        let json = report_json(&Params::default(), &report());
+        assert!(json.starts_with("{\"params\":{\"nodes\":50,\"seed\":42,"));
+        assert!(json.contains("\"mode\":\"hybrid\""));
+        assert!(json.contains(&format!("\"id\":\"{}\"", MsgId(0xab))));
+        assert!(json.contains("\"mean_hops\":null,\"max_hops\":2"));
+        assert!(json.contains("\"GOSSIP\":3,\"PING\":1"));
+        assert!(json.ends_with("\"coverage\":[[0,0.25],[40.5,1]]}}"));
+        let opens = json.matches(['{', '[']).count();
+        let closes = json.matches(['}', ']']).count();
+        assert_eq!(opens, closes);
+        assert_eq!(json_str("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+    }
+
+    #[test]
+    fn batch_and_table_csv_have_a_row_per_seed_and_per_metric() {
+        let mut batch = Batch::new(
+            Params {
+                nodes: 10,
+                ..Params::default()
+            },
+            2,
+        );
+        while !batch.step() {}
+        let runs = runs_csv(&batch);
+        assert_eq!(runs.lines().count(), 3);
+        assert!(runs
+            .lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("10,3,8,hybrid,0,43,"));
+        let table = table_csv(&batch.table());
+        assert_eq!(table.lines().count(), 9);
+        assert!(table.contains("\"overhead (messages in [t0, t95])\""));
+    }
+
+    #[test]
+    fn svg_draws_one_line_per_series_and_escapes_labels() {
+        let real = broadcast(
+            Params {
+                nodes: 10,
+                ..Params::default()
+            }
+            .scenario(),
+            10_000.0,
+        )
+        .unwrap();
+        let fixed = report();
+        let svg = coverage_svg(
+            "push <vs> hybrid",
+            &[
+                Series {
+                    label: "a & b",
+                    points: &real.coverage,
+                },
+                Series {
+                    label: "fixed",
+                    points: &fixed.coverage,
+                },
+            ],
+            640,
+            360,
+        );
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert!(svg.contains("push &lt;vs&gt; hybrid") && svg.contains("a &amp; b"));
+        let empty = coverage_svg("nothing yet", &[], 0, 0);
+        assert_eq!(empty.matches("<polyline").count(), 0);
+        assert!(empty.contains("width=\"200\""));
+    }
+}

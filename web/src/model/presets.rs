@@ -1,0 +1,279 @@
+//! One-click failure scenarios a teacher can narrate. Each is a lab
+//! configuration plus a script of actions (core's [`Scheduled`], times
+//! counted from the moment the preset starts), reproducible from its URL:
+//! `?preset=<slug>` loads it, and any other field in the query overrides it.
+
+use gossip_core::sim::{Action, Scenario, Scheduled};
+use gossip_core::Mode;
+
+use super::params::Params;
+use super::sybil::SybilParams;
+use super::url::{pairs, parse_query, LabConfig, Parsed, UrlError, View};
+
+/// A narrated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preset {
+    /// Its name in the URL.
+    pub slug: &'static str,
+    /// Its button label.
+    pub title: &'static str,
+    /// One sentence for the teacher to say.
+    pub narration: &'static str,
+    /// What the lab loads (its `preset` field is the slug).
+    pub config: LabConfig,
+    /// The second parameter set of a comparison, if the preset compares.
+    pub compare_with: Option<Params>,
+    /// Actions, `at_ms` after the preset starts.
+    pub schedule: Vec<Scheduled>,
+}
+
+impl Preset {
+    /// The query string that reproduces this preset with every field spelled out.
+    pub fn url_query(&self) -> String {
+        self.config.to_query()
+    }
+
+    /// Scheduled actions due in `(after_ms, until_ms]` since the preset started.
+    pub fn due(&self, after_ms: f64, until_ms: f64) -> impl Iterator<Item = &Scheduled> {
+        self.schedule
+            .iter()
+            .filter(move |s| s.at_ms > after_ms && s.at_ms <= until_ms)
+    }
+
+    /// The whole scripted run as one scenario: the parameters' scenario with
+    /// the script shifted past the overlay's warm-up.
+    pub fn scenario(&self) -> Scenario {
+        let params = &self.config.params;
+        let mut scenario = params.scenario();
+        let start = params.warmup_ms();
+        scenario.schedule = self
+            .schedule
+            .iter()
+            .map(|s| Scheduled {
+                at_ms: start + s.at_ms,
+                action: s.action.clone(),
+            })
+            .collect();
+        scenario
+    }
+}
+
+fn config(params: Params, view: View, sybil: SybilParams, slug: &str) -> LabConfig {
+    LabConfig {
+        params,
+        sybil,
+        view,
+        preset: Some(slug.to_owned()),
+    }
+}
+
+fn publish(at_ms: f64, node: u32) -> Scheduled {
+    Scheduled {
+        at_ms,
+        action: Action::Publish {
+            node,
+            data: "class rumour".to_owned(),
+        },
+    }
+}
+
+/// Every preset, in button order.
+pub fn all() -> Vec<Preset> {
+    let base = Params::default();
+    let lossy_push = Params {
+        loss_pct: 30.0,
+        mode: Mode::Push,
+        ..base.clone()
+    };
+    let third = Params {
+        nodes: 60,
+        ..base.clone()
+    };
+    let crashes = (0..third.nodes)
+        .filter(|i| i % 3 == 2)
+        .map(|node| Scheduled {
+            at_ms: 0.0,
+            action: Action::Crash { node },
+        });
+    let halves = Params {
+        nodes: 40,
+        ..base.clone()
+    };
+    vec![
+        Preset {
+            slug: "loss-push-vs-hybrid",
+            title: "30% packet loss: push vs hybrid",
+            narration: "With 30% of datagrams lost, push alone leaves nodes uninformed; hybrid's IHAVE/IWANT pull repairs the gaps.",
+            config: config(lossy_push.clone(), View::Compare, SybilParams::default(), "loss-push-vs-hybrid"),
+            compare_with: Some(Params {
+                mode: Mode::Hybrid,
+                ..lossy_push
+            }),
+            schedule: vec![publish(0.0, 0)],
+        },
+        Preset {
+            slug: "kill-a-third",
+            title: "kill a third of the nodes",
+            narration: "Every third node crashes, then a message is published: the survivors still reach each other.",
+            config: config(third, View::Lab, SybilParams::default(), "kill-a-third"),
+            compare_with: None,
+            schedule: crashes.chain([publish(500.0, 0)]).collect(),
+        },
+        Preset {
+            slug: "partition-and-heal",
+            title: "partition and heal",
+            narration: "The network splits in two and a message stays on one side; when it heals, pull carries it across.",
+            config: config(halves.clone(), View::Lab, SybilParams::default(), "partition-and-heal"),
+            compare_with: None,
+            schedule: vec![
+                Scheduled {
+                    at_ms: 0.0,
+                    action: Action::Partition {
+                        groups: vec![(0..halves.nodes / 2).collect()],
+                    },
+                },
+                publish(200.0, 0),
+                Scheduled {
+                    at_ms: 4_000.0,
+                    action: Action::Heal,
+                },
+            ],
+        },
+        Preset {
+            slug: "sybil-flood",
+            title: "Sybil flood at k = 0 vs k = 4",
+            narration: "An attacker mints identities: free at k = 0, about 65 000 hashes each at k = 4; forged proofs get nothing.",
+            config: config(
+                base,
+                View::Sybil,
+                SybilParams {
+                    k: 4,
+                    identities: 20,
+                    hash_rate: 1_000_000.0,
+                },
+                "sybil-flood",
+            ),
+            compare_with: None,
+            schedule: Vec::new(),
+        },
+    ]
+}
+
+/// The preset called `slug`.
+pub fn by_slug(slug: &str) -> Option<Preset> {
+    all().into_iter().find(|p| p.slug == slug)
+}
+
+/// Reads a page's query: the named preset (if any) is the base, every other
+/// field overrides it. An unknown preset is reported and the default is used.
+pub fn config_from_query(query: &str) -> Parsed {
+    let named = pairs(query)
+        .filter(|(key, _)| *key == "preset")
+        .last()
+        .map(|(_, value)| value);
+    let mut unknown = None;
+    let base = match named {
+        Some(slug) => match by_slug(slug) {
+            Some(preset) => preset.config,
+            None => {
+                unknown = Some(UrlError::UnknownPreset {
+                    name: slug.chars().take(64).collect(),
+                });
+                LabConfig::default()
+            }
+        },
+        None => LabConfig::default(),
+    };
+    let mut parsed = parse_query(query, &base);
+    if let Some(issue) = unknown {
+        parsed.config.preset = None;
+        parsed.issues.insert(0, issue);
+    }
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use gossip_core::sim::Simulator;
+
+    use super::*;
+
+    #[test]
+    fn a_preset_loads_the_parameters_it_names() {
+        for preset in all() {
+            let short = config_from_query(&format!("?preset={}", preset.slug));
+            assert_eq!(short.config, preset.config, "{}", preset.slug);
+            assert!(short.issues.is_empty());
+            let full = config_from_query(&preset.url_query());
+            assert_eq!(full.config, preset.config, "{}", preset.slug);
+            assert!(full.issues.is_empty());
+        }
+        let loss = config_from_query("preset=loss-push-vs-hybrid").config;
+        assert_eq!((loss.params.loss_pct, loss.params.mode), (30.0, Mode::Push));
+        assert_eq!(loss.view, View::Compare);
+        let sybil = config_from_query("preset=sybil-flood").config;
+        assert_eq!((sybil.sybil.k, sybil.view), (4, View::Sybil));
+    }
+
+    #[test]
+    fn query_fields_override_the_preset() {
+        let parsed = config_from_query("preset=kill-a-third&n=90&mode=push");
+        assert_eq!(parsed.config.params.nodes, 90);
+        assert_eq!(parsed.config.params.mode, Mode::Push);
+        assert_eq!(parsed.config.preset.as_deref(), Some("kill-a-third"));
+    }
+
+    #[test]
+    fn an_unknown_preset_is_reported_and_the_default_used() {
+        let parsed = config_from_query("preset=no-such-thing&ttl=3");
+        assert_eq!(
+            parsed.issues,
+            vec![UrlError::UnknownPreset {
+                name: "no-such-thing".into()
+            }]
+        );
+        assert_eq!(parsed.config.preset, None);
+        assert_eq!(parsed.config.params.ttl, 3);
+    }
+
+    #[test]
+    fn kill_a_third_crashes_a_third_and_the_rest_still_hear() {
+        let preset = by_slug("kill-a-third").unwrap();
+        let scenario = preset.scenario();
+        let end = scenario
+            .schedule
+            .iter()
+            .map(|s| s.at_ms)
+            .fold(0.0, f64::max);
+        let mut sim = Simulator::new(scenario);
+        sim.run_for_ms(end + 10_000.0);
+        assert_eq!(sim.alive_count(), 40);
+        let id = sim.collector().gossip_ids()[0];
+        let report = sim.collector().report(id).unwrap();
+        assert!(report.delivery_ratio > 0.9, "{}", report.delivery_ratio);
+    }
+
+    #[test]
+    fn partition_and_heal_holds_the_message_back_until_healed() {
+        let preset = by_slug("partition-and-heal").unwrap();
+        let start = preset.config.params.warmup_ms();
+        let mut sim = Simulator::new(preset.scenario());
+        sim.run_for_ms(start + 3_900.0);
+        let id = sim.collector().gossip_ids()[0];
+        assert!(sim.collector().delivered(id) <= 20, "one side only");
+        sim.run_for_ms(20_000.0);
+        assert_eq!(sim.collector().delivered(id), 40, "healed, pull repairs");
+    }
+
+    #[test]
+    fn due_actions_fall_in_the_half_open_window() {
+        let preset = by_slug("partition-and-heal").unwrap();
+        assert_eq!(preset.due(-1.0, 0.0).count(), 1);
+        assert_eq!(preset.due(0.0, 200.0).count(), 1);
+        assert_eq!(preset.due(200.0, 5_000.0).count(), 1);
+        assert_eq!(preset.due(5_000.0, 1e9).count(), 0);
+    }
+}

@@ -1,0 +1,478 @@
+//! The whole lab configuration as a URL query string, so a link reproduces a
+//! run exactly: every [`Params`] field, the Sybil demo's settings, the view
+//! and the preset.
+//!
+//! [`LabConfig::to_query`] writes every field; [`parse_query`] reads them
+//! back onto a base configuration, keeping the base's value (and reporting a
+//! typed [`UrlError`]) for any key it does not know or value it cannot use.
+//! Floats are written in Rust's shortest exact form, so they round-trip bit
+//! for bit.
+
+use core::fmt::Display;
+use core::str::FromStr;
+
+use gossip_core::Mode;
+
+use super::params::{OverlayKind, Params, NODES_RANGE};
+use super::sybil::{SybilParams, MAX_IDENTITIES, MAX_K};
+
+/// Longest preset name accepted.
+pub const MAX_PRESET_LEN: usize = 64;
+/// Most `key=value` pairs read from one query; the rest are reported and ignored.
+pub const MAX_PAIRS: usize = 64;
+/// Longest interval accepted, ms (one hour).
+const MAX_INTERVAL_MS: u32 = 3_600_000;
+/// Longest latency or jitter accepted, ms.
+const MAX_LATENCY_MS: f64 = 60_000.0;
+
+/// Which part of the lab is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// The animated overlay.
+    #[default]
+    Lab,
+    /// Two parameter sets on the same seed, coverage curves overlaid.
+    Compare,
+    /// A batch of seeds and the mean ± std table.
+    Experiments,
+    /// The Sybil demo.
+    Sybil,
+}
+
+impl View {
+    /// Every view, in tab order.
+    pub const ALL: [View; 4] = [View::Lab, View::Compare, View::Experiments, View::Sybil];
+
+    /// The name used in the URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Lab => "lab",
+            View::Compare => "compare",
+            View::Experiments => "experiments",
+            View::Sybil => "sybil",
+        }
+    }
+
+    /// Parses a name written by [`View::as_str`].
+    pub fn parse(s: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Everything a link carries.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LabConfig {
+    /// Network and protocol parameters.
+    pub params: Params,
+    /// The Sybil demo's attacker.
+    pub sybil: SybilParams,
+    /// The view shown.
+    pub view: View,
+    /// The preset this configuration came from, if any (its name).
+    pub preset: Option<String>,
+}
+
+/// A key or value of a query that could not be used; the field kept its
+/// previous value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlError {
+    /// The key names no setting.
+    UnknownKey {
+        /// The key.
+        key: String,
+    },
+    /// The value is not of the expected form.
+    BadValue {
+        /// The key.
+        key: &'static str,
+        /// The value found.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The value is a number outside the accepted range.
+    OutOfRange {
+        /// The key.
+        key: &'static str,
+        /// The value found.
+        value: String,
+        /// Smallest accepted value.
+        min: String,
+        /// Largest accepted value.
+        max: String,
+    },
+    /// The preset name is not one of the presets.
+    UnknownPreset {
+        /// The name found.
+        name: String,
+    },
+    /// The query has more pairs than [`MAX_PAIRS`].
+    TooManyPairs {
+        /// The limit.
+        max: usize,
+    },
+}
+
+impl Display for UrlError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            UrlError::UnknownKey { key } => write!(f, "unknown setting {key:?} ignored"),
+            UrlError::BadValue {
+                key,
+                value,
+                expected,
+            } => write!(
+                f,
+                "{key}={value:?} is not {expected}; kept the previous value"
+            ),
+            UrlError::OutOfRange {
+                key,
+                value,
+                min,
+                max,
+            } => write!(
+                f,
+                "{key}={value} is outside {min}..={max}; kept the previous value"
+            ),
+            UrlError::UnknownPreset { name } => write!(f, "no preset is called {name:?}"),
+            UrlError::TooManyPairs { max } => write!(f, "only the first {max} settings were read"),
+        }
+    }
+}
+
+impl std::error::Error for UrlError {}
+
+/// The result of reading a query leniently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The configuration, with every unusable field left at the base value.
+    pub config: LabConfig,
+    /// What could not be used, in query order.
+    pub issues: Vec<UrlError>,
+}
+
+impl LabConfig {
+    /// Every field as `key=value` pairs joined by `&`, without a leading `?`.
+    pub fn to_query(&self) -> String {
+        let p = &self.params;
+        let s = &self.sybil;
+        let mut pairs = vec![
+            ("view", self.view.as_str().to_owned()),
+            ("n", p.nodes.to_string()),
+            ("seed", p.seed.to_string()),
+            ("fanout", p.fanout.to_string()),
+            ("ttl", p.ttl.to_string()),
+            ("peers", p.peer_limit.to_string()),
+            ("mode", p.mode.as_str().to_owned()),
+            ("pull", p.pull_interval_ms.to_string()),
+            ("ihave", p.ihave_max_ids.to_string()),
+            ("ping", p.ping_interval_ms.to_string()),
+            ("timeout", p.peer_timeout_ms.to_string()),
+            ("loss", p.loss_pct.to_string()),
+            ("latency", p.latency_ms.to_string()),
+            ("jitter", p.jitter_ms.to_string()),
+            ("overlay", p.overlay.as_str().to_owned()),
+            ("k", s.k.to_string()),
+            ("ids", s.identities.to_string()),
+            ("rate", s.hash_rate.to_string()),
+        ];
+        if let Some(name) = &self.preset {
+            pairs.insert(0, ("preset", name.clone()));
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Reads a query strictly: the first unusable key or value is an error.
+    pub fn from_query(query: &str) -> Result<LabConfig, UrlError> {
+        let parsed = parse_query(query, &LabConfig::default());
+        match parsed.issues.into_iter().next() {
+            Some(issue) => Err(issue),
+            None => Ok(parsed.config),
+        }
+    }
+}
+
+/// The `key=value` pairs of a query (a leading `?` is skipped, empty pieces
+/// are ignored, a key without `=` has an empty value).
+pub fn pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
+}
+
+/// Reads `query` onto `base`: each usable pair replaces its field; every
+/// other pair is reported in [`Parsed::issues`] and changes nothing.
+pub fn parse_query(query: &str, base: &LabConfig) -> Parsed {
+    let mut config = base.clone();
+    let mut issues = Vec::new();
+    for (n, (key, value)) in pairs(query).enumerate() {
+        if n == MAX_PAIRS {
+            issues.push(UrlError::TooManyPairs { max: MAX_PAIRS });
+            break;
+        }
+        if let Err(issue) = apply(&mut config, key, value) {
+            issues.push(issue);
+        }
+    }
+    Parsed { config, issues }
+}
+
+fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
+    let p = &mut c.params;
+    let s = &mut c.sybil;
+    match key {
+        "view" => {
+            c.view = word(
+                "view",
+                value,
+                View::parse,
+                "lab, compare, experiments or sybil",
+            )?
+        }
+        "preset" => c.preset = Some(preset_name(value)?),
+        "n" => p.nodes = int("n", value, NODES_RANGE.0, NODES_RANGE.1)?,
+        "seed" => p.seed = int("seed", value, 0, u64::MAX)?,
+        "fanout" => p.fanout = int("fanout", value, 1, 64)?,
+        "ttl" => p.ttl = int("ttl", value, 1, 64)?,
+        "peers" => p.peer_limit = int("peers", value, 1, 1_000)?,
+        "mode" => p.mode = word("mode", value, |v| v.parse::<Mode>().ok(), "push or hybrid")?,
+        "pull" => p.pull_interval_ms = int("pull", value, 1, MAX_INTERVAL_MS)?,
+        "ihave" => p.ihave_max_ids = int("ihave", value, 1, 4_096)?,
+        "ping" => p.ping_interval_ms = int("ping", value, 1, MAX_INTERVAL_MS)?,
+        "timeout" => p.peer_timeout_ms = int("timeout", value, 1, MAX_INTERVAL_MS)?,
+        "loss" => p.loss_pct = real("loss", value, 0.0, 100.0)?,
+        "latency" => p.latency_ms = real("latency", value, 0.0, MAX_LATENCY_MS)?,
+        "jitter" => p.jitter_ms = real("jitter", value, 0.0, MAX_LATENCY_MS)?,
+        "overlay" => p.overlay = word("overlay", value, OverlayKind::parse, "bootstrap or random")?,
+        "k" => s.k = int("k", value, 0, MAX_K)?,
+        "ids" => s.identities = int("ids", value, 1, MAX_IDENTITIES)?,
+        "rate" => s.hash_rate = real("rate", value, 1.0, 1e12)?,
+        other => {
+            return Err(UrlError::UnknownKey {
+                key: other.chars().take(MAX_PRESET_LEN).collect(),
+            })
+        }
+    }
+    Ok(())
+}
+
+fn bad(key: &'static str, value: &str, expected: &'static str) -> UrlError {
+    UrlError::BadValue {
+        key,
+        value: value.chars().take(MAX_PRESET_LEN).collect(),
+        expected,
+    }
+}
+
+fn word<T>(
+    key: &'static str,
+    value: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    expected: &'static str,
+) -> Result<T, UrlError> {
+    parse(value).ok_or_else(|| bad(key, value, expected))
+}
+
+fn in_range<T: PartialOrd + Display>(
+    key: &'static str,
+    value: &str,
+    v: T,
+    min: T,
+    max: T,
+) -> Result<T, UrlError> {
+    if v >= min && v <= max {
+        Ok(v)
+    } else {
+        Err(UrlError::OutOfRange {
+            key,
+            value: value.chars().take(MAX_PRESET_LEN).collect(),
+            min: min.to_string(),
+            max: max.to_string(),
+        })
+    }
+}
+
+fn int<T: FromStr + PartialOrd + Display>(
+    key: &'static str,
+    value: &str,
+    min: T,
+    max: T,
+) -> Result<T, UrlError> {
+    let v = value
+        .parse::<T>()
+        .map_err(|_| bad(key, value, "a whole number"))?;
+    in_range(key, value, v, min, max)
+}
+
+fn real(key: &'static str, value: &str, min: f64, max: f64) -> Result<f64, UrlError> {
+    let v = value
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| bad(key, value, "a finite number"))?;
+    in_range(key, value, v, min, max)
+}
+
+fn preset_name(value: &str) -> Result<String, UrlError> {
+    let ok = !value.is_empty()
+        && value.len() <= MAX_PRESET_LEN
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(bad("preset", value, "a preset name (a-z, 0-9, -)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use gossip_core::rng::NodeRng;
+
+    use super::*;
+
+    fn between(rng: &mut NodeRng, lo: u32, hi: u32) -> u32 {
+        lo + rng.below(u64::from(hi - lo) + 1) as u32
+    }
+
+    /// A configuration with every field drawn at random within its range,
+    /// floats with arbitrary mantissas.
+    fn random_config(rng: &mut NodeRng) -> LabConfig {
+        LabConfig {
+            params: Params {
+                nodes: between(rng, NODES_RANGE.0, NODES_RANGE.1),
+                seed: rng.below(u64::MAX),
+                fanout: between(rng, 1, 64),
+                ttl: between(rng, 1, 64),
+                peer_limit: between(rng, 1, 1_000),
+                mode: if rng.chance(0.5) {
+                    Mode::Push
+                } else {
+                    Mode::Hybrid
+                },
+                pull_interval_ms: between(rng, 1, MAX_INTERVAL_MS),
+                ihave_max_ids: between(rng, 1, 4_096),
+                ping_interval_ms: between(rng, 1, MAX_INTERVAL_MS),
+                peer_timeout_ms: between(rng, 1, MAX_INTERVAL_MS),
+                loss_pct: rng.unit() * 100.0,
+                latency_ms: rng.unit() * MAX_LATENCY_MS,
+                jitter_ms: rng.unit() * 3.0,
+                overlay: if rng.chance(0.5) {
+                    OverlayKind::Bootstrap
+                } else {
+                    OverlayKind::Random
+                },
+            },
+            sybil: SybilParams {
+                k: between(rng, 0, MAX_K),
+                identities: between(rng, 1, MAX_IDENTITIES),
+                hash_rate: 1.0 + rng.unit() * 1e9,
+            },
+            view: View::ALL[rng.below(4) as usize],
+            preset: rng
+                .chance(0.5)
+                .then(|| format!("preset-{}", rng.below(100))),
+        }
+    }
+
+    #[test]
+    fn every_field_round_trips_exactly() {
+        let mut rng = NodeRng::from_seed_u64(2026);
+        for _ in 0..2_000 {
+            let config = random_config(&mut rng);
+            let query = config.to_query();
+            assert_eq!(LabConfig::from_query(&query), Ok(config.clone()), "{query}");
+            let with_mark = format!("?{query}");
+            assert_eq!(
+                parse_query(&with_mark, &LabConfig::default()).config,
+                config
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_round_trips_and_names_every_field() {
+        let query = LabConfig::default().to_query();
+        assert_eq!(LabConfig::from_query(&query), Ok(LabConfig::default()));
+        assert_eq!(pairs(&query).count(), 18);
+    }
+
+    #[test]
+    fn bad_values_fall_back_field_by_field_with_a_reason() {
+        let parsed = parse_query(
+            "?n=abc&fanout=5&ttl=0&mode=gossipy&loss=NaN&latency=250&colour=red&preset=Bad!",
+            &LabConfig::default(),
+        );
+        let d = Params::default();
+        let p = &parsed.config.params;
+        assert_eq!(
+            (p.nodes, p.ttl, p.mode, p.loss_pct),
+            (d.nodes, d.ttl, d.mode, d.loss_pct)
+        );
+        assert_eq!((p.fanout, p.latency_ms), (5, 250.0));
+        assert_eq!(parsed.config.preset, None);
+        assert_eq!(parsed.issues.len(), 6);
+        assert!(matches!(
+            parsed.issues[0],
+            UrlError::BadValue { key: "n", .. }
+        ));
+        assert!(matches!(
+            parsed.issues[1],
+            UrlError::OutOfRange { key: "ttl", .. }
+        ));
+        assert!(matches!(
+            parsed.issues[2],
+            UrlError::BadValue { key: "mode", .. }
+        ));
+        assert!(matches!(
+            parsed.issues[3],
+            UrlError::BadValue { key: "loss", .. }
+        ));
+        assert_eq!(
+            parsed.issues[4],
+            UrlError::UnknownKey {
+                key: "colour".into()
+            }
+        );
+        assert!(matches!(
+            parsed.issues[5],
+            UrlError::BadValue { key: "preset", .. }
+        ));
+        assert!(parsed.issues[1].to_string().contains("1..=64"));
+    }
+
+    #[test]
+    fn strict_reading_reports_the_first_problem() {
+        assert_eq!(
+            LabConfig::from_query("n=1"),
+            Err(UrlError::OutOfRange {
+                key: "n",
+                value: "1".into(),
+                min: "2".into(),
+                max: "2000".into()
+            })
+        );
+        assert_eq!(LabConfig::from_query(""), Ok(LabConfig::default()));
+    }
+
+    #[test]
+    fn huge_queries_are_cut_off() {
+        let query = "seed=1&".repeat(MAX_PAIRS + 10);
+        let parsed = parse_query(&query, &LabConfig::default());
+        assert_eq!(
+            parsed.issues,
+            vec![UrlError::TooManyPairs { max: MAX_PAIRS }]
+        );
+        assert_eq!(parsed.config.params.seed, 1);
+    }
+}
