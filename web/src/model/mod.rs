@@ -9,6 +9,7 @@ pub mod layout;
 pub mod params;
 pub mod pow;
 pub mod presets;
+pub mod script;
 pub mod snapshot;
 pub mod sybil;
 pub mod url;
