@@ -1,6 +1,7 @@
 //! Where nodes sit, in the unit square: a circle by default, or a force
-//! layout (springs along peer links, repulsion between nearby nodes) that
-//! settles over a few frames.
+//! layout (Fruchterman-Reingold: springs along peer links, repulsion between
+//! all nodes, far ones lumped per grid cell) that settles over a few frames
+//! and is scaled to fill the square.
 
 use std::f32::consts::TAU;
 
@@ -17,12 +18,22 @@ pub enum LayoutKind {
 #[derive(Debug, Clone)]
 pub struct Layout {
     kind: LayoutKind,
+    /// What is drawn: `raw` scaled into the unit square.
     pos: Vec<[f32; 2]>,
-    vel: Vec<[f32; 2]>,
+    /// The force simulation's own coordinates, never rescaled (rescaling
+    /// them every step would stretch the layout along its longer side).
+    raw: Vec<[f32; 2]>,
     temperature: f32,
     version: u64,
     grid: Vec<Vec<u32>>,
 }
+
+/// Pull towards the centre, relative to the other forces.
+const GRAVITY: f32 = 0.1;
+/// Side of the coarse grid whose cells repel far nodes as one.
+const COARSE: usize = 12;
+/// Margin kept free around a fitted layout.
+const MARGIN: f32 = 0.04;
 
 /// Positions on a circle of radius 0.45 around the centre.
 pub fn circle(n: usize) -> Vec<[f32; 2]> {
@@ -34,13 +45,56 @@ pub fn circle(n: usize) -> Vec<[f32; 2]> {
         .collect()
 }
 
+/// Lower corner and side of the square bounding `pos` (side at least 1e-6).
+fn bounds(pos: &[[f32; 2]]) -> ([f32; 2], f32) {
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in pos {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    if pos.is_empty() {
+        return ([0.0; 2], 1.0);
+    }
+    (lo, (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-6))
+}
+
+/// `raw` scaled and centred uniformly into `out` so that the bulk of the
+/// nodes (all but the outermost few percent on each side) fills the unit
+/// square minus [`MARGIN`]; outliers are pulled in to the margin.
+fn fit(raw: &[[f32; 2]], out: &mut [[f32; 2]]) {
+    let n = raw.len();
+    if n < 2 {
+        out.copy_from_slice(raw);
+        return;
+    }
+    let skip = n / 25;
+    let mut axis: Vec<f32> = Vec::with_capacity(n);
+    let mut range = |k: usize| {
+        axis.clear();
+        axis.extend(raw.iter().map(|p| p[k]));
+        axis.sort_unstable_by(f32::total_cmp);
+        (axis[skip], axis[n - 1 - skip])
+    };
+    let (x, y) = (range(0), range(1));
+    let span = (x.1 - x.0).max(y.1 - y.0).max(1e-6);
+    let scale = (1.0 - 2.0 * MARGIN) / span;
+    let centre = [(x.0 + x.1) / 2.0, (y.0 + y.1) / 2.0];
+    for (p, q) in raw.iter().zip(out.iter_mut()) {
+        for k in 0..2 {
+            q[k] = (0.5 + (p[k] - centre[k]) * scale).clamp(MARGIN, 1.0 - MARGIN);
+        }
+    }
+}
+
 impl Layout {
     /// A layout of `n` nodes.
     pub fn new(kind: LayoutKind, n: usize) -> Layout {
         Layout {
             kind,
             pos: circle(n),
-            vel: vec![[0.0; 2]; n],
+            raw: circle(n),
             temperature: if kind == LayoutKind::Force { 1.0 } else { 0.0 },
             version: 0,
             grid: Vec::new(),
@@ -94,38 +148,62 @@ impl Layout {
         if !self.is_settling() {
             return;
         }
-        let n = self.pos.len();
-        let ideal = (1.0 / n.max(1) as f32).sqrt() * 0.6;
-        let cells = ((1.0 / ideal) as usize).clamp(1, 64);
-        self.grid.resize_with(cells * cells, Vec::new);
-        self.grid.iter_mut().for_each(Vec::clear);
+        let n = self.raw.len();
+        let ideal = (1.0 / n.max(1) as f32).sqrt() * 0.8;
+        let (lo, side) = bounds(&self.raw);
+        let unit = |p: [f32; 2]| [(p[0] - lo[0]) / side, (p[1] - lo[1]) / side];
+        let cells = ((side / ideal) as usize).clamp(1, 64);
         let cell_of = |p: [f32; 2]| {
-            let cx = ((p[0] * cells as f32) as usize).min(cells - 1);
-            let cy = ((p[1] * cells as f32) as usize).min(cells - 1);
+            let u = unit(p);
+            let cx = ((u[0] * cells as f32) as usize).min(cells - 1);
+            let cy = ((u[1] * cells as f32) as usize).min(cells - 1);
             (cx, cy)
         };
-        for (i, p) in self.pos.iter().enumerate() {
+        let coarse_of = |p: [f32; 2]| {
+            let u = unit(p);
+            let cx = ((u[0] * COARSE as f32) as usize).min(COARSE - 1);
+            let cy = ((u[1] * COARSE as f32) as usize).min(COARSE - 1);
+            cy * COARSE + cx
+        };
+        self.grid.resize_with(cells * cells, Vec::new);
+        self.grid.truncate(cells * cells);
+        self.grid.iter_mut().for_each(Vec::clear);
+        let mut lumps = [([0.0f32; 2], 0u32); COARSE * COARSE];
+        for (i, p) in self.raw.iter().enumerate() {
             let (cx, cy) = cell_of(*p);
             self.grid[cy * cells + cx].push(i as u32);
+            let lump = &mut lumps[coarse_of(*p)];
+            lump.0[0] += p[0];
+            lump.0[1] += p[1];
+            lump.1 += 1;
         }
+        let repel = |d: [f32; 2], weight: f32, force: &mut [f32; 2]| {
+            let d2 = (d[0] * d[0] + d[1] * d[1]).max(1e-8);
+            let f = weight * ideal * ideal / d2;
+            force[0] += d[0] * f;
+            force[1] += d[1] * f;
+        };
         let mut force = vec![[0.0f32; 2]; n];
-        // Repulsion from nodes in neighbouring cells.
-        for (i, p) in self.pos.iter().enumerate() {
+        for (i, p) in self.raw.iter().enumerate() {
+            // Nodes in the neighbouring fine cells, one by one.
             let (cx, cy) = cell_of(*p);
             for gy in cy.saturating_sub(1)..=(cy + 1).min(cells - 1) {
                 for gx in cx.saturating_sub(1)..=(cx + 1).min(cells - 1) {
                     for &j in &self.grid[gy * cells + gx] {
-                        let j = j as usize;
-                        if j == i {
-                            continue;
+                        if j as usize != i {
+                            let q = self.raw[j as usize];
+                            repel([p[0] - q[0], p[1] - q[1]], 1.0, &mut force[i]);
                         }
-                        let q = self.pos[j];
-                        let (dx, dy) = (p[0] - q[0], p[1] - q[1]);
-                        let d2 = (dx * dx + dy * dy).max(1e-6);
-                        let f = ideal * ideal / d2;
-                        force[i][0] += dx * f;
-                        force[i][1] += dy * f;
                     }
+                }
+            }
+            // Every other coarse cell as one weight at its centroid.
+            let own = coarse_of(*p);
+            for (c, (sum, count)) in lumps.iter().enumerate() {
+                if c != own && *count > 0 {
+                    let k = *count as f32;
+                    let d = [p[0] - sum[0] / k, p[1] - sum[1] / k];
+                    repel(d, k, &mut force[i]);
                 }
             }
         }
@@ -136,8 +214,8 @@ impl Layout {
                 continue;
             }
             let (dx, dy) = (
-                self.pos[b][0] - self.pos[a][0],
-                self.pos[b][1] - self.pos[a][1],
+                self.raw[b][0] - self.raw[a][0],
+                self.raw[b][1] - self.raw[a][1],
             );
             let d = (dx * dx + dy * dy).sqrt().max(1e-4);
             let f = d / ideal;
@@ -147,16 +225,16 @@ impl Layout {
             force[b][1] -= dy * f;
         }
         let step = ideal * self.temperature;
-        for ((p, v), f) in self.pos.iter_mut().zip(&mut self.vel).zip(&mut force) {
-            // Gravity keeps disconnected parts on screen.
-            f[0] += (0.5 - p[0]) * 2.0;
-            f[1] += (0.5 - p[1]) * 2.0;
+        for (p, f) in self.raw.iter_mut().zip(&mut force) {
+            // Weak gravity keeps disconnected parts together.
+            f[0] += (0.5 - p[0]) * GRAVITY;
+            f[1] += (0.5 - p[1]) * GRAVITY;
             let len = (f[0].powi(2) + f[1].powi(2)).sqrt().max(1e-9);
             let m = len.min(step) / len;
-            *v = [f[0] * m, f[1] * m];
-            p[0] = (p[0] + v[0]).clamp(0.03, 0.97);
-            p[1] = (p[1] + v[1]).clamp(0.03, 0.97);
+            p[0] += f[0] * m;
+            p[1] += f[1] * m;
         }
+        fit(&self.raw, &mut self.pos);
         self.temperature *= 0.97;
         self.version += 1;
     }
@@ -165,6 +243,8 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::lab::Lab;
+    use crate::model::params::Params;
 
     #[test]
     fn circle_is_inside_the_unit_square() {
@@ -182,6 +262,27 @@ mod tests {
         let p = l.positions()[2];
         assert_eq!(l.hit([p[0] + 0.001, p[1]], 0.01), Some(2));
         assert_eq!(l.hit([0.5, 0.5], 0.01), None);
+    }
+
+    #[test]
+    fn force_layout_of_the_classroom_overlay_fills_the_square_without_overlaps() {
+        let lab = Lab::new(Params::default());
+        let mut l = Layout::new(LayoutKind::Force, lab.len() as usize);
+        while l.is_settling() {
+            l.tick(lab.links());
+        }
+        let p = l.positions();
+        for k in 0..2 {
+            let (lo, hi) = p
+                .iter()
+                .fold((1f32, 0f32), |(lo, hi), q| (lo.min(q[k]), hi.max(q[k])));
+            assert!(hi - lo > 0.6, "axis {k} spans only {lo}..{hi}");
+        }
+        let closest = (0..p.len())
+            .flat_map(|i| (0..i).map(move |j| (i, j)))
+            .map(|(i, j)| ((p[i][0] - p[j][0]).powi(2) + (p[i][1] - p[j][1]).powi(2)).sqrt())
+            .fold(1f32, f32::min);
+        assert!(closest > 0.02, "two nodes {closest} apart");
     }
 
     #[test]
