@@ -6,11 +6,18 @@ use gossip_core::MsgType;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+use crate::clock;
 use crate::model::lab::{Lab, NodeFill};
 use crate::model::layout::Layout;
 
 /// Most datagrams drawn per frame.
 pub const MAX_DOTS: usize = 6_000;
+/// Links redrawn every frame while a force layout settles; above this the
+/// link layer follows the moving nodes a few times a second (stroking tens
+/// of thousands of lines per frame halves the frame rate without a GPU).
+const LIVE_LINKS: usize = 3_000;
+/// Wall-clock ms between link-layer redraws of a large settling layout.
+const SETTLING_LINKS_EVERY_MS: f64 = 200.0;
 /// Shades between "just informed" and "informed long ago".
 const FADE_STEPS: usize = 5;
 
@@ -60,6 +67,7 @@ pub struct Painter {
     links: HtmlCanvasElement,
     links_ctx: CanvasRenderingContext2d,
     links_key: (u64, u64, u32, u32),
+    links_drawn_ms: f64,
     size: (u32, u32),
     buckets: Vec<u8>,
 }
@@ -85,6 +93,7 @@ impl Painter {
             links,
             links_ctx,
             links_key: (u64::MAX, u64::MAX, 0, 0),
+            links_drawn_ms: f64::NEG_INFINITY,
             size: (0, 0),
             buckets: Vec::new(),
         })
@@ -131,8 +140,13 @@ impl Painter {
 
         // Links: redrawn only when they or the layout change.
         let key = (lab.links_version(), layout.version(), w, h);
-        if key != self.links_key {
+        let now_ms = clock::now_ms();
+        let throttled = layout.is_settling()
+            && lab.links().len() > LIVE_LINKS
+            && now_ms - self.links_drawn_ms < SETTLING_LINKS_EVERY_MS;
+        if key != self.links_key && !throttled {
             self.links_key = key;
+            self.links_drawn_ms = now_ms;
             let c = &self.links_ctx;
             c.clear_rect(0.0, 0.0, fw, fh);
             c.set_line_width(if n > 500 { 0.5 } else { 1.0 });
