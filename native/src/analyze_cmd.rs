@@ -13,14 +13,6 @@ use crate::analysis::{self, Analysed, EventLog};
 
 /// Flags of `gossip analyze`.
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Computes the metrics of the simulator and of `gossip experiment` (delivery \
-        ratio, time to 50/95/100 % coverage, overhead in [t0, t95] by type and in bytes, \
-        messages until quiescence, duplicates, RMR, hops) from the `--events` files of real \
-        nodes. Give one file per node, a shared file (`gossip cluster --events`), or a \
-        directory holding them. Population = the nodes that wrote events unless --nodes says \
-        otherwise (e.g. when some nodes ran without --events)."
-)]
 pub struct AnalyzeArgs {
     /// Events files (JSON Lines written by `--events`) or directories of them
     #[arg(required = true, value_name = "PATH")]
