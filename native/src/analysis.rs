@@ -16,6 +16,8 @@ use gossip_core::{MsgId, MsgType, NodeId, Time};
 
 use crate::events::{EventLine, Record};
 
+/// Extensions of the files read from a directory (given files are read whatever their name).
+const EVENTS_EXTENSIONS: [&str; 3] = ["jsonl", "ndjson", "json"];
 /// Most files a directory may contribute.
 const MAX_FILES: usize = 10_000;
 /// Most malformed lines remembered for the error report.
@@ -68,8 +70,8 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Reads every given file, and every file directly inside every given
-    /// directory (in name order).
+    /// Reads every given file, and every `.jsonl`, `.ndjson` or `.json` file
+    /// directly inside every given directory (in name order).
     pub fn read(paths: &[PathBuf]) -> Result<EventLog, AnalysisError> {
         let mut log = EventLog::default();
         for path in paths {
@@ -81,7 +83,10 @@ impl EventLog {
                 let mut files = BTreeSet::new();
                 for entry in std::fs::read_dir(path).map_err(read_err)? {
                     let entry = entry.map_err(read_err)?;
-                    if entry.file_type().map_err(read_err)?.is_file() {
+                    let events_file = entry.path().extension().is_some_and(|e| {
+                        EVENTS_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x))
+                    });
+                    if events_file && entry.file_type().map_err(read_err)?.is_file() {
                         if files.len() >= MAX_FILES {
                             return Err(AnalysisError::TooManyFiles { path: path.clone() });
                         }
@@ -373,6 +378,7 @@ mod tests {
         }
         text.push_str("not json\n\n");
         std::fs::write(dir.join("a.jsonl"), &text).expect("write");
+        std::fs::write(dir.join("a.log"), "a node's log, not events\n").expect("write");
         let read = EventLog::read(std::slice::from_ref(&dir)).expect("read");
         assert_eq!(read.files, 1);
         assert_eq!(read.lines.len(), 8);

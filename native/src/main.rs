@@ -64,8 +64,9 @@ enum Command {
     /// time to 50/95/100 % coverage, overhead in [t0, t95] by type and in bytes, messages
     /// until quiescence, duplicates, RMR, hops) from the `--events` files of real nodes.
     /// Give one file per node, a shared file (`gossip cluster --events`), or a directory
-    /// holding the files of one run. The population is the number of nodes that wrote
-    /// events unless --nodes says otherwise (e.g. when some nodes ran without --events).
+    /// holding the files of one run (its .jsonl, .ndjson and .json files). The population
+    /// is the number of nodes that wrote events unless --nodes says otherwise (e.g. when
+    /// some nodes ran without --events).
     Analyze(analyze_cmd::AnalyzeArgs),
 }
 
