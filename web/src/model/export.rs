@@ -252,9 +252,16 @@ pub fn coverage_svg(title: &str, series: &[Series<'_>], width: u32, height: u32)
             );
             level = p.fraction;
         }
+        // The first curve is wide and solid, later ones narrow and dashed, so
+        // a curve running on top of another still shows both.
+        let style = if i == 0 {
+            "stroke-width=\"4\""
+        } else {
+            "stroke-width=\"2\" stroke-dasharray=\"8 4\""
+        };
         let _ = write!(
             out,
-            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{points}\"/>"
+            "<polyline fill=\"none\" stroke=\"{colour}\" {style} points=\"{points}\"/>"
         );
         let ly = top + 14.0 + 16.0 * i as f64;
         let _ = write!(

@@ -92,6 +92,17 @@ pub struct Identity {
     pub admitted_ms: Option<f64>,
 }
 
+/// How a node of a Sybil run is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SybilFill {
+    /// One of the network's own nodes.
+    Honest,
+    /// A fake identity some honest node took into its peer table.
+    Admitted,
+    /// A fake identity no honest node has taken (yet).
+    Refused,
+}
+
 /// Where one attacker stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SybilReport {
@@ -200,6 +211,19 @@ impl SybilRun {
     pub fn identity_at(&self, i: u32) -> Option<&Identity> {
         self.identities
             .get(usize::try_from(i.checked_sub(self.honest)?).ok()?)
+    }
+
+    /// How node `i` is drawn: honest, or a fake identity admitted or refused
+    /// so far; `None` past the last node.
+    pub fn fill(&self, i: u32) -> Option<SybilFill> {
+        if i < self.honest {
+            return Some(SybilFill::Honest);
+        }
+        let identity = self.identity_at(i)?;
+        Some(match identity.admitted_ms {
+            Some(_) => SybilFill::Admitted,
+            None => SybilFill::Refused,
+        })
     }
 
     /// Whether the attack is over and the network has decided.
@@ -486,6 +510,11 @@ mod tests {
         let first = demo.runs()[1].identities()[0];
         assert_eq!(demo.runs()[1].identity_at(first.index), Some(&first));
         assert_eq!(demo.runs()[1].identity_at(0), None);
+        let (chosen, forged) = (&demo.runs()[1], &demo.runs()[2]);
+        assert_eq!(chosen.fill(0), Some(SybilFill::Honest));
+        assert_eq!(chosen.fill(first.index), Some(SybilFill::Admitted));
+        assert_eq!(forged.fill(forged.honest_count()), Some(SybilFill::Refused));
+        assert_eq!(chosen.fill(chosen.sim().len()), None);
     }
 
     #[test]
