@@ -3,9 +3,11 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
+use super::classroom::{sync_url, toggle_presentation};
 use super::state::LabHandle;
-use super::{Controls, PowPanel, Stage, Stats};
-use crate::model::params::Params;
+use super::{
+    Classroom, ClassroomPanel, Controls, PowPanel, PresetBar, Shortcuts, Stage, Stats, Tabs,
+};
 
 /// Whether the focused element `el` uses `key` itself: text fields and
 /// selectors (type-ahead) use every key, a check box uses space. A focused
@@ -22,9 +24,9 @@ fn takes_key(el: &web_sys::Element, key: &str) -> bool {
     }
 }
 
-/// `p` publishes from a random node, space toggles play, unless the focused
-/// element [takes the key](takes_key); removed when the lab unmounts.
-fn install_keys(lab: LabHandle) {
+/// The classroom keys (see [`super::classroom::SHORTCUTS`]), unless the
+/// focused element [takes the key](takes_key); removed when the lab unmounts.
+fn install_keys(lab: LabHandle, room: Classroom) {
     let handle = window_event_listener(ev::keydown, move |ev: KeyboardEvent| {
         let key = ev.key();
         let taken = ev
@@ -45,6 +47,17 @@ fn install_keys(lab: LabHandle) {
                     st.lab.set_playing(!playing);
                 });
             }
+            "ArrowRight" => {
+                ev.prevent_default();
+                lab.update(|st| {
+                    st.lab.set_playing(false);
+                    st.lab.step();
+                });
+            }
+            "r" | "R" => lab.reset(),
+            "f" | "F" => toggle_presentation(room),
+            "?" => room.shortcuts.update(|s| *s = !*s),
+            "Escape" => room.shortcuts.set(false),
             _ => {}
         }
     });
@@ -54,16 +67,21 @@ fn install_keys(lab: LabHandle) {
 /// The whole lab: controls, overlay canvas, statistics and the proof-of-work panel.
 #[component]
 pub fn App() -> impl IntoView {
-    let lab = LabHandle::new(Params::default());
-    install_keys(lab.clone());
+    let (room, params) = Classroom::from_page();
+    let lab = LabHandle::new(params);
+    install_keys(lab.clone(), room);
+    sync_url(room, lab.params);
     view! {
+        <div class="app" class:present=move || room.present.get()>
         <header class="top">
             <h1>"Gossip lab"</h1>
             <span class="hint">
                 "the real gossip-core protocol, simulated in your browser · press "<kbd>"p"</kbd>
-                " or click a node to publish · shift-click crashes or revives · space pauses"
+                " or click a node to publish · shift-click crashes or revives · space pauses · "<kbd>"?"</kbd>" shortcuts"
             </span>
+            <Tabs room=room />
         </header>
+        <PresetBar room=room lab=lab.clone() />
         <main class="lab">
             <aside class="side">
                 <Controls lab=lab.clone() />
@@ -74,5 +92,8 @@ pub fn App() -> impl IntoView {
                 <PowPanel />
             </aside>
         </main>
+        <ClassroomPanel room=room params=lab.params />
+        <Shortcuts room=room />
+        </div>
     }
 }

@@ -1,15 +1,24 @@
 //! Leptos components: thin wiring between [`crate::model`] and the page.
 
 mod app;
+mod classroom;
+mod compare_panel;
 mod controls;
+mod experiments_panel;
+mod page;
 mod pow_panel;
 mod stage;
 mod state;
 mod stats;
+mod sybil_panel;
 
 pub use app::App;
+pub use classroom::{Classroom, ClassroomPanel, PresetBar, Shortcuts, Tabs};
+pub use compare_panel::ComparePanel;
 pub use controls::Controls;
+pub use experiments_panel::ExperimentsPanel;
 pub use pow_panel::PowPanel;
 pub use stage::Stage;
 pub use state::{LabHandle, LabState};
 pub use stats::Stats;
+pub use sybil_panel::SybilPanel;

@@ -1,0 +1,233 @@
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::page;
+use super::state::LabHandle;
+use super::{ComparePanel, ExperimentsPanel, SybilPanel};
+use crate::frame::FrameLoop;
+use crate::model::params::Params;
+use crate::model::presets::{self, Preset};
+use crate::model::script::Script;
+use crate::model::sybil::SybilParams;
+use crate::model::url::{LabConfig, View};
+
+/// The keyboard shortcuts, as shown by `?`.
+pub const SHORTCUTS: [(&str, &str); 7] = [
+    ("space", "play / pause"),
+    ("→", "single step (pauses)"),
+    ("p", "publish from a random node"),
+    ("r", "reset the run"),
+    (
+        "f",
+        "presentation mode (full screen, large type, high contrast)",
+    ),
+    ("?", "show or hide these shortcuts"),
+    ("Esc", "close this list"),
+];
+
+/// Classroom state shared by the header, the panels and the key handler.
+#[derive(Clone, Copy)]
+pub struct Classroom {
+    /// The tab shown below the overlay.
+    pub view: RwSignal<View>,
+    /// The Sybil demo's attacker.
+    pub sybil: RwSignal<SybilParams>,
+    /// The preset in use, by name.
+    pub preset: RwSignal<Option<String>>,
+    /// The second parameter set the compare action runs, when a preset names one.
+    pub other: RwSignal<Option<Params>>,
+    /// Presentation mode.
+    pub present: RwSignal<bool>,
+    /// Whether the shortcut list is open.
+    pub shortcuts: RwSignal<bool>,
+    /// Problems found in the page's URL, as sentences.
+    pub issues: RwSignal<Vec<String>>,
+}
+
+impl Classroom {
+    /// Reads the page's query string (a preset, then fields overriding it);
+    /// returns the classroom state and the lab parameters to start with.
+    pub fn from_page() -> (Classroom, Params) {
+        let parsed = presets::config_from_query(&page::query());
+        let config = parsed.config;
+        let other = config
+            .preset
+            .as_deref()
+            .and_then(presets::by_slug)
+            .and_then(|p| p.compare_with)
+            .map(|b| Params {
+                seed: config.params.seed,
+                ..b
+            });
+        let room = Classroom {
+            view: RwSignal::new(config.view),
+            sybil: RwSignal::new(config.sybil),
+            preset: RwSignal::new(config.preset),
+            other: RwSignal::new(other),
+            present: RwSignal::new(false),
+            shortcuts: RwSignal::new(false),
+            issues: RwSignal::new(parsed.issues.iter().map(ToString::to_string).collect()),
+        };
+        (room, config.params)
+    }
+
+    /// The whole configuration, for the URL.
+    pub fn config(&self, params: Params) -> LabConfig {
+        LabConfig {
+            params,
+            sybil: self.sybil.get(),
+            view: self.view.get(),
+            preset: self.preset.get(),
+        }
+    }
+}
+
+/// Keeps the address bar's query equal to the configuration, so copying the
+/// link reproduces the run.
+pub fn sync_url(room: Classroom, params: RwSignal<Params>) {
+    Effect::new(move |_| page::replace_query(&room.config(params.get()).to_query()));
+}
+
+/// Plays `preset`'s script on the lab, one check per frame, until done or unmounted.
+fn play_script(
+    preset: &Preset,
+    lab: &LabHandle,
+    current: &Rc<RefCell<Option<FrameLoop>>>,
+    mounted: &Arc<AtomicBool>,
+) {
+    if let Some(old) = current.borrow_mut().take() {
+        old.stop();
+    }
+    if preset.schedule.is_empty() {
+        return;
+    }
+    let mut script = lab.with(|st| Script::start(&preset.schedule, &st.lab));
+    let lab = lab.clone();
+    let mounted = Arc::clone(mounted);
+    let frames = FrameLoop::start(move |_| {
+        if !mounted.load(Ordering::Relaxed) {
+            return false;
+        }
+        let before = script.remaining();
+        let more = lab.with(|st| script.tick(&mut st.lab));
+        if script.remaining() != before {
+            lab.update(|st| st.lab.refresh_links());
+        }
+        more
+    });
+    *current.borrow_mut() = Some(frames);
+}
+
+/// Preset buttons; the preset named in the URL starts playing at once.
+#[component]
+pub fn PresetBar(room: Classroom, lab: LabHandle) -> impl IntoView {
+    let current: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
+    let mounted = Arc::new(AtomicBool::new(true));
+    let unmounted = Arc::clone(&mounted);
+    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
+    if let Some(preset) = room
+        .preset
+        .get_untracked()
+        .as_deref()
+        .and_then(presets::by_slug)
+    {
+        play_script(&preset, &lab, &current, &mounted);
+    }
+    let narration = move || {
+        room.preset
+            .get()
+            .as_deref()
+            .and_then(presets::by_slug)
+            .map(|p| p.narration)
+    };
+    view! {
+        <nav class="presets" id="presets">
+            <span class="dim">"presets:"</span>
+            {presets::all().into_iter().map(|preset| {
+                let (lab, current, mounted) = (lab.clone(), Rc::clone(&current), Arc::clone(&mounted));
+                let slug = preset.slug;
+                let load = move |_| {
+                    let config = preset.config.clone();
+                    room.view.set(config.view);
+                    room.sybil.set(config.sybil);
+                    room.other.set(preset.compare_with.clone());
+                    room.preset.set(Some(preset.slug.to_owned()));
+                    lab.rebuild(config.params);
+                    play_script(&preset, &lab, &current, &mounted);
+                };
+                view! {
+                    <button class="preset" data-preset=slug
+                        class:on=move || room.preset.with(|p| p.as_deref() == Some(slug))
+                        on:click=load>{presets::by_slug(slug).map(|p| p.title)}</button>
+                }
+            }).collect_view()}
+            <span class="hint" id="preset-narration">{narration}</span>
+        </nav>
+    }
+}
+
+/// The tab bar: lab, compare, experiments, Sybil; and the presentation switch.
+#[component]
+pub fn Tabs(room: Classroom) -> impl IntoView {
+    view! {
+        <nav class="tabs" id="tabs">
+            {View::ALL.into_iter().map(|v| view! {
+                <button class="tab" id=format!("tab-{}", v.as_str())
+                    class:on=move || room.view.get() == v
+                    on:click=move |_| room.view.set(v)>{v.as_str()}</button>
+            }).collect_view()}
+            <button id="present" class:on=move || room.present.get()
+                on:click=move |_| toggle_presentation(room)>"presentation"</button>
+            <button id="shortcuts-button" on:click=move |_| room.shortcuts.update(|s| *s = !*s)>"?"</button>
+        </nav>
+    }
+}
+
+/// Switches presentation mode and full screen together.
+pub fn toggle_presentation(room: Classroom) {
+    room.present.update(|p| *p = !*p);
+    page::toggle_fullscreen();
+}
+
+/// The panel of the chosen tab (nothing for the lab itself).
+#[component]
+pub fn ClassroomPanel(room: Classroom, params: RwSignal<Params>) -> impl IntoView {
+    view! {
+        <div class="classroom">
+            {move || match room.view.get() {
+                View::Lab => None,
+                View::Compare => Some(view! { <ComparePanel params=params other=room.other /> }.into_any()),
+                View::Experiments => Some(view! { <ExperimentsPanel params=params /> }.into_any()),
+                View::Sybil => Some(view! { <SybilPanel params=params sybil=room.sybil /> }.into_any()),
+            }}
+            {move || {
+                let issues = room.issues.get();
+                (!issues.is_empty()).then(|| view! {
+                    <p class="status" id="url-issues">{format!("link: {}", issues.join("; "))}</p>
+                })
+            }}
+        </div>
+    }
+}
+
+/// The shortcut list, shown by `?`.
+#[component]
+pub fn Shortcuts(room: Classroom) -> impl IntoView {
+    view! {
+        <Show when=move || room.shortcuts.get()>
+            <div class="shortcuts" id="shortcuts" role="dialog" aria-label="keyboard shortcuts"
+                on:click=move |_| room.shortcuts.set(false)>
+                <div class="panel">
+                    <h2>"Keyboard shortcuts"</h2>
+                    <dl class="kv">
+                        {SHORTCUTS.iter().map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> }).collect_view()}
+                    </dl>
+                </div>
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,132 @@
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use gossip_core::Mode;
+use leptos::prelude::*;
+
+use super::page::download;
+use crate::frame::FrameLoop;
+use crate::model::compare::{Compare, Side};
+use crate::model::export::{coverage_svg, report_json, Series};
+use crate::model::params::Params;
+use crate::model::snapshot::format_ms;
+
+fn opt_ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), format_ms)
+}
+
+fn chart(sides: &[Side]) -> String {
+    let series: Vec<Series<'_>> = sides
+        .iter()
+        .map(|s| Series {
+            label: &s.label,
+            points: &s.report.coverage,
+        })
+        .collect();
+    coverage_svg("coverage over time, same seed", &series, 640, 320)
+}
+
+/// Runs two parameter sets on the same seed and overlays their coverage curves.
+#[component]
+pub fn ComparePanel(params: RwSignal<Params>, other: RwSignal<Option<Params>>) -> impl IntoView {
+    let sides = RwSignal::new(Vec::<Side>::new());
+    let status = RwSignal::new(String::new());
+    let frames: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
+    let mounted = Arc::new(AtomicBool::new(true));
+    let unmounted = Arc::clone(&mounted);
+    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
+
+    let run = move |_| {
+        if let Some(old) = frames.borrow_mut().take() {
+            old.stop();
+        }
+        let p = params.get_untracked();
+        let (a, b) = match other.get_untracked() {
+            Some(b) => (p, b),
+            None => (
+                Params {
+                    mode: Mode::Push,
+                    ..p.clone()
+                },
+                Params {
+                    mode: Mode::Hybrid,
+                    ..p
+                },
+            ),
+        };
+        let mut cmp = Compare::new(a, b);
+        sides.set(Vec::new());
+        status.set(format!("running both on seed {}…", cmp.seed()));
+        let mounted = Arc::clone(&mounted);
+        let frame = FrameLoop::start(move |_| {
+            if !mounted.load(Ordering::Relaxed) {
+                return false;
+            }
+            let step = cmp.step();
+            sides.set(cmp.sides().to_vec());
+            match step {
+                Ok(false) => true,
+                Ok(true) => {
+                    status.set(format!("both runs used seed {}", cmp.seed()));
+                    false
+                }
+                Err(err) => {
+                    status.set(format!("a run failed: {err}"));
+                    false
+                }
+            }
+        });
+        *frames.borrow_mut() = Some(frame);
+    };
+    let label = move || match other.get() {
+        Some(_) => "compare the preset's two settings",
+        None => "compare push vs hybrid",
+    };
+    view! {
+        <section class="panel" id="compare-panel">
+            <h2>"Compare"</h2>
+            <div class="buttons">
+                <button id="compare-run" on:click=run>{label}</button>
+            </div>
+            <p class="status" id="compare-status">{move || status.get()}</p>
+            <div class="chart-box" id="compare-chart" data-curves=move || sides.with(|s| s.len().to_string())
+                inner_html=move || sides.with(|s| if s.is_empty() { String::new() } else { chart(s) }) />
+            <table class="types" id="compare-table">
+                <thead><tr>
+                    <th>"run"</th><th>"delivery"</th><th>"t95"</th><th>"t100"</th>
+                    <th>"overhead"</th><th>"duplicates"</th><th>"RMR"</th>
+                </tr></thead>
+                <tbody>
+                    {move || sides.get().into_iter().map(|s| {
+                        let r = s.report;
+                        view! {
+                            <tr>
+                                <td>{s.label}</td>
+                                <td class="num">{format!("{:.0}%", r.delivery_ratio * 100.0)}</td>
+                                <td class="num">{opt_ms(r.t95_ms)}</td>
+                                <td class="num">{opt_ms(r.t100_ms)}</td>
+                                <td class="num">{r.overhead}</td>
+                                <td class="num">{r.duplicates}</td>
+                                <td class="num">{r.rmr.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="buttons">
+                {move || sides.with(|s| (s.len() == 2).then(|| {
+                    let json = format!(
+                        "[{}]",
+                        s.iter().map(|side| report_json(&side.params, &side.report)).collect::<Vec<_>>().join(",")
+                    );
+                    view! {
+                        {download("compare-svg", "chart SVG", "compare.svg", "image/svg+xml", chart(s))}
+                        {download("compare-json", "metrics JSON", "compare.json", "application/json", json)}
+                    }
+                }))}
+            </div>
+        </section>
+    }
+}

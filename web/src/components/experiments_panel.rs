@@ -1,0 +1,120 @@
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::page::download;
+use crate::frame::FrameLoop;
+use crate::model::batch::{Batch, TableRow, MAX_SEEDS};
+use crate::model::export::{coverage_svg, runs_csv, table_csv, Series};
+use crate::model::params::Params;
+
+/// What the tab shows of a batch.
+#[derive(Clone, Debug, PartialEq)]
+struct Shown {
+    done: u32,
+    total: u32,
+    rows: Vec<TableRow>,
+    chart: String,
+    runs_csv: String,
+}
+
+fn shown(batch: &Batch) -> Shown {
+    let (done, total) = batch.progress();
+    let reports = batch.reports();
+    let labels: Vec<String> = batch
+        .runs()
+        .iter()
+        .filter(|r| r.outcome.is_ok())
+        .map(|r| format!("seed {}", r.seed))
+        .collect();
+    let series: Vec<Series<'_>> = reports
+        .iter()
+        .zip(&labels)
+        .take(4)
+        .map(|(r, label)| Series {
+            label,
+            points: &r.coverage,
+        })
+        .collect();
+    Shown {
+        done,
+        total,
+        rows: batch.table(),
+        chart: coverage_svg("coverage over time, first seeds", &series, 640, 320),
+        runs_csv: runs_csv(batch),
+    }
+}
+
+/// A batch of seeds for the current parameters, one run per frame, and the
+/// mean ± std table computed by core's metrics.
+#[component]
+pub fn ExperimentsPanel(params: RwSignal<Params>) -> impl IntoView {
+    let seeds = RwSignal::new(10u32);
+    let result = RwSignal::new(None::<Shown>);
+    let frames: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
+    let mounted = Arc::new(AtomicBool::new(true));
+    let unmounted = Arc::clone(&mounted);
+    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
+
+    let run = move |_| {
+        if let Some(old) = frames.borrow_mut().take() {
+            old.stop();
+        }
+        let mut batch = Batch::new(params.get_untracked(), seeds.get_untracked());
+        result.set(Some(shown(&batch)));
+        let mounted = Arc::clone(&mounted);
+        let frame = FrameLoop::start(move |_| {
+            if !mounted.load(Ordering::Relaxed) {
+                return false;
+            }
+            let done = batch.step();
+            result.set(Some(shown(&batch)));
+            !done
+        });
+        *frames.borrow_mut() = Some(frame);
+    };
+    view! {
+        <section class="panel" id="experiments-panel">
+            <h2>"Experiments"</h2>
+            <p class="hint">"One broadcast per seed with the current parameters, exactly as "<code>"gossip experiment"</code>" runs it; mean ± sample std over the seeds."</p>
+            <label class="ctl">
+                <span>"seeds"</span>
+                <input id="experiment-seeds" type="range" min="1" max=MAX_SEEDS.to_string() step="1"
+                    prop:value=move || seeds.get().to_string()
+                    on:input=move |ev| seeds.set(event_target_value(&ev).parse().unwrap_or(1)) />
+                <output>{move || seeds.get()}</output>
+            </label>
+            <div class="buttons"><button id="experiment-run" on:click=run>"run the batch"</button></div>
+            <p class="status" id="experiment-status">
+                {move || result.with(|r| r.as_ref().map(|s| format!("{} of {} runs", s.done, s.total)))}
+            </p>
+            <table class="types" id="summary-table">
+                <thead><tr><th>"metric"</th><th>"mean"</th><th>"std"</th><th>"runs"</th></tr></thead>
+                <tbody>
+                    {move || result.with(|r| r.as_ref().map(|s| s.rows.iter().map(|row| {
+                        let unit = if row.unit.is_empty() { String::new() } else { format!(" ({})", row.unit) };
+                        view! {
+                            <tr>
+                                <td>{format!("{}{unit}", row.metric)}</td>
+                                <td class="num mean">{format!("{:.3}", row.summary.mean)}</td>
+                                <td class="num std">{format!("{:.3}", row.summary.std)}</td>
+                                <td class="num">{row.summary.n}</td>
+                            </tr>
+                        }
+                    }).collect_view()))}
+                </tbody>
+            </table>
+            <div class="chart-box" id="experiment-chart"
+                inner_html=move || result.with(|r| r.as_ref().map(|s| s.chart.clone()).unwrap_or_default()) />
+            <div class="buttons">
+                {move || result.with(|r| r.as_ref().filter(|s| s.done == s.total).map(|s| view! {
+                    {download("experiment-runs-csv", "runs CSV", "runs.csv", "text/csv", s.runs_csv.clone())}
+                    {download("experiment-table-csv", "mean ± std CSV", "summary.csv", "text/csv", table_csv(&s.rows))}
+                }))}
+            </div>
+        </section>
+    }
+}

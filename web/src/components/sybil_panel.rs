@@ -1,0 +1,214 @@
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use gossip_core::pow::{self, Solver};
+use leptos::prelude::*;
+
+use super::pow_panel::format_count;
+use crate::clock::now_ms;
+use crate::frame::FrameLoop;
+use crate::model::params::Params;
+use crate::model::snapshot::format_ms;
+use crate::model::sybil::{
+    Attacker, SybilDemo, SybilFill, SybilParams, SybilReport, SybilRun, MAX_IDENTITIES, MAX_K,
+};
+
+/// Wall-clock budget for the attack in one animation frame, ms.
+const FRAME_BUDGET_MS: f64 = 10.0;
+/// Attempts per call between clock readings.
+const SLICE: u64 = 2_048;
+/// Side of each network picture, px.
+const PICTURE: f64 = 220.0;
+
+/// Hashes per second of this machine, measured for about `ms` milliseconds.
+fn measure_hash_rate(ms: f64) -> f64 {
+    let mut solver = Solver::new("0123456789abcdef0123456789abcdef", 64);
+    let start = now_ms();
+    while now_ms() - start < ms {
+        solver.step(SLICE);
+    }
+    let elapsed = core::time::Duration::from_secs_f64(((now_ms() - start) / 1_000.0).max(1e-6));
+    pow::hash_rate(solver.attempts(), elapsed)
+}
+
+/// The attacker's table: one row per run.
+fn report_row(r: &SybilReport) -> impl IntoView {
+    let who = match r.attacker {
+        Attacker::Solver => "solves proofs",
+        Attacker::Forger => "forges proofs",
+    };
+    view! {
+        <tr>
+            <td>{format!("k = {}", r.k)}</td>
+            <td>{who}</td>
+            <td class="num">{format!("{} / {}", r.admitted, r.tried)}</td>
+            <td class="num">{format!("{:.1}", r.admitted_per_s)}</td>
+            <td class="num">{format_count(r.attempts as f64)}</td>
+            <td class="num">{format_ms(r.attacker_ms)}</td>
+            <td class="num">{r.table_entries}</td>
+        </tr>
+    }
+}
+
+/// A picture of a run: its title and, per node, a position and a class.
+type Picture = (String, Vec<(f64, f64, &'static str)>);
+
+/// Honest nodes on a circle, fake identities on an outer ring, classed by
+/// whether they got in.
+fn picture(run: &SybilRun, title: String) -> Picture {
+    let honest = run.honest_count();
+    let fakes = (run.sim().len() - honest).max(1);
+    let c = PICTURE / 2.0;
+    let dots = (0..run.sim().len())
+        .filter_map(|i| {
+            let fill = run.fill(i)?;
+            let (ring, slot, count) = match fill {
+                SybilFill::Honest => (0.30, i, honest.max(1)),
+                _ => (0.44, i - honest, fakes),
+            };
+            let a = std::f64::consts::TAU * f64::from(slot) / f64::from(count);
+            let class = match fill {
+                SybilFill::Honest => "honest",
+                SybilFill::Admitted => "admitted",
+                SybilFill::Refused => "refused",
+            };
+            Some((
+                c + ring * PICTURE * a.cos(),
+                c + ring * PICTURE * a.sin(),
+                class,
+            ))
+        })
+        .collect();
+    (title, dots)
+}
+
+fn draw((title, dots): Picture) -> impl IntoView {
+    view! {
+        <figure class="sybil-picture">
+            <svg viewBox=format!("0 0 {PICTURE} {PICTURE}") width=PICTURE height=PICTURE>
+                {dots.into_iter().map(|(x, y, class)| view! {
+                    <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="4" class=class />
+                }).collect_view()}
+            </svg>
+            <figcaption>{title}</figcaption>
+        </figure>
+    }
+}
+
+/// The Sybil demo: the same attacker at k = 0 and at the chosen k, and a forger.
+#[component]
+pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> impl IntoView {
+    let demo: Rc<RefCell<Option<SybilDemo>>> = Rc::new(RefCell::new(None));
+    let frames: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
+    let reports = RwSignal::new(None::<[SybilReport; 3]>);
+    let pictures = RwSignal::new(Vec::<Picture>::new());
+    let stop = {
+        let frames = Rc::clone(&frames);
+        move || {
+            if let Some(old) = frames.borrow_mut().take() {
+                old.stop();
+            }
+        }
+    };
+    let mounted = Arc::new(AtomicBool::new(true));
+    let unmounted = Arc::clone(&mounted);
+    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
+
+    let demo_run = Rc::clone(&demo);
+    let start = move |_| {
+        stop();
+        *demo_run.borrow_mut() = Some(SybilDemo::new(
+            &params.get_untracked(),
+            sybil.get_untracked(),
+        ));
+        let demo = Rc::clone(&demo_run);
+        let mounted = Arc::clone(&mounted);
+        let frame = FrameLoop::start(move |_| {
+            if !mounted.load(Ordering::Relaxed) {
+                return false;
+            }
+            let deadline = now_ms() + FRAME_BUDGET_MS;
+            let mut slot = demo.borrow_mut();
+            let Some(d) = slot.as_mut() else { return false };
+            let mut done = false;
+            while !done && now_ms() < deadline {
+                done = d.step(SLICE);
+            }
+            let rs = d.reports();
+            let [free, chosen, forged] = d.runs();
+            pictures.set(vec![
+                picture(free, "k = 0".to_owned()),
+                picture(chosen, format!("k = {}", rs[1].k)),
+                picture(forged, format!("forged proofs, k = {}", rs[2].k)),
+            ]);
+            reports.set(Some(rs));
+            !done
+        });
+        *frames.borrow_mut() = Some(frame);
+    };
+    let slider = move |id: &'static str,
+                       label: &'static str,
+                       min: u32,
+                       max: u32,
+                       get: fn(&SybilParams) -> u32,
+                       set: fn(&mut SybilParams, u32)| {
+        view! {
+            <label class="ctl">
+                <span>{label}</span>
+                <input id=id type="range" min=min.to_string() max=max.to_string() step="1"
+                    prop:value=move || sybil.with(|s| get(s).to_string())
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev).parse().unwrap_or(min);
+                        sybil.update(|s| set(s, v));
+                    } />
+                <output>{move || sybil.with(get)}</output>
+            </label>
+        }
+    };
+    view! {
+        <section class="panel" id="sybil-panel">
+            <h2>"Sybil attack"</h2>
+            <p class="hint">"An attacker mints fake identities and joins each through a random node. It must solve a real proof of work per identity; its machine's hash rate sets how much simulated time that takes."</p>
+            {slider("sybil-k", "difficulty k", 0, MAX_K, |s| s.k, |s, v| s.k = v)}
+            {slider("sybil-ids", "identities M", 1, MAX_IDENTITIES, |s| s.identities, |s, v| s.identities = v)}
+            <label class="ctl">
+                <span>"attacker hash rate"</span>
+                <input id="sybil-rate" type="number" min="1" step="any"
+                    prop:value=move || sybil.with(|s| s.hash_rate.to_string())
+                    on:change=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                            sybil.update(|s| s.hash_rate = v);
+                            sybil.update(|s| *s = s.clamped());
+                        }
+                    } />
+                <output>{move || format!("{} H/s", format_count(sybil.with(|s| s.hash_rate)))}</output>
+            </label>
+            <div class="buttons">
+                <button id="sybil-measure" on:click=move |_| sybil.update(|s| s.hash_rate = measure_hash_rate(200.0).max(1.0))>
+                    "use this machine's rate"
+                </button>
+                <button id="sybil-start" on:click=start>"start the attack"</button>
+            </div>
+            <table class="types" id="sybil-table">
+                <thead><tr>
+                    <th>"network"</th><th>"attacker"</th><th>"admitted"</th><th>"per sim. s"</th>
+                    <th>"hashes"</th><th>"attacker time"</th><th>"table entries"</th>
+                </tr></thead>
+                <tbody>
+                    {move || reports.get().map(|rs| rs.iter().map(report_row).collect_view())}
+                </tbody>
+            </table>
+            <p class="status" id="sybil-status">
+                {move || reports.get().map(|rs| if rs.iter().all(|r| r.finished) { "attack finished" } else { "attacking…" })}
+            </p>
+            <div class="sybil-pictures">{move || pictures.get().into_iter().map(draw).collect_view()}</div>
+            <div class="legend">
+                <span><i class="honest"></i>"honest node"</span>
+                <span><i class="admitted"></i>"Sybil admitted"</span>
+                <span><i class="refused"></i>"Sybil refused"</span>
+            </div>
+        </section>
+    }
+}
