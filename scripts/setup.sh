@@ -46,6 +46,8 @@ if [ -n "$wbg_version" ] && ! wasm-bindgen --version 2>/dev/null | grep -q "$wbg
 fi
 
 apt_install binaryen
+# Trunk's post-build hook (web/tools/fix_table_export.py) runs on python3.
+have python3 || apt_install python3
 
 if [ "$profile" = "test" ]; then
     apt_install chromium chromium-driver

@@ -23,7 +23,9 @@ step "browser lab: wasm-bindgen tests in headless Chromium"
 cargo test -p gossip-web --target wasm32-unknown-unknown
 
 step "browser lab: native simulator speed, to compare with wasm (web/examples/bench.rs)"
-native=$(cargo run --release -q -p gossip-web --example bench | tee /dev/stderr | awk '/^native best:/ { print $3 }')
+bench=$(cargo run --release -q -p gossip-web --example bench)
+printf '%s\n' "$bench"
+native=$(awk '/^native best:/ { print $3 }' <<<"$bench")
 
 step "browser lab: end-to-end test (playwright-core, Chromium, release build)"
 cd tests/e2e
