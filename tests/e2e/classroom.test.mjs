@@ -4,7 +4,7 @@
 // mode. Screenshots of each view go to tests/e2e/screenshots/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ARTIFACTS, launch, serve } from './harness.mjs';
@@ -89,6 +89,26 @@ describe('classroom features (release build, headless Chromium)', () => {
     assert.deepEqual(admitted, ['6 / 6', '6 / 6', '0 / 6']);
     assert.ok((await page.$$('.sybil-picture circle.refused')).length >= 6, 'refused identities drawn');
     await shot('sybil');
+  });
+
+  it('exports the current run as CSV, JSON, SVG and PNG', async () => {
+    await open('');
+    await page.keyboard.press('p');
+    await page.waitForFunction(() => document.querySelector('#coverage').textContent === '100%', null, {
+      timeout: 60_000,
+    });
+    const expected = [
+      ['export-csv', 'gossip-run.csv', (b) => b.toString().startsWith('n,fanout,ttl,mode,')],
+      ['export-json', 'gossip-run.json', (b) => JSON.parse(b.toString()).report.delivery_ratio === 1],
+      ['export-svg', 'coverage.svg', (b) => b.toString().startsWith('<svg') && b.toString().includes('<polyline')],
+      ['export-png', 'coverage.png', (b) => b.subarray(1, 4).toString() === 'PNG' && b.length > 1_000],
+    ];
+    for (const [id, name, valid] of expected) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#${id}`)]);
+      assert.equal(download.suggestedFilename(), name);
+      const bytes = await readFile(await download.path());
+      assert.ok(valid(bytes), `${name} has the expected content`);
+    }
   });
 
   it('? shows the shortcuts and presentation mode switches on', async () => {

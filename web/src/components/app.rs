@@ -92,7 +92,7 @@ pub fn App() -> impl IntoView {
                 <PowPanel />
             </aside>
         </main>
-        <ClassroomPanel room=room params=lab.params />
+        <ClassroomPanel room=room lab=lab.clone() />
         <Shortcuts room=room />
         </div>
     }

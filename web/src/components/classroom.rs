@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::page;
 use super::state::LabHandle;
-use super::{ComparePanel, ExperimentsPanel, SybilPanel};
+use super::{ComparePanel, ExperimentsPanel, ExportBar, SybilPanel};
 use crate::frame::FrameLoop;
 use crate::model::params::Params;
 use crate::model::presets::{self, Preset};
@@ -193,11 +193,15 @@ pub fn toggle_presentation(room: Classroom) {
     page::toggle_fullscreen();
 }
 
-/// The panel of the chosen tab (nothing for the lab itself).
+/// The panel of the chosen tab (the export buttons for the lab itself).
 #[component]
-pub fn ClassroomPanel(room: Classroom, params: RwSignal<Params>) -> impl IntoView {
+pub fn ClassroomPanel(room: Classroom, lab: LabHandle) -> impl IntoView {
+    let params = lab.params;
     view! {
         <div class="classroom">
+            <div style:display=move || if room.view.get() == View::Lab { "" } else { "none" }>
+                <ExportBar lab=lab />
+            </div>
             {move || match room.view.get() {
                 View::Lab => None,
                 View::Compare => Some(view! { <ComparePanel params=params other=room.other /> }.into_any()),

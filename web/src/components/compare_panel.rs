@@ -6,7 +6,7 @@ use std::sync::Arc;
 use gossip_core::Mode;
 use leptos::prelude::*;
 
-use super::page::download;
+use super::page::{download, save_svg_as_png};
 use crate::frame::FrameLoop;
 use crate::model::compare::{Compare, Side};
 use crate::model::export::{coverage_svg, report_json, Series};
@@ -124,6 +124,9 @@ pub fn ComparePanel(params: RwSignal<Params>, other: RwSignal<Option<Params>>) -
                     view! {
                         {download("compare-svg", "chart SVG", "compare.svg", "image/svg+xml", chart(s))}
                         {download("compare-json", "metrics JSON", "compare.json", "application/json", json)}
+                        <button id="compare-png" on:click=move |_| {
+                            save_svg_as_png("compare.png", &sides.with_untracked(|s| chart(s)), 640, 320)
+                        }>"chart PNG"</button>
                     }
                 }))}
             </div>

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::page::download;
+use super::page::{download, save_svg_as_png};
 use crate::frame::FrameLoop;
 use crate::model::batch::{Batch, TableRow, MAX_SEEDS};
 use crate::model::export::{coverage_svg, runs_csv, table_csv, Series};
@@ -113,6 +113,11 @@ pub fn ExperimentsPanel(params: RwSignal<Params>) -> impl IntoView {
                 {move || result.with(|r| r.as_ref().filter(|s| s.done == s.total).map(|s| view! {
                     {download("experiment-runs-csv", "runs CSV", "runs.csv", "text/csv", s.runs_csv.clone())}
                     {download("experiment-table-csv", "mean ± std CSV", "summary.csv", "text/csv", table_csv(&s.rows))}
+                    <button id="experiment-png" on:click=move |_| {
+                        if let Some(chart) = result.with_untracked(|r| r.as_ref().map(|s| s.chart.clone())) {
+                            save_svg_as_png("experiments.png", &chart, 640, 320);
+                        }
+                    }>"chart PNG"</button>
                 }))}
             </div>
         </section>

@@ -76,3 +76,69 @@ pub fn download(
         <a class="button" id=id download=file href=data_url(mime, &text)>{label}</a>
     }
 }
+
+/// Starts a download of `href` (a `data:` URL) as `file`.
+pub fn save(file: &str, href: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(link) = document
+        .create_element("a")
+        .ok()
+        .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    // Setting attributes on a fresh element cannot fail.
+    let _ = link.set_attribute("href", href);
+    let _ = link.set_attribute("download", file);
+    link.click();
+}
+
+/// Starts a download of `text` as `file`.
+pub fn save_text(file: &str, mime: &str, text: &str) {
+    save(file, &data_url(mime, text));
+}
+
+/// Renders `svg` (`width` x `height`) onto a canvas through an image and
+/// starts a download of it as a PNG called `file`.
+pub fn save_svg_as_png(file: &str, svg: &str, width: u32, height: u32) {
+    let Some(ctor) = window()
+        .and_then(|w| get(&w, "Image"))
+        .and_then(|c| c.dyn_into::<Function>().ok())
+    else {
+        return;
+    };
+    let Ok(image) = Reflect::construct(&ctor, &js_sys::Array::new()) else {
+        return;
+    };
+    let drawn = image.clone();
+    let file = file.to_owned();
+    let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let Some(canvas) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("canvas").ok())
+            .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+        else {
+            return;
+        };
+        canvas.set_width(width);
+        canvas.set_height(height);
+        let Some(context) = canvas.get_context("2d").ok().flatten() else {
+            return;
+        };
+        if let Some(draw) = get(&context, "drawImage").and_then(|f| f.dyn_into::<Function>().ok()) {
+            let _ = draw.call3(&context, &drawn, &JsValue::from(0), &JsValue::from(0));
+        }
+        if let Ok(url) = canvas.to_data_url_with_type("image/png") {
+            save(&file, &url);
+        }
+    });
+    // Plain property writes on a fresh Image cannot fail.
+    let _ = Reflect::set(&image, &JsValue::from_str("onload"), &onload);
+    let _ = Reflect::set(
+        &image,
+        &JsValue::from_str("src"),
+        &JsValue::from_str(&data_url("image/svg+xml", svg)),
+    );
+}
