@@ -60,7 +60,7 @@ pub struct ExperimentArgs {
     /// Directory for results.csv, results.json, summary.md and charts/
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
-    /// Parallel runs [default: one per core]
+    /// Parallel runs [default: one per core; with --real: 1]
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Stop waiting for quiescence this many ms after publishing

@@ -10,12 +10,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use gossip_core::sim::{default_publish_ms, publish_origin, Scenario};
 use gossip_core::{Event, Mode, MsgId};
 use serde::Serialize;
+use tokio::task::JoinSet;
 use tokio::time::timeout_at;
 
 use super::{compare, output, ExperimentArgs, GroupResult, RunParams, RunResult};
@@ -34,8 +36,10 @@ measurement. The default real grid (N = 10, 20, 50 x fanout 2, 3, 5 x push, \
 hybrid x 5 seeds = 90 runs, ttl 8) takes about 17 minutes: a run publishes \
 when the simulator would (5 ping intervals after the start, 10 s by default; \
 --settle-ms shortens it) and ends 0.2 s after the last delivery, or after 1 s \
-(push) or 4.5 s (hybrid) without one. Runs are sequential so they do not \
-disturb each other's timings. The simulator models loopback as 0.05 ms latency \
+(push) or 4.5 s (hybrid) without one. Runs are sequential by default so they \
+do not disturb each other's timings; --jobs J overlaps J runs (most of a run \
+is idle settling: --jobs 6 takes about 3 minutes, at the risk of two \
+broadcasts sharing the CPU). The simulator models loopback as 0.05 ms latency \
 + 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise; --losses \
 does not apply.";
 
@@ -54,6 +58,14 @@ const TAIL: Duration = Duration::from_millis(200);
 const MAX_GOSSIPS: usize = 64;
 /// Quiet period that ends a push run that has stopped spreading.
 const PUSH_QUIET: Duration = Duration::from_millis(1_000);
+
+/// When a real run publishes and stops (the flags of the same names).
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    settle_ms: Option<f64>,
+    quiet_ms: Option<f64>,
+    limit_ms: f64,
+}
 
 /// What was measured in one real run besides its report.
 #[derive(Debug, Clone, Serialize)]
@@ -86,34 +98,57 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
+    let timing = Timing {
+        settle_ms: args.settle_ms,
+        quiet_ms: args.quiet_ms,
+        limit_ms: args.limit_ms,
+    };
+    let jobs = args.jobs.unwrap_or(1).max(1);
     let bar = super::progress_bar(grid.len());
     let started = Instant::now();
-    let mut results = Vec::with_capacity(grid.len());
-    let mut runs = Vec::with_capacity(grid.len());
-    for p in &grid {
-        bar.set_message(format!(
-            "N={} fanout={} ttl={} {} seed={}",
-            p.n,
-            p.fanout,
-            p.ttl,
-            p.mode.as_str(),
-            p.seed
-        ));
-        let path = events_dir.join(format!(
-            "n{}-f{}-t{}-{}-s{}.jsonl",
-            p.n,
-            p.fanout,
-            p.ttl,
-            p.mode.as_str(),
-            p.seed
-        ));
-        let (result, run) = runtime
-            .block_on(run_one(base, *p, args, &path))
-            .with_context(|| format!("real run {p:?}"))?;
-        results.push(result);
-        runs.push(run);
-        bar.inc(1);
-    }
+    let shared = Arc::new(base.clone());
+    let mut done: Vec<Option<(RunResult, RealRun)>> = vec![None; grid.len()];
+    runtime.block_on(async {
+        let mut running = JoinSet::new();
+        let mut next = 0;
+        loop {
+            while running.len() < jobs && next < grid.len() {
+                let (i, p) = (next, grid[next]);
+                next += 1;
+                bar.set_message(format!(
+                    "N={} fanout={} ttl={} {} seed={}",
+                    p.n,
+                    p.fanout,
+                    p.ttl,
+                    p.mode.as_str(),
+                    p.seed
+                ));
+                let path = events_dir.join(format!(
+                    "n{}-f{}-t{}-{}-s{}.jsonl",
+                    p.n,
+                    p.fanout,
+                    p.ttl,
+                    p.mode.as_str(),
+                    p.seed
+                ));
+                let base = shared.clone();
+                running.spawn(async move {
+                    let out = run_one(&base, p, timing, &path)
+                        .await
+                        .with_context(|| format!("real run {p:?}"));
+                    (i, out)
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (i, out) = joined.context("a real run's task failed")?;
+            done[i] = Some(out?);
+            bar.inc(1);
+        }
+        anyhow::Ok(())
+    })?;
+    let (results, runs): (Vec<RunResult>, Vec<RealRun>) = done.into_iter().flatten().unzip();
     bar.finish_and_clear();
     let real_secs = started.elapsed().as_secs_f64();
 
@@ -169,7 +204,7 @@ fn node_seed(seed: u64, i: usize) -> u64 {
 async fn run_one(
     base: &Scenario,
     p: RunParams,
-    args: &ExperimentArgs,
+    timing: Timing,
     events: &Path,
 ) -> anyhow::Result<(RunResult, RealRun)> {
     let n = p.n as usize;
@@ -214,7 +249,7 @@ async fn run_one(
         }
     }
     let formed_ms = start.elapsed().as_secs_f64() * 1e3;
-    let settle_ms = match args.settle_ms {
+    let settle_ms = match timing.settle_ms {
         Some(ms) => ms,
         None => {
             let mut sc = base.clone();
@@ -232,13 +267,13 @@ async fn run_one(
     if !fleet.publish(origin, "experiment".to_owned()).await {
         bail!("node {origin} stopped before publishing");
     }
-    let quiet = match (args.quiet_ms, p.mode) {
+    let quiet = match (timing.quiet_ms, p.mode) {
         (Some(ms), _) => Duration::try_from_secs_f64(ms / 1e3)
             .context("--quiet-ms must be a non-negative number of milliseconds")?,
         (None, Mode::Push) => PUSH_QUIET,
         (None, Mode::Hybrid) => pull_interval * 2 + Duration::from_millis(500),
     };
-    let limit = Duration::try_from_secs_f64(args.limit_ms / 1e3)
+    let limit = Duration::try_from_secs_f64(timing.limit_ms / 1e3)
         .context("--limit-ms must be a non-negative number of milliseconds")?;
     let published = Instant::now();
     let mut id: Option<MsgId> = None;
