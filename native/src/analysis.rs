@@ -20,6 +20,8 @@ use crate::events::{EventLine, Record};
 const EVENTS_EXTENSIONS: [&str; 3] = ["jsonl", "ndjson", "json"];
 /// Most files a directory may contribute.
 const MAX_FILES: usize = 10_000;
+/// Most event lines read (a few GB of JSON); beyond this the input is refused.
+const MAX_LINES: usize = 20_000_000;
 /// Most malformed lines remembered for the error report.
 const MAX_BAD_LINES: usize = 5;
 
@@ -37,6 +39,9 @@ pub enum AnalysisError {
     /// The inputs held no event line at all.
     #[error("no event lines in {0}")]
     Empty(String),
+    /// The inputs hold more event lines than this tool keeps in memory.
+    #[error("more than {MAX_LINES} event lines; analyse fewer files at a time")]
+    TooManyLines,
     /// A directory holds more files than this tool reads.
     #[error("{path} holds more than {MAX_FILES} files")]
     TooManyFiles {
@@ -120,7 +125,12 @@ impl EventLog {
                 continue;
             }
             match serde_json::from_slice::<EventLine>(&line) {
-                Ok(record) => self.lines.push(record),
+                Ok(record) => {
+                    if self.lines.len() >= MAX_LINES {
+                        return Err(AnalysisError::TooManyLines);
+                    }
+                    self.lines.push(record);
+                }
                 Err(err) => {
                     self.skipped += 1;
                     if self.bad_lines.len() < MAX_BAD_LINES {
