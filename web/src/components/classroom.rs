@@ -38,8 +38,6 @@ pub struct Classroom {
     pub sybil: RwSignal<SybilParams>,
     /// The preset in use, by name.
     pub preset: RwSignal<Option<String>>,
-    /// The second parameter set the compare action runs, when a preset names one.
-    pub other: RwSignal<Option<Params>>,
     /// Presentation mode.
     pub present: RwSignal<bool>,
     /// Whether the shortcut list is open.
@@ -54,20 +52,10 @@ impl Classroom {
     pub fn from_page() -> (Classroom, Params) {
         let parsed = presets::config_from_query(&page::query());
         let config = parsed.config;
-        let other = config
-            .preset
-            .as_deref()
-            .and_then(presets::by_slug)
-            .and_then(|p| p.compare_with)
-            .map(|b| Params {
-                seed: config.params.seed,
-                ..b
-            });
         let room = Classroom {
             view: RwSignal::new(config.view),
             sybil: RwSignal::new(config.sybil),
             preset: RwSignal::new(config.preset),
-            other: RwSignal::new(other),
             present: RwSignal::new(false),
             shortcuts: RwSignal::new(false),
             issues: RwSignal::new(parsed.issues.iter().map(ToString::to_string).collect()),
@@ -154,7 +142,6 @@ pub fn PresetBar(room: Classroom, lab: LabHandle) -> impl IntoView {
                     let config = preset.config.clone();
                     room.view.set(config.view);
                     room.sybil.set(config.sybil);
-                    room.other.set(preset.compare_with.clone());
                     room.preset.set(Some(preset.slug.to_owned()));
                     lab.rebuild(config.params);
                     play_script(&preset, &lab, &current, &mounted);
@@ -204,7 +191,7 @@ pub fn ClassroomPanel(room: Classroom, lab: LabHandle) -> impl IntoView {
             </div>
             {move || match room.view.get() {
                 View::Lab => None,
-                View::Compare => Some(view! { <ComparePanel params=params other=room.other /> }.into_any()),
+                View::Compare => Some(view! { <ComparePanel params=params /> }.into_any()),
                 View::Experiments => Some(view! { <ExperimentsPanel params=params /> }.into_any()),
                 View::Sybil => Some(view! { <SybilPanel params=params sybil=room.sybil /> }.into_any()),
             }}

@@ -28,9 +28,10 @@ fn chart(sides: &[Side]) -> String {
     coverage_svg("coverage over time, same seed", &series, 640, 320)
 }
 
-/// Runs two parameter sets on the same seed and overlays their coverage curves.
+/// Runs the current parameters in push and in hybrid mode on the same seed
+/// and overlays their coverage curves.
 #[component]
-pub fn ComparePanel(params: RwSignal<Params>, other: RwSignal<Option<Params>>) -> impl IntoView {
+pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
     let sides = RwSignal::new(Vec::<Side>::new());
     let status = RwSignal::new(String::new());
     let frames: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
@@ -43,18 +44,13 @@ pub fn ComparePanel(params: RwSignal<Params>, other: RwSignal<Option<Params>>) -
             old.stop();
         }
         let p = params.get_untracked();
-        let (a, b) = match other.get_untracked() {
-            Some(b) => (p, b),
-            None => (
-                Params {
-                    mode: Mode::Push,
-                    ..p.clone()
-                },
-                Params {
-                    mode: Mode::Hybrid,
-                    ..p
-                },
-            ),
+        let a = Params {
+            mode: Mode::Push,
+            ..p.clone()
+        };
+        let b = Params {
+            mode: Mode::Hybrid,
+            ..p
         };
         let mut cmp = Compare::new(a, b);
         sides.set(Vec::new());
@@ -80,15 +76,11 @@ pub fn ComparePanel(params: RwSignal<Params>, other: RwSignal<Option<Params>>) -
         });
         *frames.borrow_mut() = Some(frame);
     };
-    let label = move || match other.get() {
-        Some(_) => "compare the preset's two settings",
-        None => "compare push vs hybrid",
-    };
     view! {
         <section class="panel" id="compare-panel">
             <h2>"Compare"</h2>
             <div class="buttons">
-                <button id="compare-run" on:click=run>{label}</button>
+                <button id="compare-run" on:click=run>"compare push vs hybrid"</button>
             </div>
             <p class="status" id="compare-status">{move || status.get()}</p>
             <div class="chart-box" id="compare-chart" data-curves=move || sides.with(|s| s.len().to_string())

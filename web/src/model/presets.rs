@@ -21,8 +21,6 @@ pub struct Preset {
     pub narration: &'static str,
     /// What the lab loads (its `preset` field is the slug).
     pub config: LabConfig,
-    /// The second parameter set of a comparison, if the preset compares.
-    pub compare_with: Option<Params>,
     /// Actions, `at_ms` after the preset starts.
     pub schedule: Vec<Scheduled>,
 }
@@ -104,11 +102,7 @@ pub fn all() -> Vec<Preset> {
             slug: "loss-push-vs-hybrid",
             title: "30% packet loss: push vs hybrid",
             narration: "With 30% of datagrams lost, push alone leaves nodes uninformed; hybrid's IHAVE/IWANT pull repairs the gaps.",
-            config: config(lossy_push.clone(), View::Compare, SybilParams::default(), "loss-push-vs-hybrid"),
-            compare_with: Some(Params {
-                mode: Mode::Hybrid,
-                ..lossy_push
-            }),
+            config: config(lossy_push, View::Compare, SybilParams::default(), "loss-push-vs-hybrid"),
             schedule: vec![publish(0.0, 0)],
         },
         Preset {
@@ -116,7 +110,6 @@ pub fn all() -> Vec<Preset> {
             title: "kill a third of the nodes",
             narration: "Every third node crashes, then a message is published: the survivors still reach each other.",
             config: config(third, View::Lab, SybilParams::default(), "kill-a-third"),
-            compare_with: None,
             schedule: crashes.chain([publish(500.0, 0)]).collect(),
         },
         Preset {
@@ -124,7 +117,6 @@ pub fn all() -> Vec<Preset> {
             title: "partition and heal",
             narration: "The network splits in two and a message stays on one side; when it heals, pull carries it across.",
             config: config(halves.clone(), View::Lab, SybilParams::default(), "partition-and-heal"),
-            compare_with: None,
             schedule: vec![
                 Scheduled {
                     at_ms: 0.0,
@@ -153,7 +145,6 @@ pub fn all() -> Vec<Preset> {
                 },
                 "sybil-flood",
             ),
-            compare_with: None,
             schedule: Vec::new(),
         },
     ]
