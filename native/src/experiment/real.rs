@@ -62,9 +62,16 @@ const PUSH_QUIET: Duration = Duration::from_millis(1_000);
 /// When a real run publishes and stops (the flags of the same names).
 #[derive(Debug, Clone, Copy)]
 struct Timing {
-    settle_ms: Option<f64>,
-    quiet_ms: Option<f64>,
-    limit_ms: f64,
+    settle: Option<Duration>,
+    quiet: Option<Duration>,
+    limit: Duration,
+}
+
+/// A flag's milliseconds as a duration.
+fn millis(flag: &str, ms: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(ms / 1e3)
+        .ok()
+        .with_context(|| format!("{flag} must be a non-negative number of milliseconds, not {ms}"))
 }
 
 /// What was measured in one real run besides its report.
@@ -99,9 +106,15 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         .build()
         .context("cannot start the tokio runtime")?;
     let timing = Timing {
-        settle_ms: args.settle_ms,
-        quiet_ms: args.quiet_ms,
-        limit_ms: args.limit_ms,
+        settle: args
+            .settle_ms
+            .map(|ms| millis("--settle-ms", ms))
+            .transpose()?,
+        quiet: args
+            .quiet_ms
+            .map(|ms| millis("--quiet-ms", ms))
+            .transpose()?,
+        limit: millis("--limit-ms", args.limit_ms)?,
     };
     let jobs = args.jobs.unwrap_or(1).max(1);
     let bar = super::progress_bar(grid.len());
@@ -249,16 +262,14 @@ async fn run_one(
         }
     }
     let formed_ms = start.elapsed().as_secs_f64() * 1e3;
-    let settle_ms = match timing.settle_ms {
-        Some(ms) => ms,
+    let settle = match timing.settle {
+        Some(settle) => settle,
         None => {
             let mut sc = base.clone();
             sc.nodes = p.n;
-            default_publish_ms(&sc)
+            millis("the simulator's publication time", default_publish_ms(&sc))?
         }
     };
-    let settle = Duration::try_from_secs_f64(settle_ms / 1e3)
-        .context("--settle-ms must be a non-negative number of milliseconds")?;
     // Keep the observed channel drained while the overlay settles.
     let settle_until = tokio::time::Instant::from_std(start + settle);
     while let Ok(Some(_)) = timeout_at(settle_until, fleet.observed.recv()).await {}
@@ -267,14 +278,12 @@ async fn run_one(
     if !fleet.publish(origin, "experiment".to_owned()).await {
         bail!("node {origin} stopped before publishing");
     }
-    let quiet = match (timing.quiet_ms, p.mode) {
-        (Some(ms), _) => Duration::try_from_secs_f64(ms / 1e3)
-            .context("--quiet-ms must be a non-negative number of milliseconds")?,
+    let quiet = match (timing.quiet, p.mode) {
+        (Some(quiet), _) => quiet,
         (None, Mode::Push) => PUSH_QUIET,
         (None, Mode::Hybrid) => pull_interval * 2 + Duration::from_millis(500),
     };
-    let limit = Duration::try_from_secs_f64(timing.limit_ms / 1e3)
-        .context("--limit-ms must be a non-negative number of milliseconds")?;
+    let limit = timing.limit;
     let published = Instant::now();
     let mut id: Option<MsgId> = None;
     // Holders of every gossip seen: a delivery may be observed before the
