@@ -47,7 +47,7 @@ fn report_row(r: &SybilReport) -> impl IntoView {
             <td class="num">{format!("{:.1}", r.admitted_per_s)}</td>
             <td class="num">{format_count(r.attempts as f64)}</td>
             <td class="num">{format_ms(r.attacker_ms)}</td>
-            <td class="num">{r.table_entries}</td>
+            <td class="num">{r.table_entries.map_or_else(|| "–".to_owned(), |e| e.to_string())}</td>
         </tr>
     }
 }
