@@ -125,6 +125,7 @@ pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> imp
         ));
         let demo = Rc::clone(&demo_run);
         let mounted = Arc::clone(&mounted);
+        let mut drawn = None;
         let frame = FrameLoop::start(move |_| {
             if !mounted.load(Ordering::Relaxed) {
                 return false;
@@ -137,12 +138,17 @@ pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> imp
                 done = d.step(SLICE);
             }
             let rs = d.reports();
-            let [free, chosen, forged] = d.runs();
-            pictures.set(vec![
-                picture(free, "k = 0".to_owned()),
-                picture(chosen, format!("k = {}", rs[1].k)),
-                picture(forged, format!("forged proofs, k = {}", rs[2].k)),
-            ]);
+            // The pictures change only when an identity joins or gets in.
+            let key = rs.clone().map(|r| (r.tried, r.admitted));
+            if drawn != Some(key) {
+                drawn = Some(key);
+                let [free, chosen, forged] = d.runs();
+                pictures.set(vec![
+                    picture(free, "k = 0".to_owned()),
+                    picture(chosen, format!("k = {}", rs[1].k)),
+                    picture(forged, format!("forged proofs, k = {}", rs[2].k)),
+                ]);
+            }
             reports.set(Some(rs));
             !done
         });
