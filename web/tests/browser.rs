@@ -70,13 +70,17 @@ fn slide(root: &HtmlElement, id: &str, value: &str, kind: &str) {
     fire(&input, kind);
 }
 
-fn press(key: &str) {
+/// Presses `key` on `target` (the focused element), bubbling up to the window.
+fn press_on(target: &web_sys::Element, key: &str) {
     let init = KeyboardEventInit::new();
     init.set_key(key);
     init.set_bubbles(true);
     let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("key");
-    let body = document().body().expect("body");
-    body.dispatch_event(&event).expect("dispatch");
+    target.dispatch_event(&event).expect("dispatch");
+}
+
+fn press(key: &str) {
+    press_on(&document().body().expect("body"), key);
 }
 
 /// Lets timers, animation frames and leptos effects run for `ms`.
@@ -197,6 +201,26 @@ async fn a_publish_reaches_full_coverage_in_hybrid_mode() {
     }
     assert_eq!(text(&root, "#delivered"), "50 / 50");
     assert_ne!(text(&root, "#t95"), "–");
+    drop(app);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn p_publishes_with_a_slider_focused_but_not_in_a_selector() {
+    let root = container();
+    let app = mount_to(root.clone(), App);
+    sleep(100).await;
+    let mode = find(&root, "#mode");
+    press_on(&mode, "p");
+    sleep(50).await;
+    assert_eq!(
+        text(&root, "#gossip-number"),
+        "press p or click a node",
+        "p types into a selector"
+    );
+    press_on(&find(&root, "#nodes"), "p");
+    sleep(50).await;
+    assert_eq!(text(&root, "#gossip-number"), "#1");
     drop(app);
     root.remove();
 }
