@@ -10,8 +10,8 @@
 //!   (`t95` is the original's convergence time);
 //! - overhead: every message of every type sent by every node in `[t0, t95]`
 //!   (the original's definition), by type and in bytes;
-//! - total messages: every message sent from `t0` until the last copy of the
-//!   gossip was sent (quiescence);
+//! - total messages: every message sent from `t0` up to and including the last
+//!   copy of the gossip (quiescence);
 //! - duplicates: copies received by nodes that already held it;
 //! - RMR (relative message redundancy): `payload_receptions / (delivered - 1) - 1`;
 //! - hops: mean and maximum over the deliveries;
@@ -26,17 +26,41 @@ use crate::id::MsgId;
 use crate::message::MsgType;
 use crate::time::Time;
 
-/// Most sends a collector keeps; beyond this it stops recording and says so.
-pub const MAX_SENDS: usize = 50_000_000;
-/// Most gossips a collector tracks at once; later publishes are ignored.
-pub const MAX_TRACKED: usize = 4_096;
+/// Most gossips a collector tracks at once; publishing one more forgets the
+/// oldest, so a long session keeps a bounded memory.
+pub const MAX_TRACKED: usize = 1_024;
 
+/// Running totals of every message sent so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    by_type: [u64; 8],
+    bytes: u64,
+    total: u64,
+}
+
+impl Counts {
+    fn since(&self, start: &Counts) -> Counts {
+        let mut by_type = [0u64; 8];
+        for (i, n) in by_type.iter_mut().enumerate() {
+            *n = self.by_type[i] - start.by_type[i];
+        }
+        Counts {
+            by_type,
+            bytes: self.bytes - start.bytes,
+            total: self.total - start.total,
+        }
+    }
+}
+
+/// The overhead window `[t0, t95]` of one gossip.
 #[derive(Debug, Clone, Copy)]
-struct Send {
-    at: Time,
-    msg_type: MsgType,
-    bytes: u32,
-    gossip: Option<MsgId>,
+enum Window {
+    /// 95 % coverage not reached yet.
+    Open,
+    /// Reached at this time; sends stamped with the same time still count.
+    Closing(Time),
+    /// Totals at the end of the window.
+    Closed(Counts),
 }
 
 #[derive(Debug, Clone)]
@@ -46,15 +70,37 @@ struct Tracker {
     deliveries: Vec<(Time, u32)>,
     receptions: u64,
     duplicates: u64,
+    /// Totals when the gossip was published.
+    start: Counts,
+    window: Window,
+    /// `Counts::total` right after the last copy of the gossip was sent.
+    total_at_last_copy: u64,
+}
+
+impl Tracker {
+    /// Deliveries that make 95 % coverage.
+    fn needed_for_t95(&self) -> usize {
+        needed(0.95, f64::from(self.population))
+    }
+}
+
+fn needed(fraction: f64, population: f64) -> usize {
+    (fraction * population).ceil().max(1.0) as usize
 }
 
 /// Records what happened in a run and turns it into per-gossip reports.
+///
+/// It keeps running totals rather than a log of every send, so its memory is
+/// bounded by [`MAX_TRACKED`] gossips and their deliveries however long the
+/// run, and [`Collector::report`] costs time in deliveries, not in sends.
+/// Feed it in time order.
 #[derive(Debug, Clone, Default)]
 pub struct Collector {
-    sends: Vec<Send>,
-    truncated: bool,
+    sent: Counts,
     gossips: FxHashMap<MsgId, Tracker>,
     order: Vec<MsgId>,
+    /// Gossips whose window is [`Window::Closing`].
+    closing: Vec<MsgId>,
 }
 
 impl Collector {
@@ -66,34 +112,55 @@ impl Collector {
     /// Gossip `id` was published at `at` into a population of `population`
     /// nodes (the origin counts as its first holder).
     pub fn on_publish(&mut self, at: Time, id: MsgId, population: u32) {
-        if self.gossips.len() >= MAX_TRACKED || self.gossips.contains_key(&id) {
+        if self.gossips.contains_key(&id) {
             return;
         }
+        if self.order.len() >= MAX_TRACKED {
+            let oldest = self.order.remove(0);
+            self.gossips.remove(&oldest);
+            self.closing.retain(|g| *g != oldest);
+        }
         self.order.push(id);
-        self.gossips.insert(
-            id,
-            Tracker {
-                t0: at,
-                population: population.max(1),
-                deliveries: vec![(at, 0)],
-                receptions: 0,
-                duplicates: 0,
-            },
-        );
+        let mut tracker = Tracker {
+            t0: at,
+            population: population.max(1),
+            deliveries: vec![(at, 0)],
+            receptions: 0,
+            duplicates: 0,
+            start: self.sent,
+            window: Window::Open,
+            total_at_last_copy: self.sent.total,
+        };
+        if tracker.needed_for_t95() <= 1 {
+            tracker.window = Window::Closing(at);
+            self.closing.push(id);
+        }
+        self.gossips.insert(id, tracker);
     }
 
     /// A message left a node; `gossip` is the gossip id for GOSSIP messages.
     pub fn on_send(&mut self, at: Time, msg_type: MsgType, bytes: u32, gossip: Option<MsgId>) {
-        if self.sends.len() >= MAX_SENDS {
-            self.truncated = true;
-            return;
+        if !self.closing.is_empty() {
+            let (sent, gossips) = (self.sent, &mut self.gossips);
+            self.closing.retain(|g| {
+                let Some(t) = gossips.get_mut(g) else {
+                    return false;
+                };
+                match t.window {
+                    Window::Closing(end) if at > end => {
+                        t.window = Window::Closed(sent);
+                        false
+                    }
+                    _ => true,
+                }
+            });
         }
-        self.sends.push(Send {
-            at,
-            msg_type,
-            bytes,
-            gossip,
-        });
+        self.sent.by_type[msg_type.index()] += 1;
+        self.sent.bytes += u64::from(bytes);
+        self.sent.total += 1;
+        if let Some(t) = gossip.and_then(|g| self.gossips.get_mut(&g)) {
+            t.total_at_last_copy = self.sent.total;
+        }
     }
 
     /// A node received a copy of gossip `id` that it already held.
@@ -109,6 +176,11 @@ impl Collector {
         if let Some(t) = self.gossips.get_mut(&id) {
             t.receptions += 1;
             t.deliveries.push((at, hops));
+            if matches!(t.window, Window::Open) && t.deliveries.len() >= t.needed_for_t95() {
+                let end = t.deliveries.iter().map(|d| d.0).max().unwrap_or(at);
+                t.window = Window::Closing(end);
+                self.closing.push(id);
+            }
         }
     }
 
@@ -122,41 +194,22 @@ impl Collector {
         self.gossips.get(&id).map_or(0, |t| t.deliveries.len())
     }
 
-    /// Whether sends were dropped for lack of room.
-    pub fn truncated(&self) -> bool {
-        self.truncated
-    }
-
-    /// The report for gossip `id`, if it was published.
+    /// The report for gossip `id`, if it was published and is still tracked.
     pub fn report(&self, id: MsgId) -> Option<GossipReport> {
         let t = self.gossips.get(&id)?;
         let mut times: Vec<Time> = t.deliveries.iter().map(|d| d.0).collect();
         times.sort_unstable();
         let n = f64::from(t.population);
         let reach = |fraction: f64| -> Option<Duration> {
-            let needed = (fraction * n).ceil().max(1.0) as usize;
-            times.get(needed - 1).map(|at| at.saturating_since(t.t0))
+            times
+                .get(needed(fraction, n) - 1)
+                .map(|at| at.saturating_since(t.t0))
         };
-        let t95 = reach(0.95);
-        let window_end = t95.map(|d| t.t0 + d);
-        let mut overhead_by_type = [0u64; 8];
-        let mut overhead_bytes = 0u64;
-        let mut last_copy = t.t0;
-        for s in &self.sends {
-            if s.gossip == Some(id) {
-                last_copy = last_copy.max(s.at);
-            }
-        }
-        let mut total_messages = 0u64;
-        for s in self.sends.iter().filter(|s| s.at >= t.t0) {
-            if window_end.is_some_and(|end| s.at <= end) {
-                overhead_by_type[s.msg_type.index()] += 1;
-                overhead_bytes += u64::from(s.bytes);
-            }
-            if s.at <= last_copy {
-                total_messages += 1;
-            }
-        }
+        let overhead = match t.window {
+            Window::Open => Counts::default(),
+            Window::Closing(_) => self.sent.since(&t.start),
+            Window::Closed(end) => end.since(&t.start),
+        };
         let delivered = t.deliveries.len() as u64;
         let hops: Vec<u32> = t.deliveries.iter().skip(1).map(|d| d.1).collect();
         let coverage = times
@@ -173,12 +226,12 @@ impl Collector {
             delivered,
             delivery_ratio: delivered as f64 / n,
             t50_ms: reach(0.5).map(ms),
-            t95_ms: t95.map(ms),
+            t95_ms: reach(0.95).map(ms),
             t100_ms: reach(1.0).map(ms),
-            overhead: overhead_by_type.iter().sum(),
-            overhead_by_type,
-            overhead_bytes,
-            total_messages,
+            overhead: overhead.total,
+            overhead_by_type: overhead.by_type,
+            overhead_bytes: overhead.bytes,
+            total_messages: t.total_at_last_copy - t.start.total,
             payload_receptions: t.receptions,
             duplicates: t.duplicates,
             rmr: (delivered > 1).then(|| t.receptions as f64 / (delivered - 1) as f64 - 1.0),
@@ -370,6 +423,42 @@ mod tests {
         assert_eq!(r.max_hops, Some(2));
         assert_eq!(r.coverage.len(), 4);
         assert_eq!(r.coverage[3].fraction, 1.0);
+    }
+
+    /// Sends stamped with the very time 95 % coverage is reached still count;
+    /// the first later one closes the window.
+    #[test]
+    fn window_closes_after_sends_of_the_t95_instant() {
+        let id = MsgId(9);
+        let mut c = Collector::new();
+        c.on_publish(t(0), id, 2);
+        c.on_send(t(0), MsgType::Gossip, 1, Some(id));
+        c.on_deliver(t(5), id, 1);
+        assert_eq!(c.report(id).unwrap().overhead, 1);
+        c.on_send(t(5), MsgType::Gossip, 1, Some(id));
+        c.on_send(t(6), MsgType::Ping, 1, None);
+        c.on_send(t(7), MsgType::Gossip, 1, Some(id));
+        let r = c.report(id).unwrap();
+        assert_eq!(r.overhead, 2);
+        assert_eq!(r.overhead_by_type[MsgType::Ping.index()], 0);
+        assert_eq!(r.total_messages, 4);
+    }
+
+    /// A long session keeps the newest gossips only.
+    #[test]
+    fn oldest_gossip_is_forgotten_beyond_the_bound() {
+        let mut c = Collector::new();
+        for i in 0..=MAX_TRACKED as u128 {
+            c.on_publish(t(i as u64), MsgId(i), 3);
+            c.on_send(t(i as u64), MsgType::Gossip, 1, Some(MsgId(i)));
+        }
+        assert_eq!(c.gossip_ids().len(), MAX_TRACKED);
+        assert!(c.report(MsgId(0)).is_none());
+        assert_eq!(c.gossip_ids()[0], MsgId(1));
+        assert_eq!(
+            c.report(MsgId(MAX_TRACKED as u128)).unwrap().total_messages,
+            1
+        );
     }
 
     #[test]
