@@ -3,18 +3,18 @@
 //! simulation, and a published gossip covers the whole hybrid overlay.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::{container, press, press_on, sleep};
+
 use gossip_core::Mode;
 use gossip_web::components::{App, Controls, LabHandle};
 use gossip_web::model::params::Params;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{
-    Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent,
-    KeyboardEventInit,
-};
+use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -35,17 +35,6 @@ const SLIDERS: [&str; 13] = [
     "seed",
 ];
 
-/// A fresh element in `<body>` to mount into.
-fn container() -> HtmlElement {
-    let doc = document();
-    let div: HtmlElement = doc.create_element("div").expect("div").unchecked_into();
-    doc.body()
-        .expect("body")
-        .append_child(&div)
-        .expect("append");
-    div
-}
-
 fn find(root: &HtmlElement, selector: &str) -> web_sys::Element {
     root.query_selector(selector)
         .expect("valid selector")
@@ -53,7 +42,7 @@ fn find(root: &HtmlElement, selector: &str) -> web_sys::Element {
 }
 
 fn text(root: &HtmlElement, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
+    common::text(root, selector).unwrap_or_else(|| panic!("{selector} is not on the page"))
 }
 
 fn fire(target: &web_sys::Element, kind: &str) {
@@ -68,29 +57,6 @@ fn slide(root: &HtmlElement, id: &str, value: &str, kind: &str) {
     let input: HtmlInputElement = find(root, &format!("#{id}")).unchecked_into();
     input.set_value(value);
     fire(&input, kind);
-}
-
-/// Presses `key` on `target` (the focused element), bubbling up to the window.
-fn press_on(target: &web_sys::Element, key: &str) {
-    let init = KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("key");
-    target.dispatch_event(&event).expect("dispatch");
-}
-
-fn press(key: &str) {
-    press_on(&document().body().expect("body"), key);
-}
-
-/// Lets timers, animation frames and leptos effects run for `ms`.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect("setTimeout");
-    });
-    JsFuture::from(promise).await.expect("timer");
 }
 
 #[wasm_bindgen_test]

@@ -4,6 +4,10 @@
 //! demo admits no forged identity and fewer identities per second at higher k.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::{container, press, sleep, text};
+
 use gossip_web::components::App;
 use gossip_web::model::params::Params;
 use gossip_web::model::sybil::{Attacker, SybilParams, SybilRun};
@@ -12,48 +16,9 @@ use js_sys::{Function, Reflect};
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{HtmlElement, KeyboardEvent, KeyboardEventInit};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn container() -> HtmlElement {
-    let doc = document();
-    let div: HtmlElement = doc.create_element("div").expect("div").unchecked_into();
-    doc.body()
-        .expect("body")
-        .append_child(&div)
-        .expect("append");
-    div
-}
-
-fn text(root: &HtmlElement, selector: &str) -> Option<String> {
-    root.query_selector(selector)
-        .expect("valid selector")
-        .map(|e| e.text_content().unwrap_or_default())
-}
-
-fn press(key: &str) {
-    let init = KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("key");
-    document()
-        .body()
-        .expect("body")
-        .dispatch_event(&event)
-        .expect("dispatch");
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect("setTimeout");
-    });
-    JsFuture::from(promise).await.expect("timer");
-}
 
 fn history() -> JsValue {
     Reflect::get(&window(), &"history".into()).expect("history")
