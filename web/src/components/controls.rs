@@ -174,7 +174,7 @@ pub fn Controls(lab: LabHandle) -> impl IntoView {
                         st.lab.set_playing(!playing);
                     })
                 >
-                    {move || if snap.with(|s| s.playing) { "⏸ pause" } else { "▶ play" }}
+                    {move || if snap.with(|s| s.playing) { "‖ pause" } else { "▶ play" }}
                 </button>
                 <button id="step" title="pause and run to the next datagram" on:click=move |_| l_step.update(|st| {
                     st.lab.set_playing(false);
