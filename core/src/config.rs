@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::codec::MAX_LIST;
+use crate::error::ConfigError;
 use crate::id::NodeId;
+use crate::pow::MAX_DIFFICULTY;
 use crate::rng::{mix64, NodeRng};
 
 /// Dissemination mode.
@@ -108,6 +111,36 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Checks the values no node can run with; every driver calls it on the
+    /// configuration it built from flags, files or a scenario.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.peer_limit == 0 {
+            return Err(ConfigError::NoPeers);
+        }
+        if self.pow_k > MAX_DIFFICULTY {
+            return Err(ConfigError::PowTooHard {
+                k: self.pow_k,
+                max: MAX_DIFFICULTY,
+            });
+        }
+        if self.ihave_max_ids as usize > MAX_LIST {
+            return Err(ConfigError::TooManyIhaveIds {
+                n: self.ihave_max_ids,
+                max: MAX_LIST,
+            });
+        }
+        for (field, period) in [
+            ("ping_interval", self.ping_interval),
+            ("peer_timeout", self.peer_timeout),
+            ("pull_interval", self.pull_interval),
+        ] {
+            if period.is_zero() {
+                return Err(ConfigError::ZeroPeriod { field });
+            }
+        }
+        Ok(())
+    }
+
     /// The node id: `node_id` when set, otherwise derived from `seed` and `addr`
     /// (so simulated nodes get distinct, reproducible ids).
     pub fn resolved_node_id(&self) -> NodeId {
@@ -144,5 +177,44 @@ pub mod secs {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let secs = f64::deserialize(d)?;
         Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn defaults_validate_and_each_bad_value_names_its_field() {
+        assert_eq!(Config::default().validate(), Ok(()));
+        let bad = [
+            Config {
+                peer_limit: 0,
+                ..Config::default()
+            },
+            Config {
+                pow_k: MAX_DIFFICULTY + 1,
+                ..Config::default()
+            },
+            Config {
+                ihave_max_ids: MAX_LIST as u32 + 1,
+                ..Config::default()
+            },
+            Config {
+                peer_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+        ];
+        let fields: Vec<&str> = bad
+            .iter()
+            .map(|c| c.validate().expect_err("refused").field())
+            .collect();
+        assert_eq!(
+            fields,
+            ["peer_limit", "pow_k", "ihave_max_ids", "peer_timeout"]
+        );
     }
 }

@@ -18,6 +18,50 @@ pub enum IdError {
     NotLowerHex,
 }
 
+/// A [`Config`](crate::Config) value no node can run with. The message
+/// leaves out the field's name ([`ConfigError::field`] gives it), so a command
+/// line can say `--pow-k` where a config file says `pow_k`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    /// `peer_limit` is 0: the node could never know a peer.
+    #[error("must be at least 1")]
+    NoPeers,
+    /// `pow_k` asks for more leading zeros than a digest has.
+    #[error("must be at most {max} (a SHA-256 digest has 64 hex digits), got {k}")]
+    PowTooHard {
+        /// Difficulty asked for.
+        k: u32,
+        /// [`MAX_DIFFICULTY`](crate::pow::MAX_DIFFICULTY).
+        max: u32,
+    },
+    /// `ihave_max_ids` exceeds what receivers accept in one list.
+    #[error("must be at most {max} (receivers refuse longer lists), got {n}")]
+    TooManyIhaveIds {
+        /// Ids per IHAVE asked for.
+        n: u32,
+        /// [`MAX_LIST`](crate::codec::MAX_LIST).
+        max: usize,
+    },
+    /// A period is zero: its timer would fire without end.
+    #[error("must be a positive duration")]
+    ZeroPeriod {
+        /// The field: `ping_interval`, `peer_timeout` or `pull_interval`.
+        field: &'static str,
+    },
+}
+
+impl ConfigError {
+    /// The [`Config`](crate::Config) field at fault, in snake_case.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ConfigError::NoPeers => "peer_limit",
+            ConfigError::PowTooHard { .. } => "pow_k",
+            ConfigError::TooManyIhaveIds { .. } => "ihave_max_ids",
+            ConfigError::ZeroPeriod { field } => field,
+        }
+    }
+}
+
 /// Why a datagram could not be decoded into a [`Message`](crate::Message).
 /// Nothing about the receiving node changes when decoding fails.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -54,46 +54,13 @@ pub struct NodeArgs {
     #[arg(long, value_name = "IP:PORT", value_parser = parse_addr)]
     pub bootstrap: Option<SocketAddr>,
 
-    /// Peers each gossip is forwarded to; also peers pinged and offered IHAVE per round [default: 3]
-    #[arg(long, value_name = "N")]
-    pub fanout: Option<u32>,
-
-    /// Hops a new gossip may travel [default: 8]
-    #[arg(long, value_name = "HOPS")]
-    pub ttl: Option<u32>,
-
-    /// Most neighbours kept; the least recently heard one is evicted when full [default: 20]
-    #[arg(long, value_name = "N")]
-    pub peer_limit: Option<u32>,
-
-    /// Seconds between PING rounds [default: 2.0]
-    #[arg(long, value_name = "SECS")]
-    pub ping_interval: Option<f64>,
-
-    /// Seconds of silence after which a peer is removed as dead [default: 6.0]
-    #[arg(long, value_name = "SECS")]
-    pub peer_timeout: Option<f64>,
+    /// Gossip parameters, shared with `gossip sim` and `gossip experiment`.
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
 
     /// Seed of the node's random choices (node ids come from the OS and differ anyway) [default: 42]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-
-    /// Dissemination mode [default: push]
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
-
-    /// Seconds between IHAVE rounds in hybrid mode [default: 2.0]
-    #[arg(long, value_name = "SECS")]
-    pub pull_interval: Option<f64>,
-
-    /// Most gossip ids offered per IHAVE [default: 32]
-    #[arg(long, value_name = "N")]
-    pub ihave_max_ids: Option<u32>,
-
-    /// Proof-of-work difficulty in leading zero hex digits, required from
-    /// joiners and solved before joining; 0 turns it off [default: 0]
-    #[arg(long, value_name = "K")]
-    pub pow_k: Option<u32>,
 
     /// Address to bind; 0.0.0.0 listens on every interface [default: 127.0.0.1]
     #[arg(long, value_name = "IP")]
@@ -124,6 +91,85 @@ pub struct NodeArgs {
     pub config: Option<PathBuf>,
 }
 
+/// The gossip parameters every command takes with the same flag, meaning and
+/// default (the original's): the node, `cluster`, `sim` and `experiment`.
+/// Each is optional so that a config file or scenario can fill the rest.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+pub struct ProtocolArgs {
+    /// Peers each gossip is forwarded to; also peers pinged and offered IHAVE per round [default: 3]
+    #[arg(long, value_name = "N")]
+    pub fanout: Option<u32>,
+
+    /// Hops a new gossip may travel [default: 8]
+    #[arg(long, value_name = "HOPS")]
+    pub ttl: Option<u32>,
+
+    /// Most neighbours kept; the least recently heard one is evicted when full [default: 20]
+    #[arg(long, value_name = "N")]
+    pub peer_limit: Option<u32>,
+
+    /// Seconds between PING rounds [default: 2.0]
+    #[arg(long, value_name = "SECS")]
+    pub ping_interval: Option<f64>,
+
+    /// Seconds of silence after which a peer is removed as dead [default: 6.0]
+    #[arg(long, value_name = "SECS")]
+    pub peer_timeout: Option<f64>,
+
+    /// Dissemination mode [default: push]
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+
+    /// Seconds between IHAVE rounds in hybrid mode [default: 2.0]
+    #[arg(long, value_name = "SECS")]
+    pub pull_interval: Option<f64>,
+
+    /// Most gossip ids offered per IHAVE [default: 32]
+    #[arg(long, value_name = "N")]
+    pub ihave_max_ids: Option<u32>,
+
+    /// Proof-of-work difficulty in leading zero hex digits, required from
+    /// joiners and solved before joining; 0 turns it off [default: 0]
+    #[arg(long, value_name = "K")]
+    pub pow_k: Option<u32>,
+}
+
+impl ProtocolArgs {
+    /// Each value from `self`, or from `fallback` where `self` has none.
+    pub fn or(&self, fallback: &ProtocolArgs) -> ProtocolArgs {
+        ProtocolArgs {
+            fanout: self.fanout.or(fallback.fanout),
+            ttl: self.ttl.or(fallback.ttl),
+            peer_limit: self.peer_limit.or(fallback.peer_limit),
+            ping_interval: self.ping_interval.or(fallback.ping_interval),
+            peer_timeout: self.peer_timeout.or(fallback.peer_timeout),
+            mode: self.mode.or(fallback.mode),
+            pull_interval: self.pull_interval.or(fallback.pull_interval),
+            ihave_max_ids: self.ihave_max_ids.or(fallback.ihave_max_ids),
+            pow_k: self.pow_k.or(fallback.pow_k),
+        }
+    }
+
+    /// Writes every value given into `config`, then checks the result with
+    /// core's [`Config::validate`]; errors name the flag.
+    pub fn apply(&self, config: &mut Config) -> anyhow::Result<()> {
+        macro_rules! set {
+            ($($field:ident),*) => {$(
+                if let Some(v) = self.$field {
+                    config.$field = v.into();
+                }
+            )*};
+        }
+        set!(fanout, ttl, peer_limit, mode, ihave_max_ids, pow_k);
+        config.ping_interval = secs("ping-interval", self.ping_interval, config.ping_interval)?;
+        config.peer_timeout = secs("peer-timeout", self.peer_timeout, config.peer_timeout)?;
+        config.pull_interval = secs("pull-interval", self.pull_interval, config.pull_interval)?;
+        config
+            .validate()
+            .map_err(|e| anyhow::anyhow!("--{} {e}", e.field().replace('_', "-")))
+    }
+}
+
 /// The parameters a config file may set: the flags' names in snake_case.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -132,26 +178,11 @@ pub struct FileConfig {
     pub port: Option<u16>,
     /// See `--bootstrap`.
     pub bootstrap: Option<String>,
-    /// See `--fanout`.
-    pub fanout: Option<u32>,
-    /// See `--ttl`.
-    pub ttl: Option<u32>,
-    /// See `--peer-limit`.
-    pub peer_limit: Option<u32>,
-    /// See `--ping-interval`.
-    pub ping_interval: Option<f64>,
-    /// See `--peer-timeout`.
-    pub peer_timeout: Option<f64>,
+    /// See the gossip parameters' flags.
+    #[serde(flatten)]
+    pub protocol: ProtocolArgs,
     /// See `--seed`.
     pub seed: Option<u64>,
-    /// See `--mode`.
-    pub mode: Option<ModeArg>,
-    /// See `--pull-interval`.
-    pub pull_interval: Option<f64>,
-    /// See `--ihave-max-ids`.
-    pub ihave_max_ids: Option<u32>,
-    /// See `--pow-k`.
-    pub pow_k: Option<u32>,
     /// See `--bind`.
     pub bind: Option<IpAddr>,
     /// See `--advertise`.
@@ -208,52 +239,11 @@ impl NodeArgs {
         };
         let mut config = Config {
             bootstrap: self.bootstrap.or(file_addr(&file.bootstrap, "bootstrap")?),
-            fanout: self.fanout.or(file.fanout).unwrap_or(defaults.fanout),
-            ttl: self.ttl.or(file.ttl).unwrap_or(defaults.ttl),
-            peer_limit: self
-                .peer_limit
-                .or(file.peer_limit)
-                .unwrap_or(defaults.peer_limit),
-            ping_interval: secs(
-                "ping-interval",
-                self.ping_interval.or(file.ping_interval),
-                defaults.ping_interval,
-            )?,
-            peer_timeout: secs(
-                "peer-timeout",
-                self.peer_timeout.or(file.peer_timeout),
-                defaults.peer_timeout,
-            )?,
             seed: self.seed.or(file.seed).unwrap_or(defaults.seed),
-            mode: self.mode.or(file.mode).map_or(defaults.mode, Mode::from),
-            pull_interval: secs(
-                "pull-interval",
-                self.pull_interval.or(file.pull_interval),
-                defaults.pull_interval,
-            )?,
-            ihave_max_ids: self
-                .ihave_max_ids
-                .or(file.ihave_max_ids)
-                .unwrap_or(defaults.ihave_max_ids),
-            pow_k: self.pow_k.or(file.pow_k).unwrap_or(defaults.pow_k),
             trust_sender_addr: self.trust_sender_addr || file.trust_sender_addr.unwrap_or(false),
             ..defaults
         };
-        if config.peer_limit == 0 {
-            bail!("--peer-limit must be at least 1");
-        }
-        if config.pow_k > gossip_core::pow::MAX_DIFFICULTY {
-            bail!(
-                "--pow-k must be at most {} (a SHA-256 digest has 64 hex digits)",
-                gossip_core::pow::MAX_DIFFICULTY
-            );
-        }
-        if config.ihave_max_ids as usize > gossip_core::codec::MAX_LIST {
-            bail!(
-                "--ihave-max-ids must be at most {} (receivers refuse longer lists)",
-                gossip_core::codec::MAX_LIST
-            );
-        }
+        self.protocol.or(&file.protocol).apply(&mut config)?;
         config.node_id = None;
         Ok(Settings {
             config,
@@ -330,7 +320,10 @@ mod tests {
         )
         .expect("write config");
         let args = NodeArgs {
-            fanout: Some(7),
+            protocol: ProtocolArgs {
+                fanout: Some(7),
+                ..ProtocolArgs::default()
+            },
             config: Some(path),
             ..NodeArgs::default()
         };
@@ -347,9 +340,21 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_config_key_is_an_error() {
+        let err = toml::from_str::<FileConfig>("fanout = 4\nfanuot = 5\n")
+            .expect_err("unknown key refused");
+        assert!(err.to_string().contains("fanuot"), "{err}");
+        let ok: FileConfig = toml::from_str("fanout = 4\nport = 9000\n").expect("known keys");
+        assert_eq!((ok.protocol.fanout, ok.port), (Some(4), Some(9000)));
+    }
+
+    #[test]
     fn bad_values_are_errors() {
         let args = NodeArgs {
-            ping_interval: Some(0.0),
+            protocol: ProtocolArgs {
+                ping_interval: Some(0.0),
+                ..ProtocolArgs::default()
+            },
             ..NodeArgs::default()
         };
         let err = args.resolve().expect_err("zero interval refused");

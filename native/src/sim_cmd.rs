@@ -15,7 +15,7 @@ use gossip_core::sim::{
 };
 use gossip_core::MsgType;
 
-use crate::args::ModeArg;
+use crate::args::ProtocolArgs;
 use crate::procfs;
 
 /// Overlay kinds, as typed on the command line.
@@ -52,33 +52,9 @@ pub struct SimParams {
     /// Master seed of the run [default: 42]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Peers each gossip is forwarded to [default: 3]
-    #[arg(long, value_name = "N")]
-    pub fanout: Option<u32>,
-    /// Hops a new gossip may travel [default: 8]
-    #[arg(long, value_name = "HOPS")]
-    pub ttl: Option<u32>,
-    /// Most neighbours per node [default: 20]
-    #[arg(long, value_name = "N")]
-    pub peer_limit: Option<u32>,
-    /// push or hybrid [default: push]
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
-    /// Seconds between IHAVE rounds in hybrid mode [default: 2.0]
-    #[arg(long, value_name = "SECS")]
-    pub pull_interval: Option<f64>,
-    /// Most ids per IHAVE [default: 32]
-    #[arg(long, value_name = "N")]
-    pub ihave_max_ids: Option<u32>,
-    /// Seconds between PING rounds [default: 2.0]
-    #[arg(long, value_name = "SECS")]
-    pub ping_interval: Option<f64>,
-    /// Seconds of silence before a peer is dropped [default: 6.0]
-    #[arg(long, value_name = "SECS")]
-    pub peer_timeout: Option<f64>,
-    /// Proof-of-work difficulty every node requires and solves [default: 0]
-    #[arg(long, value_name = "K")]
-    pub pow_k: Option<u32>,
+    /// Gossip parameters, the same flags as the node's.
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
     /// How the overlay is formed [default: bootstrap]
     #[arg(long, value_enum)]
     pub overlay: Option<OverlayArg>,
@@ -123,40 +99,11 @@ impl SimParams {
         }
         set!(self.nodes, sc.nodes);
         set!(self.seed, sc.seed);
-        set!(self.fanout, sc.node.fanout);
-        set!(self.ttl, sc.node.ttl);
-        set!(self.peer_limit, sc.node.peer_limit);
-        set!(self.mode, sc.node.mode);
-        set!(self.ihave_max_ids, sc.node.ihave_max_ids);
-        set!(self.pow_k, sc.node.pow_k);
         set!(self.latency_ms, sc.network.latency_ms);
         set!(self.jitter_ms, sc.network.jitter_ms);
         set!(self.loss, sc.network.loss);
         set!(self.join_stagger_ms, sc.join_stagger_ms);
-        for (flag, target, name) in [
-            (
-                self.pull_interval,
-                &mut sc.node.pull_interval,
-                "--pull-interval",
-            ),
-            (
-                self.ping_interval,
-                &mut sc.node.ping_interval,
-                "--ping-interval",
-            ),
-            (
-                self.peer_timeout,
-                &mut sc.node.peer_timeout,
-                "--peer-timeout",
-            ),
-        ] {
-            if let Some(secs) = flag {
-                *target = Duration::try_from_secs_f64(secs)
-                    .ok()
-                    .filter(|d| !d.is_zero())
-                    .with_context(|| format!("{name} must be a positive number of seconds"))?;
-            }
-        }
+        self.protocol.apply(&mut sc.node)?;
         if let Some(codec) = self.codec {
             sc.codec = match codec {
                 CodecArg::Fast => CodecMode::Fast,
