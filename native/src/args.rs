@@ -10,6 +10,8 @@ use clap::{Args, ValueEnum};
 use gossip_core::{Config, Mode};
 use serde::Deserialize;
 
+use crate::events::EventSink;
+
 /// Dissemination mode, as typed on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -256,6 +258,19 @@ impl NodeArgs {
             log_format: self.log_format.or(file.log_format).unwrap_or_default(),
             events: self.events.clone().or(file.events),
         })
+    }
+}
+
+impl Settings {
+    /// Opens the `--events` file, when one was asked for.
+    pub fn open_events(&self) -> anyhow::Result<Option<EventSink>> {
+        self.events
+            .as_deref()
+            .map(|path| {
+                EventSink::open(path)
+                    .with_context(|| format!("cannot open events file {}", path.display()))
+            })
+            .transpose()
     }
 }
 

@@ -15,7 +15,6 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::args::NodeArgs;
 use crate::clock::Clock;
-use crate::events::EventSink;
 use crate::fleet::{self, Degrees, Fleet, FleetSpec, Observed};
 use crate::logging;
 
@@ -53,14 +52,7 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
     }
     logging::init(settings.log_format, "warn");
     let n = args.nodes as usize;
-    let sink = settings
-        .events
-        .as_deref()
-        .map(|path| {
-            EventSink::open(path)
-                .with_context(|| format!("cannot open events file {}", path.display()))
-        })
-        .transpose()?;
+    let sink = settings.open_events()?;
     let mut fleet = Fleet::start(FleetSpec {
         nodes: n,
         bind: settings.bind,

@@ -11,7 +11,6 @@ use tracing::warn;
 
 use crate::args::{NodeArgs, Settings, DEFAULT_PORT};
 use crate::driver::{self, LineSource};
-use crate::events::EventSink;
 use crate::logging;
 
 /// A fresh node id from the operating system's randomness, shaped like the
@@ -74,14 +73,7 @@ pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
     )
     .await?;
     let config = node_config(&settings, addr)?;
-    let sink = settings
-        .events
-        .as_deref()
-        .map(|path| {
-            EventSink::open(path)
-                .with_context(|| format!("cannot open events file {}", path.display()))
-        })
-        .transpose()?;
+    let sink = settings.open_events()?;
     let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let shutdown = async move {
         tokio::select! {
