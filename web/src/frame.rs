@@ -7,6 +7,10 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use leptos::prelude::on_cleanup;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -66,5 +70,50 @@ fn request(cb: &Closure<dyn FnMut(f64)>) {
     if let Some(window) = web_sys::window() {
         // A failed request only means no further frames; nothing to recover.
         let _ = window.request_animation_frame(cb.as_ref().unchecked_ref());
+    }
+}
+
+/// A component's one background job, run a step per animation frame:
+/// starting a job stops the one before it, and every job ends when the
+/// component that made the task unmounts.
+#[derive(Clone)]
+pub struct FrameTask {
+    current: Rc<RefCell<Option<FrameLoop>>>,
+    /// Cleared on unmount; an atomic because leptos wants cleanups `Send`.
+    mounted: Arc<AtomicBool>,
+}
+
+impl Default for FrameTask {
+    fn default() -> FrameTask {
+        FrameTask::new()
+    }
+}
+
+impl FrameTask {
+    /// A task tied to the component being built (call it in the component).
+    pub fn new() -> FrameTask {
+        let mounted = Arc::new(AtomicBool::new(true));
+        let unmounted = Arc::clone(&mounted);
+        on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
+        FrameTask {
+            current: Rc::new(RefCell::new(None)),
+            mounted,
+        }
+    }
+
+    /// Stops the running job, if any, and calls `tick(timestamp_ms)` once
+    /// per frame while it returns `true` and the component is mounted.
+    pub fn start(&self, mut tick: impl FnMut(f64) -> bool + 'static) {
+        self.stop();
+        let mounted = Arc::clone(&self.mounted);
+        let frames = FrameLoop::start(move |ts| mounted.load(Ordering::Relaxed) && tick(ts));
+        *self.current.borrow_mut() = Some(frames);
+    }
+
+    /// Stops the running job, if any.
+    pub fn stop(&self) {
+        if let Some(old) = self.current.borrow_mut().take() {
+            old.stop();
+        }
     }
 }

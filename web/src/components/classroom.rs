@@ -1,14 +1,9 @@
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use leptos::prelude::*;
 
 use super::page;
 use super::state::LabHandle;
 use super::{ComparePanel, ExperimentsPanel, ExportBar, SybilPanel};
-use crate::frame::FrameLoop;
+use crate::frame::FrameTask;
 use crate::model::params::Params;
 use crate::model::presets::{self, Preset};
 use crate::model::script::Script;
@@ -81,25 +76,14 @@ pub fn sync_url(room: Classroom, params: RwSignal<Params>) {
 }
 
 /// Plays `preset`'s script on the lab, one check per frame, until done or unmounted.
-fn play_script(
-    preset: &Preset,
-    lab: &LabHandle,
-    current: &Rc<RefCell<Option<FrameLoop>>>,
-    mounted: &Arc<AtomicBool>,
-) {
-    if let Some(old) = current.borrow_mut().take() {
-        old.stop();
-    }
+fn play_script(preset: &Preset, lab: &LabHandle, task: &FrameTask) {
+    task.stop();
     if preset.schedule.is_empty() {
         return;
     }
     let mut script = lab.with(|st| Script::start(&preset.schedule, &st.lab));
     let lab = lab.clone();
-    let mounted = Arc::clone(mounted);
-    let frames = FrameLoop::start(move |_| {
-        if !mounted.load(Ordering::Relaxed) {
-            return false;
-        }
+    task.start(move |_| {
         let before = script.remaining();
         let more = lab.with(|st| script.tick(&mut st.lab));
         if script.remaining() != before {
@@ -107,23 +91,19 @@ fn play_script(
         }
         more
     });
-    *current.borrow_mut() = Some(frames);
 }
 
 /// Preset buttons; the preset named in the URL starts playing at once.
 #[component]
 pub fn PresetBar(room: Classroom, lab: LabHandle) -> impl IntoView {
-    let current: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
-    let mounted = Arc::new(AtomicBool::new(true));
-    let unmounted = Arc::clone(&mounted);
-    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
+    let task = FrameTask::new();
     if let Some(preset) = room
         .preset
         .get_untracked()
         .as_deref()
         .and_then(presets::by_slug)
     {
-        play_script(&preset, &lab, &current, &mounted);
+        play_script(&preset, &lab, &task);
     }
     let narration = move || {
         room.preset
@@ -136,7 +116,7 @@ pub fn PresetBar(room: Classroom, lab: LabHandle) -> impl IntoView {
         <nav class="presets" id="presets">
             <span class="dim">"presets:"</span>
             {presets::all().into_iter().map(|preset| {
-                let (lab, current, mounted) = (lab.clone(), Rc::clone(&current), Arc::clone(&mounted));
+                let (lab, task) = (lab.clone(), task.clone());
                 let slug = preset.slug;
                 let load = move |_| {
                     let config = preset.config.clone();
@@ -144,7 +124,7 @@ pub fn PresetBar(room: Classroom, lab: LabHandle) -> impl IntoView {
                     room.sybil.set(config.sybil);
                     room.preset.set(Some(preset.slug.to_owned()));
                     lab.rebuild(config.params);
-                    play_script(&preset, &lab, &current, &mounted);
+                    play_script(&preset, &lab, &task);
                 };
                 view! {
                     <button class="preset" data-preset=slug

@@ -1,13 +1,8 @@
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use gossip_core::Mode;
 use leptos::prelude::*;
 
 use super::page::{download, save_svg_as_png};
-use crate::frame::FrameLoop;
+use crate::frame::FrameTask;
 use crate::model::compare::{Compare, Side};
 use crate::model::export::{coverage_svg, report_json, Series};
 use crate::model::params::Params;
@@ -34,15 +29,8 @@ fn chart(sides: &[Side]) -> String {
 pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
     let sides = RwSignal::new(Vec::<Side>::new());
     let status = RwSignal::new(String::new());
-    let frames: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
-    let mounted = Arc::new(AtomicBool::new(true));
-    let unmounted = Arc::clone(&mounted);
-    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
-
+    let task = FrameTask::new();
     let run = move |_| {
-        if let Some(old) = frames.borrow_mut().take() {
-            old.stop();
-        }
         let p = params.get_untracked();
         let a = Params {
             mode: Mode::Push,
@@ -55,11 +43,7 @@ pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
         let mut cmp = Compare::new(a, b);
         sides.set(Vec::new());
         status.set(format!("running both on seed {}…", cmp.seed()));
-        let mounted = Arc::clone(&mounted);
-        let frame = FrameLoop::start(move |_| {
-            if !mounted.load(Ordering::Relaxed) {
-                return false;
-            }
+        task.start(move |_| {
             let step = cmp.step();
             sides.set(cmp.sides().to_vec());
             match step {
@@ -74,7 +58,6 @@ pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
                 }
             }
         });
-        *frames.borrow_mut() = Some(frame);
     };
     view! {
         <section class="panel" id="compare-panel">

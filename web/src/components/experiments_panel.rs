@@ -1,12 +1,7 @@
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use leptos::prelude::*;
 
 use super::page::{download, save_svg_as_png};
-use crate::frame::FrameLoop;
+use crate::frame::FrameTask;
 use crate::model::batch::{Batch, TableRow, MAX_SEEDS};
 use crate::model::export::{coverage_svg, runs_csv, table_csv, Series};
 use crate::model::params::Params;
@@ -54,27 +49,15 @@ fn shown(batch: &Batch) -> Shown {
 pub fn ExperimentsPanel(params: RwSignal<Params>) -> impl IntoView {
     let seeds = RwSignal::new(10u32);
     let result = RwSignal::new(None::<Shown>);
-    let frames: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
-    let mounted = Arc::new(AtomicBool::new(true));
-    let unmounted = Arc::clone(&mounted);
-    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
-
+    let task = FrameTask::new();
     let run = move |_| {
-        if let Some(old) = frames.borrow_mut().take() {
-            old.stop();
-        }
         let mut batch = Batch::new(params.get_untracked(), seeds.get_untracked());
         result.set(Some(shown(&batch)));
-        let mounted = Arc::clone(&mounted);
-        let frame = FrameLoop::start(move |_| {
-            if !mounted.load(Ordering::Relaxed) {
-                return false;
-            }
+        task.start(move |_| {
             let done = batch.step();
             result.set(Some(shown(&batch)));
             !done
         });
-        *frames.borrow_mut() = Some(frame);
     };
     view! {
         <section class="panel" id="experiments-panel">

@@ -1,13 +1,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use leptos::prelude::*;
 
 use super::stage::short;
 use crate::clock::{epoch_ms, now_ms};
-use crate::frame::FrameLoop;
+use crate::frame::FrameTask;
 use crate::model::pow::{PowRun, PowView, MAX_K};
 
 /// Wall-clock budget for hashing in one animation frame, in ms.
@@ -19,30 +17,19 @@ const FRAME_BUDGET_MS: f64 = 8.0;
 pub fn PowPanel() -> impl IntoView {
     let k = RwSignal::new(3u32);
     let shown = RwSignal::new(None::<PowView>);
-    let current: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
+    let task = FrameTask::new();
     let runs = Rc::new(RefCell::new(0u64));
-    let mounted = Arc::new(AtomicBool::new(true));
-    let unmounted = Arc::clone(&mounted);
-    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
 
     let solve = move |difficulty: u32| {
-        if let Some(old) = current.borrow_mut().take() {
-            old.stop();
-        }
         *runs.borrow_mut() += 1;
         let seed = (epoch_ms() as u64) ^ (*runs.borrow() << 48);
         let mut run = PowRun::new(difficulty, seed, now_ms());
         shown.set(Some(run.view()));
-        let mounted = Arc::clone(&mounted);
-        let frames = FrameLoop::start(move |_| {
-            if !mounted.load(Ordering::Relaxed) {
-                return false;
-            }
+        task.start(move |_| {
             let solved = run.work_until(now_ms() + FRAME_BUDGET_MS, now_ms);
             shown.set(Some(run.view()));
             !solved
         });
-        *current.borrow_mut() = Some(frames);
     };
     let solve = Rc::new(solve);
     let first = Rc::clone(&solve);

@@ -1,14 +1,9 @@
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use gossip_core::pow::{self, Solver};
 use leptos::prelude::*;
 
 use super::pow_panel::format_count;
 use crate::clock::now_ms;
-use crate::frame::FrameLoop;
+use crate::frame::FrameTask;
 use crate::model::params::Params;
 use crate::model::snapshot::format_ms;
 use crate::model::sybil::{
@@ -100,39 +95,15 @@ fn draw((title, dots): Picture) -> impl IntoView {
 /// The Sybil demo: the same attacker at k = 0 and at the chosen k, and a forger.
 #[component]
 pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> impl IntoView {
-    let demo: Rc<RefCell<Option<SybilDemo>>> = Rc::new(RefCell::new(None));
-    let frames: Rc<RefCell<Option<FrameLoop>>> = Rc::new(RefCell::new(None));
+    let task = FrameTask::new();
     let reports = RwSignal::new(None::<[SybilReport; 3]>);
     let pictures = RwSignal::new(Vec::<Picture>::new());
-    let stop = {
-        let frames = Rc::clone(&frames);
-        move || {
-            if let Some(old) = frames.borrow_mut().take() {
-                old.stop();
-            }
-        }
-    };
-    let mounted = Arc::new(AtomicBool::new(true));
-    let unmounted = Arc::clone(&mounted);
-    on_cleanup(move || unmounted.store(false, Ordering::Relaxed));
 
-    let demo_run = Rc::clone(&demo);
     let start = move |_| {
-        stop();
-        *demo_run.borrow_mut() = Some(SybilDemo::new(
-            &params.get_untracked(),
-            sybil.get_untracked(),
-        ));
-        let demo = Rc::clone(&demo_run);
-        let mounted = Arc::clone(&mounted);
+        let mut d = SybilDemo::new(&params.get_untracked(), sybil.get_untracked());
         let mut drawn = None;
-        let frame = FrameLoop::start(move |_| {
-            if !mounted.load(Ordering::Relaxed) {
-                return false;
-            }
+        task.start(move |_| {
             let deadline = now_ms() + FRAME_BUDGET_MS;
-            let mut slot = demo.borrow_mut();
-            let Some(d) = slot.as_mut() else { return false };
             let mut done = false;
             while !done && now_ms() < deadline {
                 done = d.step(SLICE);
@@ -152,7 +123,6 @@ pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> imp
             reports.set(Some(rs));
             !done
         });
-        *frames.borrow_mut() = Some(frame);
     };
     let slider = move |id: &'static str,
                        label: &'static str,
