@@ -4,7 +4,7 @@
 //! project's JSON-over-UDP wire format ([`codec`]), SHA-256 proof of work
 //! ([`pow`]), and the [`Node`] that decides what to send and when. It never
 //! touches a socket, a clock, OS randomness or a thread, so the same code runs
-//! in the tokio UDP node, in the deterministic simulator, and in the browser.
+//! in the native UDP node, in the deterministic simulator, and in the browser.
 
 pub mod codec;
 pub mod config;

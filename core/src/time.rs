@@ -2,8 +2,8 @@
 //!
 //! [`Time`] counts microseconds since the Unix epoch. The UDP driver maps the
 //! wall clock onto it; the simulator starts its virtual clock at a fixed epoch
-//! and advances it event by event. `std::time::Instant` is never used because it
-//! panics on `wasm32-unknown-unknown`.
+//! and advances it event by event. Nothing here reads a clock: the standard
+//! library's monotonic clock panics on `wasm32-unknown-unknown`.
 
 use core::fmt;
 use core::ops::{Add, AddAssign, Sub};
