@@ -16,11 +16,8 @@ use crate::render::{DrawOptions, Painter};
 const SIM_BUDGET_MS: f64 = 6.0;
 /// Wall-clock ms between peer-table reads.
 const LINKS_EVERY_MS: f64 = 250.0;
-/// Wall-clock ms between statistics refreshes, at least.
+/// Wall-clock ms between statistics refreshes.
 const SNAPSHOT_EVERY_MS: f64 = 200.0;
-/// Statistics refreshes are spaced so that they take at most this share of
-/// the wall clock (a report scans every send of a long run).
-const SNAPSHOT_SHARE: f64 = 0.1;
 /// Wall-clock ms over which a freshly informed node fades.
 const FADE_WALL_MS: f64 = 1_500.0;
 
@@ -41,7 +38,6 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
         let mut last_frame = 0.0f64;
         let mut last_links = 0.0f64;
         let mut last_snap = 0.0f64;
-        let mut snap_every = SNAPSHOT_EVERY_MS;
         let mut frames = 0u32;
         let mut fps_since = now_ms();
         FrameLoop::start(move |ts| {
@@ -70,12 +66,9 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
                 if let Some(p) = st.painter.as_mut() {
                     p.draw(&st.lab, &st.layout, opts);
                 }
-                (start - last_snap >= snap_every).then(|| {
-                    let taken = now_ms();
-                    let snap = Snapshot::of(&st.lab);
+                (start - last_snap >= SNAPSHOT_EVERY_MS).then(|| {
                     last_snap = start;
-                    snap_every = SNAPSHOT_EVERY_MS.max((now_ms() - taken) / SNAPSHOT_SHARE);
-                    snap
+                    Snapshot::of(&st.lab)
                 })
             });
             if let Some(s) = snap {

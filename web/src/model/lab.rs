@@ -2,7 +2,6 @@
 //! what the canvas needs to draw it (datagrams in flight, who holds the
 //! current gossip, the overlay's links).
 
-use core::cell::RefCell;
 use core::time::Duration;
 
 use gossip_core::metrics::GossipReport;
@@ -100,10 +99,6 @@ pub struct Lab {
     rng: NodeRng,
     publishes: u32,
     lagging: bool,
-    /// Bumped by every trace record that can change the current report.
-    report_stamp: u64,
-    /// The last report computed, and the stamp it was computed at.
-    report_cache: RefCell<Option<(u64, Option<GossipReport>)>>,
 }
 
 impl Lab {
@@ -133,8 +128,6 @@ impl Lab {
             partitioned: false,
             publishes: 0,
             lagging: false,
-            report_stamp: 0,
-            report_cache: RefCell::new(None),
         };
         lab.refresh_links();
         lab
@@ -236,20 +229,8 @@ impl Lab {
     }
 
     /// The metrics of the current gossip, from [`gossip_core::metrics`].
-    ///
-    /// Computing one scans every send of the run, so it is cached until the
-    /// trace shows a delivery, a duplicate or a copy of the current gossip:
-    /// nothing else changes it (overhead counts sends up to t95, which only
-    /// a delivery moves; total messages count sends up to the last copy).
     pub fn report(&self) -> Option<GossipReport> {
-        if let Some((stamp, report)) = self.report_cache.borrow().as_ref() {
-            if *stamp == self.report_stamp {
-                return report.clone();
-            }
-        }
-        let report = self.sim.collector().report(self.current?);
-        *self.report_cache.borrow_mut() = Some((self.report_stamp, report.clone()));
-        report
+        self.sim.collector().report(self.current?)
     }
 
     /// How node `i` is drawn at `now_us`; informed nodes fade over `fade_us`.
@@ -440,13 +421,9 @@ impl Lab {
                     from,
                     to,
                     msg_type,
-                    gossip,
                     arrive_us,
                     ..
                 } => {
-                    if gossip.is_some() && *gossip == self.current {
-                        self.report_stamp += 1;
-                    }
                     self.sent_by_type[msg_type.index()] += 1;
                     if self.flights.len() < MAX_FLIGHTS {
                         self.flights.push(Flight {
@@ -460,7 +437,6 @@ impl Lab {
                 }
                 TraceKind::Drop { .. } => self.dropped += 1,
                 TraceKind::Publish { node, id } => {
-                    self.report_stamp += 1;
                     self.current = Some(*id);
                     self.origin = Some(*node);
                     self.published_us = r.t_us;
@@ -468,11 +444,7 @@ impl Lab {
                     self.informed_us[*node as usize] = r.t_us;
                 }
                 TraceKind::Deliver { node, id, .. } if Some(*id) == self.current => {
-                    self.report_stamp += 1;
                     self.informed_us[*node as usize] = r.t_us;
-                }
-                TraceKind::Duplicate { id, .. } if Some(*id) == self.current => {
-                    self.report_stamp += 1;
                 }
                 TraceKind::Restart { node } => {
                     // A restarted node comes back with an empty seen cache.
@@ -525,26 +497,6 @@ mod tests {
         assert_eq!(report.delivered, 50);
         assert!(report.t95_ms.is_some());
         assert!(lab.sent_by_type()[MsgType::Gossip.index()] >= 49);
-    }
-
-    #[test]
-    fn the_cached_report_equals_a_fresh_one_at_every_step() {
-        let mut lab = Lab::new(Params {
-            nodes: 30,
-            ..Params::default()
-        });
-        assert_eq!(lab.report(), None);
-        lab.publish_from(2);
-        lab.set_speed(2.0);
-        for _ in 0..100 {
-            lab.advance(50.0, f64::INFINITY, || 0.0);
-            let fresh = lab
-                .sim()
-                .collector()
-                .report(lab.current().expect("published"));
-            assert_eq!(lab.report(), fresh);
-        }
-        assert_eq!(lab.report().map(|r| r.delivered), Some(30));
     }
 
     #[test]
