@@ -117,6 +117,12 @@ impl Config {
         if self.peer_limit == 0 {
             return Err(ConfigError::NoPeers);
         }
+        if !(1..=MAX_TTL).contains(&self.ttl) {
+            return Err(ConfigError::TtlOutOfRange {
+                ttl: self.ttl,
+                max: MAX_TTL,
+            });
+        }
         if self.pow_k > MAX_DIFFICULTY {
             return Err(ConfigError::PowTooHard {
                 k: self.pow_k,
@@ -157,10 +163,16 @@ impl Config {
     }
 }
 
-/// Bootstrap attempts before giving up.
+/// Largest `ttl`: a gossip never needs more hops than this, and wire values
+/// above a node's own `ttl` are clamped to it.
+pub const MAX_TTL: u32 = 255;
+/// Unanswered bootstrap attempts after which the node reports
+/// [`Event::BootstrapFailed`](crate::Event::BootstrapFailed); it keeps trying.
 pub const BOOTSTRAP_ATTEMPTS: u32 = 5;
-/// Wait after bootstrap attempt `n` is `n` times this.
+/// Wait after the first bootstrap attempt; it doubles after each unanswered one.
 pub const BOOTSTRAP_BACKOFF: Duration = Duration::from_millis(500);
+/// Longest wait between two bootstrap attempts.
+pub const BOOTSTRAP_BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 /// Serde helper: a `Duration` as float seconds.
 pub mod secs {
@@ -207,6 +219,14 @@ mod tests {
                 peer_timeout: Duration::ZERO,
                 ..Config::default()
             },
+            Config {
+                ttl: u32::MAX,
+                ..Config::default()
+            },
+            Config {
+                ttl: 0,
+                ..Config::default()
+            },
         ];
         let fields: Vec<&str> = bad
             .iter()
@@ -214,7 +234,14 @@ mod tests {
             .collect();
         assert_eq!(
             fields,
-            ["peer_limit", "pow_k", "ihave_max_ids", "peer_timeout"]
+            [
+                "peer_limit",
+                "pow_k",
+                "ihave_max_ids",
+                "peer_timeout",
+                "ttl",
+                "ttl"
+            ]
         );
     }
 }

@@ -42,6 +42,14 @@ pub enum ConfigError {
         /// [`MAX_LIST`](crate::codec::MAX_LIST).
         max: usize,
     },
+    /// `ttl` is 0 (nothing could be sent) or above [`MAX_TTL`](crate::config::MAX_TTL).
+    #[error("must be between 1 and {max}, got {ttl}")]
+    TtlOutOfRange {
+        /// Hops asked for.
+        ttl: u32,
+        /// [`MAX_TTL`](crate::config::MAX_TTL).
+        max: u32,
+    },
     /// A period is zero: its timer would fire without end.
     #[error("must be a positive duration")]
     ZeroPeriod {
@@ -57,6 +65,7 @@ impl ConfigError {
             ConfigError::NoPeers => "peer_limit",
             ConfigError::PowTooHard { .. } => "pow_k",
             ConfigError::TooManyIhaveIds { .. } => "ihave_max_ids",
+            ConfigError::TtlOutOfRange { .. } => "ttl",
             ConfigError::ZeroPeriod { field } => field,
         }
     }
@@ -158,6 +167,19 @@ pub enum PowError {
     NotEnoughZeros,
 }
 
+/// Why [`Node::publish`](crate::Node::publish) refused to publish.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PublishError {
+    /// The gossip's datagram would not fit in one UDP payload.
+    #[error("the gossip would be a {len} byte datagram, over the {max} byte UDP limit")]
+    TooLarge {
+        /// Encoded size of the datagram.
+        len: usize,
+        /// The limit, 65 507 bytes.
+        max: usize,
+    },
+}
+
 /// Why a node refused an input; the key of the rejection counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -186,11 +208,19 @@ pub enum RejectReason {
     Unverified,
     /// A message that claims to come from this node itself.
     FromSelf,
+    /// A PEERS_LIST from an address we sent no HELLO or GET_PEERS to lately.
+    UnsolicitedPeersList,
+    /// A message claiming the id of a live peer we know at another address.
+    AddressConflict,
+    /// A request only peers may make (IWANT) from a sender not in the table.
+    NotAPeer,
+    /// A gossip whose datagram, re-encoded to forward it, would exceed 65 507 bytes.
+    TooLargeToForward,
 }
 
 impl RejectReason {
     /// Every reason, in counter order.
-    pub const ALL: [RejectReason; 12] = [
+    pub const ALL: [RejectReason; RejectReason::COUNT] = [
         RejectReason::TooLarge,
         RejectReason::NotUtf8,
         RejectReason::NotJson,
@@ -203,7 +233,15 @@ impl RejectReason {
         RejectReason::SpoofedSender,
         RejectReason::Unverified,
         RejectReason::FromSelf,
+        RejectReason::UnsolicitedPeersList,
+        RejectReason::AddressConflict,
+        RejectReason::NotAPeer,
+        RejectReason::TooLargeToForward,
     ];
+
+    /// Number of reasons: the size of array-backed counters. Every variant's
+    /// index is below it (checked at compile time below `ALL`).
+    pub const COUNT: usize = 16;
 
     /// Stable snake_case name, for logs and counters.
     pub fn as_str(self) -> &'static str {
@@ -220,6 +258,10 @@ impl RejectReason {
             RejectReason::SpoofedSender => "spoofed_sender",
             RejectReason::Unverified => "unverified",
             RejectReason::FromSelf => "from_self",
+            RejectReason::UnsolicitedPeersList => "unsolicited_peers_list",
+            RejectReason::AddressConflict => "address_conflict",
+            RejectReason::NotAPeer => "not_a_peer",
+            RejectReason::TooLargeToForward => "too_large_to_forward",
         }
     }
 
@@ -228,6 +270,17 @@ impl RejectReason {
         self as usize
     }
 }
+
+// A reason added without growing `COUNT` fails to compile here instead of
+// indexing out of bounds at run time.
+const _: () = {
+    let mut i = 0;
+    while i < RejectReason::COUNT {
+        assert!(RejectReason::ALL[i] as usize == i);
+        i += 1;
+    }
+    assert!(RejectReason::TooLargeToForward as usize + 1 == RejectReason::COUNT);
+};
 
 impl DecodeError {
     /// The counter this error is filed under.

@@ -21,7 +21,7 @@ pub mod sim;
 pub mod time;
 
 pub use config::{Config, Mode};
-pub use error::{ConfigError, DecodeError, IdError, PowError, RejectReason};
+pub use error::{ConfigError, DecodeError, IdError, PowError, PublishError, RejectReason};
 pub use id::{MsgId, NodeId};
 pub use message::{Body, Gossip, Hello, Message, MsgType, PeerInfo, Ping, PowProof};
 pub use node::{Event, Node, Stats, Transmit};

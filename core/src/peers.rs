@@ -32,6 +32,18 @@ pub enum Upsert {
     NoRoom,
 }
 
+/// What [`PeerTable::touch`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// The peer is known at this address; it was marked as just heard from.
+    Here,
+    /// The peer is known at another address, unchanged; only a HELLO after
+    /// it has been silent past `peer_timeout` may move it.
+    Elsewhere(Peer),
+    /// No peer with this id.
+    Unknown,
+}
+
 /// At most `limit` peers. Small (20 by default), so a vector with linear
 /// search beats any map here.
 #[derive(Debug, Clone)]
@@ -75,7 +87,8 @@ impl PeerTable {
     }
 
     /// Adds or refreshes a peer we heard from directly, evicting the least
-    /// recently seen peer when the table is full.
+    /// recently seen peer when the table is full. Callers check addresses
+    /// first ([`PeerTable::touch`]): this moves a known peer to `addr`.
     pub fn upsert(&mut self, id: NodeId, addr: SocketAddr, now: Time, verified: bool) -> Upsert {
         if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id) {
             peer.addr = addr;
@@ -107,21 +120,6 @@ impl PeerTable {
         Upsert::AddedEvicting(evicted)
     }
 
-    /// Adds a peer learnt from a third party only if it is new and there is room.
-    pub fn insert_if_room(&mut self, id: NodeId, addr: SocketAddr, now: Time) -> bool {
-        if self.peers.len() >= self.limit || self.get(id).is_some() {
-            return false;
-        }
-        self.reserve_first();
-        self.peers.push(Peer {
-            id,
-            addr,
-            last_seen: now,
-            verified: false,
-        });
-        true
-    }
-
     /// Sizes the table once for its limit (up to 64), so a million idle
     /// simulated nodes do not each carry a doubled-up vector.
     fn reserve_first(&mut self) {
@@ -130,14 +128,17 @@ impl PeerTable {
         }
     }
 
-    /// Marks a known peer as just heard from; false when unknown.
-    pub fn touch(&mut self, id: NodeId, now: Time) -> bool {
+    /// Checks a message claiming peer `id` from `addr`: a known peer at the
+    /// same address is marked as just heard from; a known peer at another
+    /// address is left untouched (addresses are sticky, see [`Lookup::Elsewhere`]).
+    pub fn touch(&mut self, id: NodeId, addr: SocketAddr, now: Time) -> Lookup {
         match self.peers.iter_mut().find(|p| p.id == id) {
-            Some(peer) => {
+            Some(peer) if peer.addr == addr => {
                 peer.last_seen = now;
-                true
+                Lookup::Here
             }
-            None => false,
+            Some(peer) => Lookup::Elsewhere(*peer),
+            None => Lookup::Unknown,
         }
     }
 

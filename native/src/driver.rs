@@ -6,13 +6,12 @@
 //! proof-of-work solver running on the blocking pool, and a shutdown future
 //! (Ctrl-C / SIGTERM). After every input it drains every transmit and event.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use gossip_core::{codec, pow, Config, Event, Node, PowProof, RejectReason, Stats, Time};
+use gossip_core::{codec, pow, Config, Event, Node, PowProof, Stats, Time};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -21,12 +20,10 @@ use tracing::{debug, info, warn};
 
 use crate::clock::Clock;
 use crate::events::{self, EventSink, Record};
-use crate::logging;
+use crate::logging::{self, Warnings};
 
 /// Datagrams read in one go before the task looks at its other inputs.
 const RECV_BATCH: usize = 256;
-/// Spoofing sources remembered for "log once per source".
-const MAX_SPOOF_SOURCES: usize = 4_096;
 
 /// Where lines to publish come from.
 pub enum LineSource {
@@ -89,7 +86,7 @@ struct Driver<O> {
     clock: Clock,
     out: Vec<u8>,
     sink: Option<EventSink>,
-    spoofers: HashSet<SocketAddr>,
+    warnings: Warnings,
     send_errors: u64,
     bytes_sent: u64,
     bytes_received: u64,
@@ -120,7 +117,7 @@ where
         clock,
         out: Vec::with_capacity(2048),
         sink,
-        spoofers: HashSet::new(),
+        warnings: Warnings::default(),
         send_errors: 0,
         bytes_sent: 0,
         bytes_received: 0,
@@ -281,6 +278,7 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
         let now = self.clock.now();
         self.node.handle_timeout(now);
         self.drain(now).await;
+        self.warnings.flush(Some(Instant::now()));
     }
 
     async fn on_line(&mut self, line: &str) {
@@ -289,7 +287,9 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
             return;
         }
         let now = self.clock.now();
-        self.node.publish(now, text);
+        if let Err(err) = self.node.publish(now, text) {
+            warn!(error = %err, "not published");
+        }
         self.drain(now).await;
     }
 
@@ -327,8 +327,10 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
             match self.socket.send_to(&self.out, t.to).await {
                 Ok(n) => self.bytes_sent += n as u64,
                 Err(err) => {
+                    // Counted and logged; not a sent datagram in the events file.
                     self.send_errors += 1;
-                    debug!(to = %t.to, error = %err, "send failed");
+                    self.warnings.send_failed(Instant::now(), t.to, &err);
+                    continue;
                 }
             }
             if self.sink.is_some() {
@@ -355,18 +357,13 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
     fn log(&mut self, event: &Event) {
         if let Event::Rejected {
             from,
-            reason: RejectReason::SpoofedSender,
+            reason,
             detail,
         } = event
         {
-            if self.spoofers.len() < MAX_SPOOF_SOURCES && self.spoofers.insert(*from) {
-                warn!(
-                    from = %from,
-                    detail = %detail,
-                    "rejected spoofed sender (logged once per source; see --trust-sender-addr)"
-                );
-            }
-            return;
+            return self
+                .warnings
+                .rejected(Instant::now(), *from, *reason, detail);
         }
         logging::event(event);
     }
@@ -391,6 +388,7 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
     }
 
     fn stopped(mut self) -> Summary {
+        self.warnings.flush(None);
         let now = self.clock.now();
         let stats = self.node.stats().clone();
         info!(

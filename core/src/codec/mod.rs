@@ -278,6 +278,25 @@ fn bounded<'a>(s: &'a str, field: &'static str, max: usize) -> Result<&'a str, D
     Ok(s)
 }
 
+/// Bytes the entry for `peer` adds to a PEERS_LIST datagram, with the `", "`
+/// before it unless it is the first: `{"node_id": "<32 hex>", "addr": "<addr>"}`.
+/// Lets a node size a reply to a byte budget without encoding it again.
+pub fn peer_entry_len(peer: &PeerInfo, first: bool) -> usize {
+    let addr_len = match peer.addr {
+        SocketAddr::V4(a) => a.to_string().len(),
+        SocketAddr::V6(a) => a.ip().to_string().len() + 3 + a.port().to_string().len(),
+    };
+    let separator = if first { 0 } else { 2 };
+    59 + addr_len + separator
+}
+
+/// Whether a GOSSIP with this payload is sure to encode within
+/// [`MAX_DATAGRAM`], without encoding it: escaping writes at most 6 bytes per
+/// byte of text, and the rest of the datagram takes well under 512.
+pub fn gossip_surely_fits(gossip: &Gossip) -> bool {
+    (gossip.data.len() + gossip.topic.len()) * 6 + 512 <= MAX_DATAGRAM
+}
+
 /// Encodes a message as the original would, into a fresh buffer.
 pub fn encode(message: &Message) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);

@@ -7,7 +7,7 @@
 //! use gossip_core::{Config, Node, Time};
 //! let now = Time::from_millis(1_700_000_000_000);
 //! let mut node = Node::new(Config::default(), now);
-//! node.publish(now, "hello class");
+//! node.publish(now, "hello class").expect("fits in one datagram");
 //! while let Some(_t) = node.poll_transmit() { /* send _t.message to _t.to */ }
 //! while let Some(_e) = node.poll_event() { /* log, trace, measure */ }
 //! let _wake_at = node.poll_timeout();
@@ -20,6 +20,8 @@
 //! input; they are bounded and count what overflows.
 
 mod output;
+mod served;
+mod solicit;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -28,13 +30,15 @@ use std::sync::Arc;
 use rustc_hash::FxHashSet;
 
 pub use output::{Event, Stats, Transmit};
+pub use served::MAX_SERVED;
+pub use solicit::SOLICIT_WINDOW;
 
 use crate::codec;
-use crate::config::{Config, Mode, BOOTSTRAP_ATTEMPTS, BOOTSTRAP_BACKOFF};
-use crate::error::RejectReason;
+use crate::config::{Config, Mode, BOOTSTRAP_ATTEMPTS, BOOTSTRAP_BACKOFF, BOOTSTRAP_BACKOFF_MAX};
+use crate::error::{PublishError, RejectReason};
 use crate::id::{HexBuf, MsgId, NodeId};
 use crate::message::{Body, Gossip, Hello, Message, MsgType, PeerInfo, Ping, PowProof};
-use crate::peers::{PeerTable, Upsert};
+use crate::peers::{Lookup, PeerTable, Upsert};
 use crate::pow;
 use crate::rng::{mix64, NodeRng};
 use crate::seen::{MessageStore, SeenCache};
@@ -46,6 +50,13 @@ pub const MAX_QUEUED: usize = 1 << 16;
 pub const MAX_PENDING_PINGS: usize = 1_024;
 /// Largest number of gossip ids remembered as requested by IWANT.
 pub const MAX_REQUESTED: usize = 4_096;
+/// Most bytes of GOSSIP sent in answer to one IWANT.
+pub const MAX_IWANT_REPLY_BYTES: usize = 64 * 1_024;
+/// Most addresses awaited at once for a PEERS_LIST (see [`SOLICIT_WINDOW`]).
+pub const MAX_SOLICITED: usize = 64;
+/// Bytes out per byte in allowed for an answer to a sender that was not a
+/// peer before it wrote: such a request can never be an amplifier.
+pub const STRANGER_REPLY_RATIO: usize = 2;
 
 #[derive(Debug, Clone)]
 struct PendingPing {
@@ -54,11 +65,24 @@ struct PendingPing {
     sent_at: Time,
 }
 
+/// The bootstrap address and the retry state of joining through it. Kept for
+/// the node's whole life: whenever the peer table empties, joining starts over.
 #[derive(Debug, Clone)]
 struct Bootstrap {
     addr: SocketAddr,
+    /// Attempts since the table was last empty.
     attempts: u32,
+    /// When to try next; `None` while joined (or waiting for a proof).
     next_at: Option<Time>,
+}
+
+impl Bootstrap {
+    /// The wait after attempt `attempt` (from 1): doubling from
+    /// [`BOOTSTRAP_BACKOFF`], capped at [`BOOTSTRAP_BACKOFF_MAX`].
+    fn backoff(attempt: u32) -> core::time::Duration {
+        let doublings = attempt.saturating_sub(1).min(16);
+        (BOOTSTRAP_BACKOFF * (1u32 << doublings)).min(BOOTSTRAP_BACKOFF_MAX)
+    }
 }
 
 /// One gossip node. See the [module docs](self) for the calling convention.
@@ -74,6 +98,9 @@ pub struct Node {
     requested: FxHashSet<MsgId>,
     requested_order: VecDeque<MsgId>,
     pending_pings: VecDeque<PendingPing>,
+    solicited: solicit::Solicited,
+    served: served::Served,
+    wire: Vec<u8>,
     ping_seq: u64,
     proof: Option<PowProof>,
     bootstrap: Option<Bootstrap>,
@@ -109,6 +136,9 @@ impl Node {
             requested: FxHashSet::default(),
             requested_order: VecDeque::new(),
             pending_pings: VecDeque::new(),
+            solicited: solicit::Solicited::new(MAX_SOLICITED),
+            served: served::Served::default(),
+            wire: Vec::new(),
             ping_seq: 0,
             proof: None,
             bootstrap,
@@ -199,13 +229,20 @@ impl Node {
     pub fn handle_datagram(&mut self, now: Time, from: SocketAddr, bytes: &[u8]) {
         self.stats.bytes_received += bytes.len() as u64;
         match codec::decode(bytes) {
-            Ok(message) => self.handle_message(now, from, message),
+            Ok(message) => self.handle(now, from, message, Some(bytes.len())),
             Err(err) => self.reject(from, err.reason(), err.to_string()),
         }
     }
 
     /// An already decoded message arrived from `from` (the simulator's fast path).
     pub fn handle_message(&mut self, now: Time, from: SocketAddr, msg: Message) {
+        self.handle(now, from, msg, None);
+    }
+
+    /// The one path of every message. `wire_len` is the datagram's size when
+    /// the driver had one; replies that must stay within a multiple of the
+    /// request's size measure the message when it is `None`.
+    fn handle(&mut self, now: Time, from: SocketAddr, msg: Message, wire_len: Option<usize>) {
         let msg_type = msg.msg_type();
         self.stats.received[msg_type.index()] += 1;
         if msg.sender_id == self.id {
@@ -222,22 +259,59 @@ impl Node {
             );
             return self.reject(from, RejectReason::SpoofedSender, detail);
         }
+        let known = match self.peers.touch(msg.sender_id, msg.sender_addr, now) {
+            Lookup::Here => true,
+            Lookup::Unknown => false,
+            Lookup::Elsewhere(peer) => {
+                let silent = now.saturating_since(peer.last_seen) > self.config.peer_timeout;
+                if !(silent && msg_type == MsgType::Hello) {
+                    let detail = format!(
+                        "{} claims peer {} from {}, but it lives at {}",
+                        msg_type.as_str(),
+                        msg.sender_id,
+                        msg.sender_addr,
+                        peer.addr
+                    );
+                    return self.reject(from, RejectReason::AddressConflict, detail);
+                }
+                false
+            }
+        };
+        let request_len = RequestLen(wire_len);
         if msg_type == MsgType::Hello {
-            return self.on_hello(now, msg);
+            return self.on_hello(now, msg, known, request_len);
         }
-        self.learn_sender(now, &msg, msg_type);
+        if msg_type == MsgType::PeersList && !self.solicited.expects(msg.sender_addr, now) {
+            let detail = format!(
+                "PEERS_LIST from {}, which we did not ask for peers",
+                msg.sender_addr
+            );
+            return self.reject(from, RejectReason::UnsolicitedPeersList, detail);
+        }
+        // Without proof of work, any direct sender is learnt (the original's
+        // openness); with it, only a valid HELLO admits a peer.
+        if !known && self.config.pow_k == 0 {
+            self.add_direct(now, msg.sender_id, msg.sender_addr, false, msg_type);
+        }
         let reply_to = msg.sender_addr;
-        match msg.body {
+        match &msg.body {
             Body::Hello(_) => {}
             Body::GetPeers { max_peers } => {
-                self.on_get_peers(now, msg.sender_id, reply_to, max_peers)
+                let max_peers = *max_peers;
+                self.on_get_peers(now, &msg, max_peers, known, request_len)
             }
-            Body::PeersList { peers } => self.on_peers_list(now, &peers),
-            Body::Gossip(gossip) => self.on_gossip(now, msg.msg_id, msg.sender_id, msg.ttl, gossip),
-            Body::Ping(ping) => self.send(now, reply_to, 0, Body::Pong(ping)),
-            Body::Pong(pong) => self.on_pong(now, msg.sender_id, &pong),
-            Body::IHave { ids, .. } => self.on_ihave(now, reply_to, &ids),
-            Body::IWant { ids } => self.on_iwant(now, reply_to, &ids),
+            Body::PeersList { peers } => self.on_peers_list(now, &msg, peers, known),
+            Body::Gossip(gossip) => {
+                let gossip = gossip.clone();
+                self.on_gossip(now, msg.msg_id, msg.sender_id, from, msg.ttl, gossip)
+            }
+            Body::Ping(ping) => {
+                let pong = Body::Pong(ping.clone());
+                self.send(now, reply_to, 0, pong)
+            }
+            Body::Pong(pong) => self.on_pong(now, msg.sender_id, pong),
+            Body::IHave { ids, .. } => self.on_ihave(now, reply_to, ids),
+            Body::IWant { ids } => self.on_iwant(now, &msg, ids, known),
         }
     }
 
@@ -257,12 +331,18 @@ impl Node {
     }
 
     /// Publishes `data` under the default topic; see [`Node::publish_topic`].
-    pub fn publish(&mut self, now: Time, data: &str) -> MsgId {
+    pub fn publish(&mut self, now: Time, data: &str) -> Result<MsgId, PublishError> {
         self.publish_topic(now, codec::DEFAULT_TOPIC, data)
     }
 
-    /// Publishes a new gossip: fresh id, marked seen, sent to `fanout` random peers.
-    pub fn publish_topic(&mut self, now: Time, topic: &str, data: &str) -> MsgId {
+    /// Publishes a new gossip: fresh id, marked seen, sent to `fanout` random
+    /// peers. Refused when its datagram would not fit in one UDP payload.
+    pub fn publish_topic(
+        &mut self,
+        now: Time,
+        topic: &str,
+        data: &str,
+    ) -> Result<MsgId, PublishError> {
         let id = MsgId::random(&mut self.rng);
         let gossip = Arc::new(Gossip {
             topic: topic.to_owned(),
@@ -270,6 +350,12 @@ impl Node {
             origin_id: self.id,
             origin_timestamp_ms: now.as_millis(),
         });
+        if let Err(len) = self.forward_fits(now, id, &gossip) {
+            return Err(PublishError::TooLarge {
+                len,
+                max: codec::MAX_DATAGRAM,
+            });
+        }
         self.seen.insert(id);
         self.store.insert(id, gossip.clone());
         self.stats.published += 1;
@@ -278,7 +364,7 @@ impl Node {
             gossip: gossip.clone(),
         });
         self.spread(now, id, None, self.config.ttl, gossip);
-        id
+        Ok(id)
     }
 
     // ----- outputs ---------------------------------------------------------
@@ -314,7 +400,12 @@ impl Node {
 
     // ----- handlers --------------------------------------------------------
 
-    fn on_hello(&mut self, now: Time, msg: Message) {
+    /// HELLO: with proof of work on, the only way into the peer table. The
+    /// answer (a PEERS_LIST, and our own HELLO to a peer that is new to us and
+    /// that we have not just introduced ourselves to) stays within
+    /// [`STRANGER_REPLY_RATIO`] times the HELLO's size: a replayed proof from
+    /// a spoofed address buys no amplification.
+    fn on_hello(&mut self, now: Time, msg: Message, known: bool, request_len: RequestLen) {
         let Body::Hello(hello) = &msg.body else {
             return;
         };
@@ -341,47 +432,87 @@ impl Node {
                 difficulty_k: proof.difficulty_k,
             });
         }
-        self.add_direct(
+        let added = self.add_direct(
             now,
             msg.sender_id,
             msg.sender_addr,
             verified,
             MsgType::Hello,
         );
+        let mut budget = STRANGER_REPLY_RATIO * request_len.get(&msg, &mut self.wire);
+        let introduce = !known && added && !self.solicited.expects(msg.sender_addr, now);
+        if introduce && self.can_introduce() {
+            let hello_id = MsgId::random(&mut self.rng);
+            let hello = self.message(now, hello_id, 0, self.hello());
+            let len = self.measure(&hello);
+            if len < budget
+                && self
+                    .solicited
+                    .note(msg.sender_addr, now, now + SOLICIT_WINDOW)
+            {
+                budget -= len;
+                self.queue(msg.sender_addr, hello);
+            }
+        }
         let peers = self.sample_peers(self.peers.limit(), msg.sender_id);
-        self.send(now, msg.sender_addr, 0, Body::PeersList { peers });
+        self.reply_list(now, msg.sender_addr, peers, Some(budget));
     }
 
-    fn on_get_peers(&mut self, now: Time, from: NodeId, reply_to: SocketAddr, max_peers: u32) {
+    fn on_get_peers(
+        &mut self,
+        now: Time,
+        msg: &Message,
+        max_peers: u32,
+        known: bool,
+        request_len: RequestLen,
+    ) {
+        let from = msg.sender_id;
         if self.config.pow_k > 0 && !self.peers.get(from).is_some_and(|p| p.verified) {
             return self.reject(
-                reply_to,
+                msg.sender_addr,
                 RejectReason::Unverified,
                 format!("GET_PEERS from {from}, which has not passed HELLO"),
             );
         }
+        let budget = (!known).then(|| STRANGER_REPLY_RATIO * request_len.get(msg, &mut self.wire));
         let n = (max_peers as usize).min(self.peers.limit());
         let peers = self.sample_peers(n, from);
-        self.send(now, reply_to, 0, Body::PeersList { peers });
+        self.reply_list(now, msg.sender_addr, peers, budget);
     }
 
-    /// Adds the listed peers while there is room. With proof of work on, a
-    /// node holding a proof also introduces itself to each new peer with a
-    /// HELLO: receivers only admit proven senders, so otherwise a peer learnt
-    /// from a list would never learn us and peer tables would stay one-sided.
-    fn on_peers_list(&mut self, now: Time, peers: &[PeerInfo]) {
-        let introduce = self.config.pow_k > 0 && self.proof.is_some();
-        for info in peers {
-            if info.node_id == self.id || info.addr == self.config.addr {
-                continue;
-            }
-            if self.peers.insert_if_room(info.node_id, info.addr, now) {
-                self.emit(Event::PeerAdded {
-                    id: info.node_id,
-                    addr: info.addr,
-                    via: MsgType::PeersList,
-                });
-                if introduce {
+    /// A PEERS_LIST we asked for (the caller checked). Its sender is learnt
+    /// as without proof of work any sender is, and with it only when it is
+    /// the bootstrap node, which the operator named. Listed peers never enter
+    /// the table from here: each new one is a candidate that gets exactly one
+    /// datagram, our HELLO, and becomes a peer when it answers (its own HELLO,
+    /// or without proof of work its PEERS_LIST). So a list can neither push
+    /// an admitted peer out nor aim our traffic at third parties.
+    fn on_peers_list(&mut self, now: Time, msg: &Message, peers: &[PeerInfo], known: bool) {
+        let from_bootstrap = self
+            .bootstrap
+            .as_ref()
+            .is_some_and(|b| b.addr == msg.sender_addr);
+        if !known && from_bootstrap && self.config.pow_k > 0 {
+            self.add_direct(
+                now,
+                msg.sender_id,
+                msg.sender_addr,
+                false,
+                MsgType::PeersList,
+            );
+        }
+        if self.can_introduce() {
+            for info in peers {
+                let room = self.peers.len() + self.solicited.live(now) <= self.peers.limit();
+                if !room {
+                    break;
+                }
+                let is_new = info.node_id != self.id
+                    && info.addr != self.config.addr
+                    && self.peers.get(info.node_id).is_none()
+                    && !self.peers.iter().any(|p| p.addr == info.addr)
+                    && !self.solicited.expects(info.addr, now);
+                if is_new && self.solicited.note(info.addr, now, now + SOLICIT_WINDOW) {
                     let hello = self.hello();
                     self.send(now, info.addr, 0, hello);
                 }
@@ -390,19 +521,38 @@ impl Node {
         self.note_joined();
     }
 
-    fn on_gossip(&mut self, now: Time, id: MsgId, from: NodeId, ttl: u32, gossip: Arc<Gossip>) {
-        if !self.seen.insert(id) {
+    fn on_gossip(
+        &mut self,
+        now: Time,
+        id: MsgId,
+        from: NodeId,
+        from_addr: SocketAddr,
+        ttl: u32,
+        gossip: Arc<Gossip>,
+    ) {
+        if self.seen.contains(id) {
             self.stats.duplicates += 1;
             return self.emit(Event::Duplicate { id, from });
         }
+        if let Err(len) = self.forward_fits(now, id, &gossip) {
+            let detail = format!(
+                "gossip {id} would be forwarded as {len} bytes, over the {} byte limit",
+                codec::MAX_DATAGRAM
+            );
+            return self.reject(from_addr, RejectReason::TooLargeToForward, detail);
+        }
+        self.seen.insert(id);
         self.store.insert(id, gossip.clone());
         self.stats.delivered += 1;
         let pulled = self.requested.remove(&id);
+        // A wire ttl above our own is clamped: nobody extends a gossip's reach
+        // past what this node is configured to give it.
+        let ttl = ttl.min(self.config.ttl);
         self.emit(Event::Delivered {
             id,
             gossip: gossip.clone(),
             from,
-            hops: self.config.ttl.saturating_sub(ttl) + 1,
+            hops: self.config.ttl - ttl + 1,
             pulled,
         });
         let ttl = ttl.saturating_sub(1);
@@ -430,10 +580,11 @@ impl Node {
     }
 
     fn on_ihave(&mut self, now: Time, reply_to: SocketAddr, ids: &[MsgId]) {
+        let mut unique = FxHashSet::default();
         let wanted: Vec<MsgId> = ids
             .iter()
             .copied()
-            .filter(|id| !self.seen.contains(*id))
+            .filter(|&id| !self.seen.contains(id) && unique.insert(id))
             .collect();
         if wanted.is_empty() {
             return;
@@ -444,11 +595,43 @@ impl Node {
         self.send(now, reply_to, 0, Body::IWant { ids: wanted });
     }
 
-    fn on_iwant(&mut self, now: Time, reply_to: SocketAddr, ids: &[MsgId]) {
-        for id in ids {
-            if let Some(gossip) = self.store.get(*id).cloned() {
-                self.send_with_id(now, reply_to, *id, 1, Body::Gossip(gossip));
+    /// IWANT: only peers may ask; each distinct id is served at most once per
+    /// pull interval to one address, and one answer holds at most
+    /// `ihave_max_ids` gossips and [`MAX_IWANT_REPLY_BYTES`].
+    fn on_iwant(&mut self, now: Time, msg: &Message, ids: &[MsgId], known: bool) {
+        let reply_to = msg.sender_addr;
+        if !known {
+            let detail = format!(
+                "IWANT from {}, which is not in our peer table",
+                msg.sender_id
+            );
+            return self.reject(reply_to, RejectReason::NotAPeer, detail);
+        }
+        let (mut count, mut bytes) = (0u32, 0usize);
+        let mut asked = FxHashSet::default();
+        for &id in ids {
+            if count >= self.config.ihave_max_ids {
+                break;
             }
+            if !asked.insert(id)
+                || self
+                    .served
+                    .recently(reply_to, id, now, self.config.pull_interval)
+            {
+                continue;
+            }
+            let Some(gossip) = self.store.get(id).cloned() else {
+                continue;
+            };
+            let reply = self.message(now, id, 1, Body::Gossip(gossip));
+            let len = self.measure(&reply);
+            if bytes + len > MAX_IWANT_REPLY_BYTES {
+                break;
+            }
+            bytes += len;
+            count += 1;
+            self.served.note(reply_to, id, now);
+            self.queue(reply_to, reply);
         }
     }
 
@@ -465,14 +648,19 @@ impl Node {
         if !self.peers.is_empty() {
             return self.note_joined();
         }
-        if b.attempts >= BOOTSTRAP_ATTEMPTS {
+        if b.attempts == BOOTSTRAP_ATTEMPTS {
             let attempts = b.attempts;
-            self.bootstrap = None;
-            return self.emit(Event::BootstrapFailed { attempts });
+            self.emit(Event::BootstrapFailed { attempts });
         }
-        b.attempts += 1;
+        let Some(b) = &mut self.bootstrap else {
+            return;
+        };
+        b.attempts = b.attempts.saturating_add(1);
         let (attempt, to) = (b.attempts, b.addr);
-        b.next_at = Some(now + BOOTSTRAP_BACKOFF * attempt);
+        let wait = Bootstrap::backoff(attempt);
+        b.next_at = Some(now + wait);
+        self.solicited
+            .force(to, now, now + wait.max(SOLICIT_WINDOW));
         let hello = self.hello();
         self.send(now, to, 0, hello);
         self.send(
@@ -486,6 +674,18 @@ impl Node {
         self.emit(Event::BootstrapSent { attempt, to });
     }
 
+    /// Starts joining through the bootstrap address again once the table is
+    /// empty (every peer went silent or was never reached).
+    fn rejoin_if_alone(&mut self, now: Time) {
+        let ready = self.config.pow_k == 0 || self.proof.is_some();
+        if let Some(b) = &mut self.bootstrap {
+            if self.peers.is_empty() && b.next_at.is_none() && ready {
+                b.attempts = 0;
+                b.next_at = Some(now);
+            }
+        }
+    }
+
     fn liveness_round(&mut self, now: Time) {
         let mut removed = Vec::new();
         self.peers
@@ -497,6 +697,8 @@ impl Node {
                 silent_for: now.saturating_since(p.last_seen),
             });
         }
+        self.rejoin_if_alone(now);
+        self.bootstrap_tick(now);
         let timeout = self.config.peer_timeout;
         self.pending_pings
             .retain(|p| now.saturating_since(p.sent_at) <= timeout);
@@ -556,17 +758,13 @@ impl Node {
         })
     }
 
-    /// Any valid message refreshes a known sender; without proof of work an
-    /// unknown sender is learnt too (with it, only a valid HELLO admits one).
-    fn learn_sender(&mut self, now: Time, msg: &Message, via: MsgType) {
-        if self.peers.touch(msg.sender_id, now) {
-            return;
-        }
-        if self.config.pow_k == 0 || via == MsgType::PeersList {
-            self.add_direct(now, msg.sender_id, msg.sender_addr, false, via);
-        }
+    /// Whether we can introduce ourselves: with proof of work on, only with a
+    /// proof to show.
+    fn can_introduce(&self) -> bool {
+        self.config.pow_k == 0 || self.proof.is_some()
     }
 
+    /// Adds or refreshes a peer heard from directly; true when it is new.
     fn add_direct(
         &mut self,
         now: Time,
@@ -574,25 +772,78 @@ impl Node {
         addr: SocketAddr,
         verified: bool,
         via: MsgType,
-    ) {
+    ) -> bool {
         match self.peers.upsert(id, addr, now, verified) {
-            Upsert::Added => self.emit(Event::PeerAdded { id, addr, via }),
+            Upsert::Added => {
+                self.emit(Event::PeerAdded { id, addr, via });
+                true
+            }
             Upsert::AddedEvicting(old) => {
                 self.emit(Event::PeerEvicted {
                     id: old.id,
                     addr: old.addr,
                 });
                 self.emit(Event::PeerAdded { id, addr, via });
+                true
             }
-            Upsert::Refreshed | Upsert::NoRoom => {}
+            Upsert::Refreshed | Upsert::NoRoom => false,
         }
     }
 
+    /// Sends a PEERS_LIST of `peers`, keeping only as many as fit in `budget`
+    /// bytes when there is one.
+    fn reply_list(
+        &mut self,
+        now: Time,
+        to: SocketAddr,
+        mut peers: Vec<PeerInfo>,
+        budget: Option<usize>,
+    ) {
+        if let Some(budget) = budget {
+            let empty = self.message(now, MsgId(0), 0, Body::PeersList { peers: Vec::new() });
+            let mut len = self.measure(&empty);
+            if len > budget {
+                return;
+            }
+            let fit = peers
+                .iter()
+                .enumerate()
+                .take_while(|(i, p)| {
+                    len += codec::peer_entry_len(p, *i == 0);
+                    len <= budget
+                })
+                .count();
+            peers.truncate(fit);
+        }
+        self.send(now, to, 0, Body::PeersList { peers });
+    }
+
+    /// `Ok` when a GOSSIP of `gossip` forwarded by us fits in one datagram,
+    /// otherwise `Err` with its encoded size.
+    fn forward_fits(&mut self, now: Time, id: MsgId, gossip: &Arc<Gossip>) -> Result<(), usize> {
+        if codec::gossip_surely_fits(gossip) {
+            return Ok(());
+        }
+        let message = self.message(now, id, self.config.ttl, Body::Gossip(gossip.clone()));
+        match self.measure(&message) {
+            len if len > codec::MAX_DATAGRAM => Err(len),
+            _ => Ok(()),
+        }
+    }
+
+    /// Encoded size of `message`.
+    fn measure(&mut self, message: &Message) -> usize {
+        self.wire.clear();
+        codec::encode_into(message, &mut self.wire);
+        self.wire.len()
+    }
+
     fn note_joined(&mut self) {
-        if let Some(b) = &self.bootstrap {
-            if b.attempts > 0 && !self.peers.is_empty() {
-                self.bootstrap = None;
-                let peers = self.peers.len();
+        let peers = self.peers.len();
+        if let Some(b) = &mut self.bootstrap {
+            if b.attempts > 0 && peers > 0 {
+                b.attempts = 0;
+                b.next_at = None;
                 self.emit(Event::Joined { peers });
             }
         }
@@ -662,22 +913,29 @@ impl Node {
     }
 
     fn send_with_id(&mut self, now: Time, to: SocketAddr, msg_id: MsgId, ttl: u32, body: Body) {
+        let message = self.message(now, msg_id, ttl, body);
+        self.queue(to, message);
+    }
+
+    /// A message from this node.
+    fn message(&self, now: Time, msg_id: MsgId, ttl: u32, body: Body) -> Message {
+        Message {
+            msg_id,
+            sender_id: self.id,
+            sender_addr: self.config.addr,
+            timestamp_ms: now.as_millis(),
+            ttl,
+            body,
+        }
+    }
+
+    fn queue(&mut self, to: SocketAddr, message: Message) {
         if self.transmits.len() >= MAX_QUEUED {
             self.stats.overflowed += 1;
             return;
         }
-        self.stats.sent[body.msg_type().index()] += 1;
-        self.transmits.push_back(Transmit {
-            to,
-            message: Message {
-                msg_id,
-                sender_id: self.id,
-                sender_addr: self.config.addr,
-                timestamp_ms: now.as_millis(),
-                ttl,
-                body,
-            },
-        });
+        self.stats.sent[message.msg_type().index()] += 1;
+        self.transmits.push_back(Transmit { to, message });
     }
 
     fn reject(&mut self, from: SocketAddr, reason: RejectReason, detail: String) {
@@ -695,5 +953,20 @@ impl Node {
             return;
         }
         self.events.push_back(event);
+    }
+}
+
+/// The size of the datagram a request arrived in, measured on demand when the
+/// driver handed in a decoded message.
+#[derive(Debug, Clone, Copy)]
+struct RequestLen(Option<usize>);
+
+impl RequestLen {
+    fn get(self, msg: &Message, scratch: &mut Vec<u8>) -> usize {
+        self.0.unwrap_or_else(|| {
+            scratch.clear();
+            codec::encode_into(msg, scratch);
+            scratch.len()
+        })
     }
 }

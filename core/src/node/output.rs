@@ -139,7 +139,7 @@ pub struct Stats {
     /// Bytes of datagrams handed to [`Node::handle_datagram`](crate::Node::handle_datagram).
     pub bytes_received: u64,
     /// Inputs refused, by [`RejectReason::index`].
-    pub rejected: [u64; 12],
+    pub rejected: [u64; RejectReason::COUNT],
     /// Gossips delivered for the first time.
     pub delivered: u64,
     /// Gossips received again.

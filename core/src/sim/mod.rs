@@ -78,6 +78,11 @@ enum Payload {
 #[derive(Debug)]
 enum What {
     Join(u32),
+    Inject {
+        from: SocketAddr,
+        to: u32,
+        bytes: Vec<u8>,
+    },
     Timer(u32),
     Deliver {
         from: u32,
@@ -148,6 +153,25 @@ pub struct Simulator {
     last_delivery: Time,
     ids: Vec<NodeId>,
     added: Vec<join::Added>,
+    capture_outside: bool,
+    outside: Vec<Outside>,
+}
+
+/// Most datagrams to outside addresses kept by [`Simulator::capture_outside`].
+pub const MAX_CAPTURED: usize = 1 << 16;
+
+/// A datagram a simulated node sent to an address outside the simulation:
+/// an attacker's socket, or a third party named in a PEERS_LIST.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outside {
+    /// The sending node.
+    pub from: u32,
+    /// Where it went.
+    pub to: SocketAddr,
+    /// Its encoded size in bytes.
+    pub bytes: usize,
+    /// The message.
+    pub message: Message,
 }
 
 impl Simulator {
@@ -195,6 +219,8 @@ impl Simulator {
             last_delivery: EPOCH,
             ids: Vec::new(),
             added: Vec::new(),
+            capture_outside: false,
+            outside: Vec::new(),
             scenario,
         };
         if sim.overlay.is_some() {
@@ -293,7 +319,8 @@ impl Simulator {
 
     // ----- control ---------------------------------------------------------
 
-    /// Node `i` publishes `data` now; `None` when it is down.
+    /// Node `i` publishes `data` now; `None` when it is down or the gossip
+    /// would not fit in one datagram.
     pub fn publish(&mut self, i: u32, data: &str) -> Option<MsgId> {
         let slot = self.slots.get_mut(i as usize)?;
         if !slot.alive {
@@ -301,7 +328,7 @@ impl Simulator {
         }
         let id = slot.node.as_mut()?.publish(self.now, data);
         self.drain(i);
-        Some(id)
+        id.ok()
     }
 
     /// Node `i` crashes now.
@@ -354,6 +381,60 @@ impl Simulator {
         self.jitter = ms_to_duration(jitter_ms);
     }
 
+    // ----- attackers ----------------------------------------------------------
+
+    /// A datagram from `from`, an address outside the simulation (an
+    /// attacker's socket, which may claim any id in what it sends), reaches
+    /// node `to` after the network's latency. The bytes go through the
+    /// node's real decoder; partitions and loss do not apply.
+    pub fn inject(&mut self, from: SocketAddr, to: u32, bytes: Vec<u8>) {
+        let at = self.now + self.latency;
+        self.push(at, What::Inject { from, to, bytes });
+    }
+
+    /// Starts (or stops) keeping what nodes send to addresses outside the
+    /// simulation, up to [`MAX_CAPTURED`] datagrams; see [`Simulator::take_outside`].
+    pub fn capture_outside(&mut self, on: bool) {
+        self.capture_outside = on;
+    }
+
+    /// The datagrams sent outside the simulation since the last call.
+    pub fn take_outside(&mut self) -> Vec<Outside> {
+        std::mem::take(&mut self.outside)
+    }
+
+    fn deliver_injected(&mut self, from: SocketAddr, to: u32, bytes: &[u8]) {
+        let Some(slot) = self.slots.get_mut(to as usize) else {
+            return;
+        };
+        if let Some(node) = slot.node.as_mut().filter(|_| slot.alive) {
+            node.handle_datagram(self.now, from, bytes);
+            self.drain(to);
+        }
+    }
+
+    fn keep_outside(&mut self, from: u32, to: SocketAddr, payload: Payload) {
+        if !self.capture_outside || self.outside.len() >= MAX_CAPTURED {
+            return;
+        }
+        let (message, bytes) = match payload {
+            Payload::Message(m) => {
+                let bytes = crate::codec::encode(&m).len();
+                (m, bytes)
+            }
+            Payload::Bytes(b) => match crate::codec::decode(&b) {
+                Ok(m) => (m, b.len()),
+                Err(_) => return,
+            },
+        };
+        self.outside.push(Outside {
+            from,
+            to,
+            bytes,
+            message,
+        });
+    }
+
     // ----- running ---------------------------------------------------------
 
     /// Processes the earliest event; false when nothing is left.
@@ -369,6 +450,7 @@ impl Simulator {
         self.free.push(event.slot);
         match what {
             What::Join(i) => self.start_node(i),
+            What::Inject { from, to, bytes } => self.deliver_injected(from, to, &bytes),
             What::Timer(i) => self.fire_timer(i, event.at),
             What::Deliver {
                 from,
@@ -591,6 +673,7 @@ impl Simulator {
     ) {
         self.collector.on_send(self.now, msg_type, bytes, gossip);
         let Some(to) = node_index(to_addr).filter(|&j| j < self.len()) else {
+            self.keep_outside(from, to_addr, payload);
             return self.record(TraceKind::Drop {
                 from,
                 to: u32::MAX,
