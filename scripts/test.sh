@@ -16,6 +16,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "native tests (core, simulator, UDP node processes)"
 cargo test --workspace
 
+step "fuzz: 20 000 mutated datagrams through decode and handle_datagram (overflow checks on)"
+GOSSIP_FUZZ_CASES=20000 cargo test -p gossip-core --test fuzz
+
 step "core compiled to wasm32 (same code as the browser), run in Node.js"
 cargo test -p gossip-core --target wasm32-unknown-unknown
 

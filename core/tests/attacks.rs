@@ -70,7 +70,7 @@ fn peer_ids(sim: &Simulator, node: u32) -> Vec<NodeId> {
     ids
 }
 
-/// 1. PEERS_LIST bypassing proof of work: unsolicited lists from fresh ids
+/// Attack 1: PEERS_LIST bypassing proof of work: unsolicited lists from fresh ids
 /// admit nobody, evict nobody and send nothing to the addresses they name.
 #[test]
 fn unsolicited_peers_lists_admit_nobody_at_any_difficulty() {
@@ -104,7 +104,7 @@ fn unsolicited_peers_lists_admit_nobody_at_any_difficulty() {
     }
 }
 
-/// 2. Replaying a joiner's valid proof from another socket neither moves
+/// Attack 2: Replaying a joiner's valid proof from another socket neither moves
 /// the joiner nor redirects gossip to the attacker.
 #[test]
 fn a_replayed_proof_does_not_move_a_peer() {
@@ -135,7 +135,7 @@ fn a_replayed_proof_does_not_move_a_peer() {
     assert!(sim.take_outside().is_empty(), "no datagram to the attacker");
 }
 
-/// 3. Ghost peers: PINGs claiming a crashed peer's id from another socket do
+/// Attack 3: Ghost peers: PINGs claiming a crashed peer's id from another socket do
 /// not keep it alive at its address; it is removed after `peer_timeout` as
 /// if silent. (Without proof of work the attacker may then take the free id
 /// at its own address, as anyone may claim any id at k = 0; with it, not.)
@@ -179,7 +179,7 @@ fn pings_from_another_socket_do_not_keep_a_dead_peer_alive() {
     }
 }
 
-/// 4. IWANT amplification: a stranger's IWANT is refused; a peer asking for
+/// Attack 4: IWANT amplification: a stranger's IWANT is refused; a peer asking for
 /// one stored gossip 1 024 times gets it once, and not again within a pull
 /// interval.
 #[test]
@@ -227,7 +227,7 @@ fn iwant_is_answered_once_per_gossip_and_only_to_peers() {
     );
 }
 
-/// 5. Reflection: a solicited PEERS_LIST (here the attacker is the bootstrap
+/// Attack 5: Reflection: a solicited PEERS_LIST (here the attacker is the bootstrap
 /// node) gets each listed address at most one datagram, ever.
 #[test]
 fn listed_addresses_get_at_most_one_datagram_each() {
@@ -270,7 +270,7 @@ fn listed_addresses_get_at_most_one_datagram_each() {
     );
 }
 
-/// 7. A gossip whose re-encoding would not fit in a datagram is refused
+/// Attack 7: A gossip whose re-encoding would not fit in a datagram is refused
 /// with its own reason instead of failing on every forward; publishing one
 /// is an error.
 #[test]
@@ -304,7 +304,7 @@ fn gossip_that_would_not_fit_when_forwarded_is_refused() {
     assert!(sim.publish(0, &"\u{7f}".repeat(11_000)).is_none());
 }
 
-/// 8. A wire ttl above the node's own is clamped; hop counts cannot overflow.
+/// Attack 8: A wire ttl above the node's own is clamped; hop counts cannot overflow.
 #[test]
 fn wire_ttl_is_clamped_to_the_configured_ttl() {
     let mut sim = formed(0);
@@ -335,7 +335,7 @@ fn wire_ttl_is_clamped_to_the_configured_ttl() {
     }
 }
 
-/// 9. Bootstrap never gives up: joiners that started while the seed was
+/// Attack 9: Bootstrap never gives up: joiners that started while the seed was
 /// down join once it is up, and a node whose table emptied joins again.
 #[test]
 fn bootstrap_retries_until_the_seed_is_up_and_after_the_table_empties() {
@@ -370,7 +370,7 @@ fn bootstrap_retries_until_the_seed_is_up_and_after_the_table_empties() {
     assert!(sim.knows(1, sim.node(0).unwrap().id()), "joined again");
 }
 
-/// 10. Joining behaves the same at every difficulty: Sybil identities that
+/// Attack 10: Joining behaves the same at every difficulty: Sybil identities that
 /// get in spread into as many honest tables at k = 2 as at k = 0, so the
 /// Sybil demo compares only what k changes (the cost of an identity).
 #[test]

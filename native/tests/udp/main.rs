@@ -2,6 +2,7 @@
 //! datagrams on loopback, observed through their `--events` files.
 
 mod analyze;
+mod attacks;
 mod bootstrap;
 mod cli;
 mod cluster;
