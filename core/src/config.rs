@@ -11,7 +11,9 @@ use crate::id::NodeId;
 use crate::pow::MAX_DIFFICULTY;
 use crate::rng::{mix64, NodeRng};
 
-/// Dissemination mode.
+/// Dissemination strategy: the name of one module of `node::strategy`.
+/// Drivers list [`Mode::ALL`] and ask a mode what they need to know
+/// ([`Mode::patience`]); none of them matches on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -20,26 +22,69 @@ pub enum Mode {
     Push,
     /// Push plus periodic IHAVE/IWANT pull to repair what push missed.
     Hybrid,
+    /// Epidemic broadcast trees: eager push along a tree, lazy IHAVE, GRAFT and PRUNE.
+    Plumtree,
+    /// Anti-entropy pull: each round, ask one random peer for what we lack.
+    Pull,
 }
 
 impl Mode {
-    /// `"push"` or `"hybrid"`.
+    /// Every strategy, in the order menus list them.
+    pub const ALL: [Mode; 4] = [Mode::Push, Mode::Hybrid, Mode::Plumtree, Mode::Pull];
+
+    /// The name used on the command line, in files and in URLs.
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Push => "push",
             Mode::Hybrid => "hybrid",
+            Mode::Plumtree => "plumtree",
+            Mode::Pull => "pull",
         }
+    }
+
+    /// One line saying what the strategy does, for `--help` and menus.
+    pub fn description(self) -> &'static str {
+        match self {
+            Mode::Push => "push: forward each new gossip to `fanout` random peers (the original)",
+            Mode::Hybrid => "hybrid: push, plus IHAVE/IWANT rounds that repair what push missed (the original)",
+            Mode::Plumtree => "plumtree: eager push along a spanning tree, lazy IHAVE elsewhere, GRAFT and PRUNE repair it",
+            Mode::Pull => "pull: anti-entropy; every round ask one random peer for what we lack",
+        }
+    }
+
+    /// How long after the last delivery a broadcast may still deliver
+    /// without any GOSSIP in flight: zero for push (no GOSSIP in flight
+    /// means done), a few rounds for strategies that repair or pull later.
+    /// The simulator and `gossip experiment --real` wait this long before
+    /// calling a broadcast finished.
+    pub fn patience(self, config: &Config) -> Duration {
+        match self {
+            Mode::Push => Duration::ZERO,
+            Mode::Hybrid => config.pull_interval * 3,
+            Mode::Pull => config.pull_interval * 5,
+            Mode::Plumtree => (config.lazy_interval + config.graft_timeout) * 3,
+        }
+    }
+
+    /// Whether nodes of this mode speak GRAFT and PRUNE (and say so in HELLO).
+    pub fn speaks_plumtree(self) -> bool {
+        self == Mode::Plumtree
+    }
+}
+
+impl core::fmt::Display for Mode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 impl core::str::FromStr for Mode {
     type Err = String;
     fn from_str(s: &str) -> Result<Mode, String> {
-        match s {
-            "push" => Ok(Mode::Push),
-            "hybrid" => Ok(Mode::Hybrid),
-            other => Err(format!("unknown mode {other:?} (expected push or hybrid)")),
-        }
+        Mode::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+            format!("unknown mode {s:?} (expected one of {})", names.join(", "))
+        })
     }
 }
 
@@ -72,9 +117,15 @@ pub struct Config {
     pub seed: u64,
     /// Push or hybrid push-pull.
     pub mode: Mode,
-    /// Time between IHAVE rounds in hybrid mode.
+    /// Time between IHAVE rounds in hybrid mode (and pull rounds in pull mode).
     #[serde(with = "secs")]
     pub pull_interval: Duration,
+    /// Plumtree: time between batches of lazy IHAVE announcements.
+    #[serde(with = "secs")]
+    pub lazy_interval: Duration,
+    /// Plumtree: how long an announced gossip may be missing before GRAFT.
+    #[serde(with = "secs")]
+    pub graft_timeout: Duration,
     /// Most ids per IHAVE.
     pub ihave_max_ids: u32,
     /// Required proof-of-work difficulty (leading zero hex digits); 0 turns it off.
@@ -101,6 +152,8 @@ impl Default for Config {
             seed: 42,
             mode: Mode::Push,
             pull_interval: Duration::from_secs(2),
+            lazy_interval: Duration::from_millis(500),
+            graft_timeout: Duration::from_millis(500),
             ihave_max_ids: 32,
             pow_k: 0,
             seen_capacity: 10_000,
@@ -139,6 +192,8 @@ impl Config {
             ("ping_interval", self.ping_interval),
             ("peer_timeout", self.peer_timeout),
             ("pull_interval", self.pull_interval),
+            ("lazy_interval", self.lazy_interval),
+            ("graft_timeout", self.graft_timeout),
         ] {
             if period.is_zero() {
                 return Err(ConfigError::ZeroPeriod { field });

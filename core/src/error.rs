@@ -53,7 +53,8 @@ pub enum ConfigError {
     /// A period is zero: its timer would fire without end.
     #[error("must be a positive duration")]
     ZeroPeriod {
-        /// The field: `ping_interval`, `peer_timeout` or `pull_interval`.
+        /// The field: `ping_interval`, `peer_timeout`, `pull_interval`,
+        /// `lazy_interval` or `graft_timeout`.
         field: &'static str,
     },
 }

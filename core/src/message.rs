@@ -14,6 +14,8 @@ use crate::id::{MsgId, NodeId};
 
 /// Protocol version carried in every datagram.
 pub const PROTOCOL_VERSION: i64 = 1;
+/// The HELLO capability of a node that speaks GRAFT and PRUNE.
+pub const CAP_PLUMTREE: &str = "plumtree";
 
 /// The `msg_type` of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -37,11 +39,18 @@ pub enum MsgType {
     /// Hybrid mode: ids this node wants.
     #[serde(rename = "IWANT")]
     IWant,
+    /// Plumtree: send me these gossips, and push to me eagerly from now on.
+    Graft,
+    /// Plumtree: stop pushing gossips to me eagerly; announce them lazily.
+    Prune,
 }
 
 impl MsgType {
+    /// Number of types: the size of every per-type counter.
+    pub const COUNT: usize = 10;
+
     /// All types, in counter order.
-    pub const ALL: [MsgType; 8] = [
+    pub const ALL: [MsgType; MsgType::COUNT] = [
         MsgType::Hello,
         MsgType::GetPeers,
         MsgType::PeersList,
@@ -50,6 +59,8 @@ impl MsgType {
         MsgType::Pong,
         MsgType::IHave,
         MsgType::IWant,
+        MsgType::Graft,
+        MsgType::Prune,
     ];
 
     /// The wire name, e.g. `"PEERS_LIST"`.
@@ -63,6 +74,8 @@ impl MsgType {
             MsgType::Pong => "PONG",
             MsgType::IHave => "IHAVE",
             MsgType::IWant => "IWANT",
+            MsgType::Graft => "GRAFT",
+            MsgType::Prune => "PRUNE",
         }
     }
 
@@ -74,6 +87,65 @@ impl MsgType {
     /// Position in [`MsgType::ALL`], for array-backed counters.
     pub fn index(self) -> usize {
         self as usize
+    }
+}
+
+// A type added without growing `COUNT` (or out of order in `ALL`) fails to
+// compile here instead of indexing a counter out of bounds at run time.
+const _: () = {
+    let mut i = 0;
+    while i < MsgType::COUNT {
+        assert!(MsgType::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
+/// One counter per message type, indexed by [`MsgType`]: its size comes from
+/// the type list, so a new type can never index out of bounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PerType([u64; MsgType::COUNT]);
+
+impl PerType {
+    /// Every type with its count, in [`MsgType::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (MsgType, u64)> + '_ {
+        MsgType::ALL.into_iter().map(|t| (t, self.0[t.index()]))
+    }
+
+    /// The sum over all types.
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &PerType) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+}
+
+impl core::ops::Index<MsgType> for PerType {
+    type Output = u64;
+    fn index(&self, t: MsgType) -> &u64 {
+        &self.0[t.index()]
+    }
+}
+
+impl core::ops::IndexMut<MsgType> for PerType {
+    fn index_mut(&mut self, t: MsgType) -> &mut u64 {
+        &mut self.0[t.index()]
+    }
+}
+
+impl Serialize for PerType {
+    /// A map from wire name to count, e.g. `{"HELLO": 3, "GOSSIP": 12, ...}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(MsgType::COUNT))?;
+        for (t, n) in self.iter() {
+            map.serialize_entry(t.as_str(), &n)?;
+        }
+        map.end()
     }
 }
 
@@ -134,6 +206,13 @@ pub enum Body {
         /// Gossip ids the sender asks for.
         ids: Vec<MsgId>,
     },
+    /// `GRAFT {"ids": [...]}` (Plumtree): send me these, and push eagerly to me.
+    Graft {
+        /// Gossip ids the sender missed.
+        ids: Vec<MsgId>,
+    },
+    /// `PRUNE {}` (Plumtree): push to me lazily from now on.
+    Prune,
 }
 
 impl Body {
@@ -148,6 +227,8 @@ impl Body {
             Body::Pong(_) => MsgType::Pong,
             Body::IHave { .. } => MsgType::IHave,
             Body::IWant { .. } => MsgType::IWant,
+            Body::Graft { .. } => MsgType::Graft,
+            Body::Prune => MsgType::Prune,
         }
     }
 }
@@ -155,7 +236,8 @@ impl Body {
 /// HELLO payload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Hello {
-    /// Transport capabilities; ours are `["udp", "json"]`.
+    /// What the sender speaks: the original sends `["udp", "json"]`; a node
+    /// running Plumtree adds [`CAP_PLUMTREE`].
     pub capabilities: Vec<String>,
     /// Proof of work, present when the sender runs with `pow_k > 0`.
     pub pow: Option<PowProof>,

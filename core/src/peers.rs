@@ -17,6 +17,9 @@ pub struct Peer {
     pub last_seen: Time,
     /// Whether it passed HELLO (with a valid proof when proof of work is on).
     pub verified: bool,
+    /// Whether its HELLO said it speaks Plumtree (GRAFT and PRUNE); peers
+    /// that do not are always pushed to eagerly.
+    pub speaks_plumtree: bool,
 }
 
 /// What [`PeerTable::upsert`] did.
@@ -101,6 +104,7 @@ impl PeerTable {
             addr,
             last_seen: now,
             verified,
+            speaks_plumtree: false,
         };
         if self.peers.len() < self.limit {
             self.reserve_first();
@@ -139,6 +143,13 @@ impl PeerTable {
             }
             Some(peer) => Lookup::Elsewhere(*peer),
             None => Lookup::Unknown,
+        }
+    }
+
+    /// Records whether peer `id` speaks Plumtree (from its HELLO).
+    pub fn set_plumtree(&mut self, id: NodeId, speaks: bool) {
+        if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id) {
+            peer.speaks_plumtree = speaks;
         }
     }
 

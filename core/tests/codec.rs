@@ -298,7 +298,40 @@ fn msg_type_names_match_the_wire() {
             "PING",
             "PONG",
             "IHAVE",
-            "IWANT"
+            "IWANT",
+            "GRAFT",
+            "PRUNE"
         ]
     );
+}
+
+/// GRAFT and PRUNE are additive on the wire: the same JSON shape as the
+/// original's eight types, round-tripping through our decoder.
+#[test]
+fn graft_and_prune_have_the_originals_shape() {
+    use gossip_core::message::{Body, Message};
+    use gossip_core::{MsgId, NodeId};
+    let header = |body| Message {
+        msg_id: MsgId(7),
+        sender_id: NodeId(9),
+        sender_addr: "127.0.0.1:9001".parse().unwrap(),
+        timestamp_ms: 1_700_000_000_000,
+        ttl: 0,
+        body,
+    };
+    let graft = header(Body::Graft {
+        ids: vec![MsgId(1), MsgId(2)],
+    });
+    let bytes = codec::encode(&graft);
+    assert_eq!(
+        String::from_utf8(bytes.clone()).unwrap(),
+        r#"{"version": 1, "msg_id": "00000000000000000000000000000007", "msg_type": "GRAFT", "sender_id": "00000000000000000000000000000009", "sender_addr": "127.0.0.1:9001", "timestamp_ms": 1700000000000, "ttl": 0, "payload": {"ids": ["00000000000000000000000000000001", "00000000000000000000000000000002"]}}"#
+    );
+    assert_eq!(codec::decode(&bytes), Ok(graft));
+    let prune = header(Body::Prune);
+    let bytes = codec::encode(&prune);
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains(r#""msg_type": "PRUNE""#), "{text}");
+    assert!(text.ends_with(r#""ttl": 0, "payload": {}}"#), "{text}");
+    assert_eq!(codec::decode(&bytes), Ok(prune));
 }

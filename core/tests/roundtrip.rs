@@ -63,6 +63,8 @@ fn body() -> impl Strategy<Value = Body> {
         (short(), any::<u64>()).prop_map(|(ping_id, seq)| Body::Pong(Ping { ping_id, seq })),
         (ids(), any::<u32>()).prop_map(|(ids, max_ids)| Body::IHave { ids, max_ids }),
         ids().prop_map(|ids| Body::IWant { ids }),
+        ids().prop_map(|ids| Body::Graft { ids }),
+        Just(Body::Prune),
     ]
 }
 

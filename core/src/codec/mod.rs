@@ -167,6 +167,8 @@ fn decode_body(
             max_ids: optional_u32(&p, "max_ids")?.unwrap_or(0),
         },
         MsgType::IWant => Body::IWant { ids: id_list(&p)? },
+        MsgType::Graft => Body::Graft { ids: id_list(&p)? },
+        MsgType::Prune => Body::Prune,
     })
 }
 
@@ -384,10 +386,11 @@ pub fn encode_into(message: &Message, out: &mut Vec<u8>) {
             w.raw(", \"max_ids\": ");
             w.int(u64::from(*max_ids));
         }
-        Body::IWant { ids } => {
+        Body::IWant { ids } | Body::Graft { ids } => {
             w.raw("\"ids\": ");
             w.ids(ids);
         }
+        Body::Prune => {}
     }
     w.raw("}}");
 }

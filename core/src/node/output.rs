@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::RejectReason;
 use crate::id::{MsgId, NodeId};
-use crate::message::{Gossip, Message, MsgType};
+use crate::message::{Gossip, Message, MsgType, PerType};
 
 /// A message the driver must send to `to`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,10 +130,10 @@ pub enum Event {
 /// Counters of one node.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
-    /// Messages queued for sending, by [`MsgType::index`].
-    pub sent: [u64; 8],
-    /// Messages decoded (or handed in), by [`MsgType::index`].
-    pub received: [u64; 8],
+    /// Messages queued for sending, by type.
+    pub sent: PerType,
+    /// Messages decoded (or handed in), by type.
+    pub received: PerType,
     /// Bytes of datagrams encoded by [`Node::poll_datagram`](crate::Node::poll_datagram).
     pub bytes_sent: u64,
     /// Bytes of datagrams handed to [`Node::handle_datagram`](crate::Node::handle_datagram).
@@ -153,12 +153,12 @@ pub struct Stats {
 impl Stats {
     /// Messages sent of one type.
     pub fn sent_of(&self, t: MsgType) -> u64 {
-        self.sent[t.index()]
+        self.sent[t]
     }
 
     /// Messages received of one type.
     pub fn received_of(&self, t: MsgType) -> u64 {
-        self.received[t.index()]
+        self.received[t]
     }
 
     /// Inputs refused for one reason.
@@ -168,7 +168,7 @@ impl Stats {
 
     /// All messages sent.
     pub fn total_sent(&self) -> u64 {
-        self.sent.iter().sum()
+        self.sent.total()
     }
 
     /// All inputs refused.

@@ -34,7 +34,7 @@ pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
 pub use scenario::{Action, CodecMode, LinkLoss, Network, Overlay, Scenario, Scheduled};
 pub use trace::{DropReason, TraceKind, TraceRecord};
 
-use crate::config::{Config, Mode};
+use crate::config::Config;
 use crate::id::{MsgId, NodeId};
 use crate::message::{Body, Message, MsgType};
 use crate::metrics::Collector;
@@ -478,24 +478,20 @@ impl Simulator {
     }
 
     /// Runs until gossip `id` has stopped spreading, or `limit_ms` after now:
-    /// no copy in flight and, in hybrid mode, every running node holds it or
-    /// three pull intervals passed without a new delivery. Returns the time
+    /// no copy in flight and, for a mode with [`Mode::patience`](crate::Mode::patience),
+    /// every running node holds it or that long passed without a new delivery. Returns the time
     /// the run stopped.
     pub fn run_until_quiescent(&mut self, id: MsgId, limit_ms: f64) -> Time {
         let limit = self.now + ms_to_duration(limit_ms);
-        let patience = self.scenario.node.pull_interval * 3;
+        let patience = self.scenario.node.mode.patience(&self.scenario.node);
         while let Some(next) = self.heap.peek().map(|e| e.at) {
             if next > limit {
                 break;
             }
             if self.gossip_in_flight == 0 {
-                let done = match self.scenario.node.mode {
-                    Mode::Push => true,
-                    Mode::Hybrid => {
-                        self.collector.delivered(id) >= self.alive_count() as usize
-                            || next > self.last_delivery + patience
-                    }
-                };
+                let done = patience.is_zero()
+                    || self.collector.delivered(id) >= self.alive_count() as usize
+                    || next > self.last_delivery + patience;
                 if done {
                     break;
                 }

@@ -1,0 +1,124 @@
+//! What a node knows of gossip, whatever its strategy: the ids it has seen
+//! (to drop duplicates), the gossips it keeps (to answer IWANT and GRAFT),
+//! the ids it asked for, and which it served to whom.
+
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashSet;
+
+use crate::config::Config;
+use crate::error::RejectReason;
+use crate::id::MsgId;
+use crate::message::{Body, Message};
+use crate::seen::{MessageStore, SeenCache};
+
+use super::served::Served;
+use super::Ctx;
+
+/// Largest number of gossip ids remembered as requested by IWANT.
+pub const MAX_REQUESTED: usize = 4_096;
+/// Most bytes of GOSSIP sent in answer to one IWANT (or GRAFT).
+pub const MAX_IWANT_REPLY_BYTES: usize = 64 * 1_024;
+
+/// The gossip memory of one node.
+#[derive(Debug, Clone)]
+pub(crate) struct Repository {
+    pub(crate) seen: SeenCache,
+    pub(crate) store: MessageStore,
+    requested: FxHashSet<MsgId>,
+    requested_order: VecDeque<MsgId>,
+    served: Served,
+}
+
+impl Repository {
+    /// Empty memory sized by `config`.
+    pub(crate) fn new(config: &Config) -> Repository {
+        Repository {
+            seen: SeenCache::new(config.seen_capacity as usize),
+            store: MessageStore::new(config.store_capacity as usize),
+            requested: FxHashSet::default(),
+            requested_order: VecDeque::new(),
+            served: Served::default(),
+        }
+    }
+
+    /// Whether `id` was asked for (and forgets that it was).
+    pub(crate) fn take_requested(&mut self, id: MsgId) -> bool {
+        self.requested.remove(&id)
+    }
+
+    /// The distinct ids among `ids` not seen yet, each remembered as
+    /// requested: what an IWANT should ask for.
+    pub(crate) fn want(&mut self, ids: &[MsgId]) -> Vec<MsgId> {
+        let mut unique = FxHashSet::default();
+        let wanted: Vec<MsgId> = ids
+            .iter()
+            .copied()
+            .filter(|&id| !self.seen.contains(id) && unique.insert(id))
+            .collect();
+        for &id in &wanted {
+            if self.requested.insert(id) {
+                self.requested_order.push_back(id);
+                if self.requested_order.len() > MAX_REQUESTED {
+                    if let Some(old) = self.requested_order.pop_front() {
+                        self.requested.remove(&old);
+                    }
+                }
+            }
+        }
+        wanted
+    }
+
+    /// Answers a request for stored gossips (IWANT, or Plumtree's GRAFT):
+    /// only peers may ask; each distinct id goes at most once per pull
+    /// interval to one address, and one answer holds at most `ihave_max_ids`
+    /// gossips and [`MAX_IWANT_REPLY_BYTES`]. Each goes at `ttl` 1, so the
+    /// asker delivers it but does not push it on.
+    pub(crate) fn serve(&mut self, cx: &mut Ctx<'_>, msg: &Message, ids: &[MsgId], known: bool) {
+        let reply_to = msg.sender_addr;
+        if !known {
+            let detail = format!(
+                "{} from {}, which is not in our peer table",
+                msg.msg_type().as_str(),
+                msg.sender_id
+            );
+            return cx.out.reject(reply_to, RejectReason::NotAPeer, detail);
+        }
+        let (mut count, mut bytes) = (0u32, 0usize);
+        let mut asked = FxHashSet::default();
+        for &id in ids {
+            if count >= cx.config.ihave_max_ids {
+                break;
+            }
+            if !asked.insert(id)
+                || self
+                    .served
+                    .recently(reply_to, id, cx.now, cx.config.pull_interval)
+            {
+                continue;
+            }
+            let Some(gossip) = self.store.get(id).cloned() else {
+                continue;
+            };
+            let reply = cx.out.message(cx.now, id, 1, Body::Gossip(gossip));
+            let len = cx.out.measure(&reply);
+            if bytes + len > MAX_IWANT_REPLY_BYTES {
+                break;
+            }
+            bytes += len;
+            count += 1;
+            self.served.note(reply_to, id, cx.now);
+            cx.out.queue(reply_to, reply);
+        }
+    }
+
+    /// Ids we hold that are not in `theirs`, newest first, at most `max`.
+    pub(crate) fn missing_from(&self, theirs: &[MsgId], max: usize) -> Vec<MsgId> {
+        let theirs: FxHashSet<MsgId> = theirs.iter().copied().collect();
+        self.store
+            .recent(usize::MAX)
+            .filter(|id| !theirs.contains(id))
+            .take(max)
+            .collect()
+    }
+}
