@@ -23,6 +23,10 @@ pub struct AnalyzeArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    /// Also draw coverage over time of the gossips (the first six) as
+    /// coverage_over_time.svg and .png in this directory
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
 }
 
 /// What `--json` prints.
@@ -48,6 +52,22 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         bail!("--nodes {population} is fewer than the {writers} nodes that wrote events");
     }
     let gossips = analysis::analyse(&log, population);
+    let drawn = match &args.charts {
+        Some(dir) => crate::charts::write_all(
+            dir,
+            vec![crate::charts::analyze::figure(
+                &gossips, population, log.files,
+            )],
+        )?,
+        None => Vec::new(),
+    };
+    for chart in &drawn {
+        eprintln!(
+            "chart: {} and {}",
+            chart.svg_path.display(),
+            chart.png_path.display()
+        );
+    }
     if args.json {
         let doc = JsonReport {
             files: log.files,

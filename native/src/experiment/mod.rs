@@ -1,6 +1,7 @@
 //! `gossip experiment`: a grid over N x fanout x ttl x mode x loss x seeds,
 //! run in parallel on the simulator (each run deterministic), written as
-//! results.csv, results.json, summary.md and SVG charts.
+//! results.csv, results.json, summary.md, SVG and PNG charts, and
+//! report.html (the tables and every chart on one page).
 //!
 //! Out of the box it reproduces the original assignment's Phase 3 (N = 10, 20,
 //! 50; fanout 2, 3, 5; push and hybrid; 5 seeds) and adds a ttl sweep. With
@@ -8,7 +9,6 @@
 //! loopback ([`real`]), measured from their events by the same core metrics,
 //! and set beside the simulator's prediction ([`compare`]).
 
-mod charts;
 mod compare;
 mod output;
 mod real;
@@ -245,22 +245,63 @@ fn simulate_grid(
     })
 }
 
-/// Writes results.csv, results.json (`doc`), summary.md (`summary`) and the
-/// charts into `out`; returns how many charts were drawn.
+/// What [`write_outputs`] drew.
+struct Written {
+    /// Charts drawn (each as SVG and PNG).
+    charts: usize,
+    /// Seconds spent drawing the charts and the report.
+    chart_secs: f64,
+    /// The report page.
+    report: PathBuf,
+}
+
+impl Written {
+    /// The closing lines of a run: where the charts and the report are.
+    fn describe(&self, out: &std::path::Path) -> String {
+        format!(
+            "{} charts (SVG and PNG) in {}/charts, drawn in {:.1} s\nreport: {}",
+            self.charts,
+            out.display(),
+            self.chart_secs,
+            self.report.display()
+        )
+    }
+}
+
+/// The command line that is running, for the report.
+fn command_line() -> String {
+    std::env::args()
+        .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Writes results.csv, results.json (`doc`), summary.md (`summary`), the
+/// charts of `results` and report.html (headed `title`) into `out`.
 fn write_outputs(
     out: &std::path::Path,
+    title: &str,
     doc: &impl Serialize,
     results: &[RunResult],
-    groups: &[GroupResult],
     summary: &str,
-) -> anyhow::Result<usize> {
-    std::fs::create_dir_all(out.join("charts"))
-        .with_context(|| format!("cannot create {}", out.display()))?;
+) -> anyhow::Result<Written> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     output::write_csv(&out.join("results.csv"), results)?;
     output::write_json(&out.join("results.json"), doc)?;
     std::fs::write(out.join("summary.md"), summary)
         .with_context(|| format!("cannot write {}", out.join("summary.md").display()))?;
-    charts::draw_all(&out.join("charts"), results, groups)
+    let started = Instant::now();
+    let drawn = crate::charts::write_all(
+        &out.join("charts"),
+        crate::charts::experiment::figures(results),
+    )?;
+    let report = crate::charts::report::write(out, title, &command_line(), summary, &drawn)?;
+    let report = std::fs::canonicalize(&report).unwrap_or(report);
+    Ok(Written {
+        charts: drawn.len(),
+        chart_secs: started.elapsed().as_secs_f64(),
+        report,
+    })
 }
 
 /// Runs `gossip experiment`.
@@ -288,15 +329,20 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         groups: &groups,
     };
     let summary = output::markdown_summary(&groups);
-    let charts = write_outputs(&args.out, &doc, &results, &groups, &summary)?;
+    let written = write_outputs(
+        &args.out,
+        "Gossip experiment (simulator)",
+        &doc,
+        &results,
+        &summary,
+    )?;
     println!("{summary}");
     println!(
-        "{} runs in {:.1} s; wrote {}/results.csv, results.json, summary.md and {} charts in {}/charts",
+        "{} runs in {:.1} s; wrote {}/results.csv, results.json, summary.md,\n{}",
         results.len(),
         started.elapsed().as_secs_f64(),
         args.out.display(),
-        charts,
-        args.out.display()
+        written.describe(&args.out)
     );
     Ok(())
 }
