@@ -68,54 +68,22 @@ fn round(v: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use gossip_core::metrics::CoveragePoint;
-    use gossip_core::MsgId;
-
     use super::*;
-
-    /// A report of 4 nodes: the origin at 0 ms, then deliveries at `times`.
-    pub(crate) fn report(times: &[f64]) -> GossipReport {
-        let mut coverage = vec![CoveragePoint {
-            ms: 0.0,
-            fraction: 0.25,
-        }];
-        for (i, ms) in times.iter().enumerate() {
-            coverage.push(CoveragePoint {
-                ms: *ms,
-                fraction: (i + 2) as f64 / 4.0,
-            });
-        }
-        GossipReport {
-            id: MsgId(1),
-            population: 4,
-            delivered: coverage.len() as u64,
-            delivery_ratio: coverage.len() as f64 / 4.0,
-            t50_ms: None,
-            t95_ms: None,
-            t100_ms: None,
-            overhead: 0,
-            overhead_by_type: [0; 8],
-            overhead_bytes: 0,
-            total_messages: 0,
-            payload_receptions: 0,
-            duplicates: 0,
-            rmr: None,
-            mean_hops: None,
-            max_hops: None,
-            coverage,
-        }
-    }
+    use crate::charts::tests::report;
 
     #[test]
     fn the_axis_spans_the_first_to_the_last_delivery() {
-        let (a, b) = (report(&[0.3, 2.0, 4.0]), report(&[0.5, 2_500.0]));
+        let (a, b) = (
+            report(4, &[0.3, 2.0, 4.0], 0),
+            report(4, &[0.5, 2_500.0], 0),
+        );
         let axis = time_axis([&a, &b].into_iter());
         assert_eq!((axis.lo, axis.hi), (0.1, 10_000.0));
     }
 
     #[test]
     fn the_curve_is_the_mean_of_step_functions_with_its_range() {
-        let (a, b) = (report(&[1.0, 2.0, 3.0]), report(&[1.0]));
+        let (a, b) = (report(4, &[1.0, 2.0, 3.0], 0), report(4, &[1.0], 0));
         let axis = LogTime { lo: 0.1, hi: 10.0 };
         let c = curve(2, &[&a, &b], axis).expect("curve");
         assert_eq!(c.series, 2);

@@ -21,6 +21,8 @@ mod figure;
 mod render;
 pub mod report;
 mod style;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 

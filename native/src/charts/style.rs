@@ -146,7 +146,9 @@ pub fn number(v: f64) -> String {
     if a == 0.0 {
         "0".to_owned()
     } else if a < 1.0 {
-        format!("{v:.2}")
+        let decimals = (-a.log10().floor()).max(2.0) as usize;
+        let text = format!("{v:.decimals$}");
+        text.trim_end_matches('0').to_owned()
     } else if a < 10.0 && (v * 10.0).round() % 10.0 != 0.0 {
         format!("{v:.1}")
     } else if a < 10.0 {
@@ -190,6 +192,8 @@ mod tests {
     fn numbers_read_at_a_glance() {
         assert_eq!(number(0.0), "0");
         assert_eq!(number(0.4213), "0.42");
+        assert_eq!(number(0.1), "0.1");
+        assert_eq!(number(0.001), "0.001");
         assert_eq!(number(3.26), "3.3");
         assert_eq!(number(144.4), "144");
         assert_eq!(number(1412.2), "1\u{2009}412");
