@@ -155,13 +155,16 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// "5 seeds", or "2 to 5 seeds" when groups differ.
-fn seeds(results: &[&RunResult]) -> String {
-    let keys = distinct(results.iter().map(|r| r.params.group()));
-    let counts: Vec<usize> = keys
-        .iter()
-        .map(|k| results.iter().filter(|r| r.params.group() == *k).count())
-        .collect();
+/// "5 seeds", or "2 to 5 seeds" when groups differ: runs per parameter set
+/// within each of `sets` (a set is one series, so a simulated and a real
+/// run of the same parameters are not counted together).
+fn seeds<'a>(sets: impl IntoIterator<Item = &'a [&'a RunResult]>) -> String {
+    let mut counts = Vec::new();
+    for runs in sets {
+        for key in distinct(runs.iter().map(|r| r.params.group())) {
+            counts.push(runs.iter().filter(|r| r.params.group() == key).count());
+        }
+    }
     let (lo, hi) = (
         counts.iter().copied().min().unwrap_or(0),
         counts.iter().copied().max().unwrap_or(0),
@@ -186,7 +189,15 @@ pub fn figures(results: &[RunResult]) -> Vec<Figure> {
     for varied in [Param::N, Param::Fanout, Param::Ttl, Param::Loss] {
         let values = distinct(keys.iter().map(|k| varied.of(k)).map(f64::to_bits));
         if varied == Param::N || values.len() > 1 {
-            out.push(sweep_figure(results, &reference, &modes, varied));
+            out.push(sweep_figure(
+                &by_mode(results, &modes),
+                &reference,
+                varied,
+                Names {
+                    name: varied.figure_name().to_owned(),
+                    title: format!("{} by {}", modes_title(&modes), varied.name()),
+                },
+            ));
         }
     }
     out
@@ -239,7 +250,7 @@ fn coverage_figure(results: &[RunResult], reference: &Reference, modes: &[Mode])
         subtitle: format!(
             "{}; line: mean of {}, band: min to max",
             reference.describe(Param::N),
-            seeds(&kept)
+            seeds([kept.as_slice()])
         ),
         legend: modes.iter().map(|m| mode_label(*m)).collect(),
         panels,
@@ -257,37 +268,61 @@ fn bar(runs: &[&GossipReport], f: impl Fn(&GossipReport) -> Option<f64>) -> Opti
     })
 }
 
-/// Convergence, overhead and delivery against `varied`, one bar per mode.
-fn sweep_figure(
-    results: &[RunResult],
-    reference: &Reference,
-    modes: &[Mode],
-    varied: Param,
-) -> Figure {
-    let kept: Vec<&RunResult> = results
+/// A labelled set of runs: one bar per category in every panel.
+struct Series<'a> {
+    label: String,
+    runs: Vec<&'a RunResult>,
+}
+
+/// One series per mode.
+fn by_mode<'a>(results: &'a [RunResult], modes: &[Mode]) -> Vec<Series<'a>> {
+    modes
         .iter()
-        .filter(|r| reference.holds(&r.params.group(), varied))
+        .map(|&mode| Series {
+            label: mode_label(mode),
+            runs: results.iter().filter(|r| r.params.mode == mode).collect(),
+        })
+        .collect()
+}
+
+/// The parts of a sweep figure that name it.
+struct Names {
+    name: String,
+    title: String,
+}
+
+/// Convergence, overhead and delivery against `varied`, one bar per series.
+fn sweep_figure(series: &[Series], reference: &Reference, varied: Param, names: Names) -> Figure {
+    let series: Vec<Series> = series
+        .iter()
+        .map(|s| Series {
+            label: s.label.clone(),
+            runs: s
+                .runs
+                .iter()
+                .copied()
+                .filter(|r| reference.holds(&r.params.group(), varied))
+                .collect(),
+        })
         .collect();
-    let mut values = distinct(
-        kept.iter()
-            .map(|r| varied.of(&r.params.group()))
-            .map(f64::to_bits),
-    )
-    .into_iter()
-    .map(f64::from_bits)
-    .collect::<Vec<_>>();
+    let all: Vec<&RunResult> = series.iter().flat_map(|s| s.runs.iter().copied()).collect();
+    let mut values = distinct(all.iter().map(|r| varied.of(&r.params.group()).to_bits()))
+        .into_iter()
+        .map(f64::from_bits)
+        .collect::<Vec<_>>();
     values.sort_by(f64::total_cmp);
     let categories: Vec<String> = values.iter().map(|v| varied.label(*v)).collect();
     let metric = |f: &dyn Fn(&[&GossipReport]) -> Option<Bar>| -> Vec<Vec<Option<Bar>>> {
-        modes
+        series
             .iter()
-            .map(|&mode| {
+            .map(|s| {
                 values
                     .iter()
                     .map(|&v| {
-                        let runs: Vec<&GossipReport> = kept
+                        let runs: Vec<&GossipReport> = s
+                            .runs
                             .iter()
-                            .filter(|r| r.params.mode == mode && varied.of(&r.params.group()) == v)
+                            .filter(|r| varied.of(&r.params.group()) == v)
                             .map(|r| &r.report)
                             .collect();
                         if runs.is_empty() {
@@ -336,14 +371,40 @@ fn sweep_figure(
         ),
     ];
     Figure {
-        name: varied.figure_name().to_owned(),
-        title: format!("{} by {}", modes_title(modes), varied.name()),
+        name: names.name,
+        title: names.title,
         subtitle: format!(
             "{}; bars: mean of {}, whiskers: ± 1 std",
             reference.describe(varied),
-            seeds(&kept)
+            seeds(series.iter().map(|s| s.runs.as_slice()))
         ),
-        legend: modes.iter().map(|m| mode_label(*m)).collect(),
+        legend: series.iter().map(|s| s.label.clone()).collect(),
         panels,
     }
+}
+
+/// The simulator's prediction beside the real measurement, by N, one bar
+/// per mode and source (`gossip experiment --real`).
+pub fn sim_vs_real(real: &[RunResult], predicted: &[RunResult]) -> Option<Figure> {
+    let keys = distinct(real.iter().map(|r| r.params.group()));
+    let reference = Reference::of(&keys)?;
+    let modes = distinct(keys.iter().map(|k| k.mode));
+    let series: Vec<Series> = modes
+        .iter()
+        .flat_map(|&mode| {
+            [("simulator", predicted), ("real nodes", real)].map(|(source, runs)| Series {
+                label: format!("{}, {source}", mode_label(mode)),
+                runs: runs.iter().filter(|r| r.params.mode == mode).collect(),
+            })
+        })
+        .collect();
+    Some(sweep_figure(
+        &series,
+        &reference,
+        Param::N,
+        Names {
+            name: "sim_vs_real".to_owned(),
+            title: "Simulator prediction vs real nodes on loopback, by network size N".to_owned(),
+        },
+    ))
 }

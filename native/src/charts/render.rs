@@ -12,8 +12,12 @@ use super::axis::{Linear, LogTime, Unit};
 use super::figure::{Bar, Content, Curve, Figure, Panel};
 use super::style::{self, size, Dash, Hatch, Marker, SeriesStyle, AXIS, GRID, INK, MUTED};
 
-/// Width of one panel, pixels.
+/// Width of one panel among several, pixels.
 const PANEL_WIDTH: u32 = 470;
+/// Width of a figure's only panel.
+const SINGLE_PANEL_WIDTH: u32 = 680;
+/// Widest bar, pixels (a single category would otherwise fill the panel).
+const MAX_BAR_WIDTH: f64 = 110.0;
 /// Height of one row of panels, pixels.
 const PANEL_HEIGHT: u32 = 390;
 /// Panels per row.
@@ -24,16 +28,23 @@ const HEADER: u32 = 78;
 const LEGEND: u32 = 46;
 /// Outer margin.
 const MARGIN: i32 = 18;
-/// Narrowest figure (room for the subtitle).
-const MIN_WIDTH: u32 = 720;
 /// Time samples of a coverage curve that carry a marker (besides the line).
 const MARKERS_PER_CURVE: usize = 5;
+
+/// Width of each panel of a figure with `columns` columns.
+fn panel_width(columns: usize) -> u32 {
+    if columns == 1 {
+        SINGLE_PANEL_WIDTH
+    } else {
+        PANEL_WIDTH
+    }
+}
 
 /// Pixel size of `figure`.
 pub fn size_of(figure: &Figure) -> (u32, u32) {
     let (rows, columns) = grid(figure.panels.len());
     (
-        (columns as u32 * PANEL_WIDTH + 2 * MARGIN as u32).max(MIN_WIDTH),
+        columns as u32 * panel_width(columns) + 2 * MARGIN as u32,
         HEADER + rows as u32 * PANEL_HEIGHT + LEGEND,
     )
 }
@@ -65,7 +76,8 @@ where
     let (rows, columns) = grid(figure.panels.len());
     let (_, body) = root.split_vertically(HEADER);
     let (panels, legend) = body.split_vertically(rows as u32 * PANEL_HEIGHT);
-    let (used, _) = panels.split_horizontally(columns as u32 * PANEL_WIDTH + MARGIN as u32);
+    let (used, _) =
+        panels.split_horizontally(columns as u32 * panel_width(columns) + MARGIN as u32);
     for (panel, area) in figure.panels.iter().zip(used.split_evenly((rows, columns))) {
         draw_panel(root, &area, panel)?;
     }
@@ -182,11 +194,13 @@ where
         .y_label_formatter(&y_fmt)
         .draw()?;
     let series = bars.len().max(1) as f64;
-    let slot = 0.8 / series;
+    let plot_width = f64::from(chart.plotting_area().dim_in_pixel().0.max(1));
+    let category_width = plot_width / categories.len().max(1) as f64;
+    let slot = (0.8 / series).min(MAX_BAR_WIDTH / category_width);
     for (s, row) in bars.iter().enumerate() {
         let st = style::series(s);
         for (c, bar) in row.iter().enumerate() {
-            let left = c as f64 - 0.4 + s as f64 * slot + slot * 0.06;
+            let left = c as f64 - slot * series / 2.0 + s as f64 * slot + slot * 0.06;
             let right = left + slot * 0.88;
             let centre = (left + right) / 2.0;
             let Some(b) = bar else {

@@ -304,3 +304,32 @@ fn every_figure_is_written_as_valid_svg_and_png_with_its_labels() {
     assert!(html.contains("href=\"charts/per_n.png\""), "relative links");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn real_runs_are_drawn_beside_the_simulators_prediction() {
+    let predicted = small_grid();
+    let mut real = small_grid();
+    for r in &mut real {
+        r.report.t95_ms = r.report.t95_ms.map(|t| t * 10.0);
+    }
+    let figure = experiment::sim_vs_real(&real, &predicted).expect("figure");
+    assert_eq!(
+        figure.legend,
+        [
+            "Push, simulator",
+            "Push, real nodes",
+            "Hybrid, simulator",
+            "Hybrid, real nodes"
+        ]
+    );
+    assert!(
+        figure.subtitle.contains("mean of 2 seeds"),
+        "{}",
+        figure.subtitle
+    );
+    let Content::Bars { bars, .. } = &figure.panels[0].content else {
+        panic!("bars expected");
+    };
+    let (sim, measured) = (bars[0][0].expect("sim"), bars[1][0].expect("real"));
+    assert!((measured.mean - sim.mean * 10.0).abs() < 1e-9);
+}

@@ -277,12 +277,14 @@ fn command_line() -> String {
 }
 
 /// Writes results.csv, results.json (`doc`), summary.md (`summary`), the
-/// charts of `results` and report.html (headed `title`) into `out`.
+/// charts of `results` (beside the simulator's `prediction` of real runs)
+/// and report.html (headed `title`) into `out`.
 fn write_outputs(
     out: &std::path::Path,
     title: &str,
     doc: &impl Serialize,
     results: &[RunResult],
+    prediction: Option<&[RunResult]>,
     summary: &str,
 ) -> anyhow::Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -291,10 +293,9 @@ fn write_outputs(
     std::fs::write(out.join("summary.md"), summary)
         .with_context(|| format!("cannot write {}", out.join("summary.md").display()))?;
     let started = Instant::now();
-    let drawn = crate::charts::write_all(
-        &out.join("charts"),
-        crate::charts::experiment::figures(results),
-    )?;
+    let mut figures = crate::charts::experiment::figures(results);
+    figures.extend(prediction.and_then(|p| crate::charts::experiment::sim_vs_real(results, p)));
+    let drawn = crate::charts::write_all(&out.join("charts"), figures)?;
     let report = crate::charts::report::write(out, title, &command_line(), summary, &drawn)?;
     let report = std::fs::canonicalize(&report).unwrap_or(report);
     Ok(Written {
@@ -334,6 +335,7 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         "Gossip experiment (simulator)",
         &doc,
         &results,
+        None,
         &summary,
     )?;
     println!("{summary}");

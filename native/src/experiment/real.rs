@@ -202,6 +202,7 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         "Gossip experiment on real UDP nodes",
         &doc,
         &results,
+        Some(&predicted),
         &summary,
     )?;
     println!("{summary}");

@@ -44,8 +44,9 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
     for file in ["results.csv", "results.json", "summary.md"] {
         assert!(out_dir.join(file).is_file(), "{file} missing");
     }
-    // One N: coverage over time and the per-N bars, each as SVG and PNG.
-    for chart in ["coverage_over_time", "per_n"] {
+    // One N: coverage over time, the per-N bars and the simulator's
+    // prediction beside them, each as SVG and PNG.
+    for chart in ["coverage_over_time", "per_n", "sim_vs_real"] {
         for ext in ["svg", "png"] {
             let file = out_dir.join("charts").join(format!("{chart}.{ext}"));
             assert!(file.is_file(), "{} missing", file.display());
