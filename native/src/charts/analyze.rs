@@ -39,7 +39,10 @@ pub fn figure(gossips: &[Analysed], population: u32, files: usize) -> Figure {
     }
     Figure {
         name: "coverage_over_time".to_owned(),
-        title: format!("Coverage over time of {} gossips (real nodes)", shown.len()),
+        title: match shown.len() {
+            1 => "Coverage over time of one gossip (real nodes)".to_owned(),
+            n => format!("Coverage over time of {n} gossips (real nodes)"),
+        },
         subtitle,
         legend,
         panels: vec![Panel {

@@ -66,9 +66,9 @@ impl Param {
 fn percent(p: f64) -> String {
     let v = p * 100.0;
     if v.fract() == 0.0 {
-        format!("{v:.0} %")
+        format!("{v:.0}%")
     } else {
-        format!("{v} %")
+        format!("{v}%")
     }
 }
 
@@ -351,7 +351,7 @@ fn sweep_figure(series: &[Series], reference: &Reference, varied: Param, names: 
     };
     let panels = vec![
         panel(
-            "Convergence: time to 95 % of nodes",
+            "Convergence: time to 95% of nodes",
             "t95 (ms)",
             Unit::Millis,
             metric(&|runs| bar(runs, |r| r.t95_ms)),

@@ -57,7 +57,7 @@ pub struct ExperimentArgs {
     /// First seed; runs use seeds first..first+seeds
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub first_seed: u64,
-    /// Directory for results.csv, results.json, summary.md and charts/
+    /// Directory for results.csv, results.json, summary.md, charts/ (SVG and PNG) and report.html
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
     /// Parallel runs [default: one per core; with --real: 1]
@@ -259,10 +259,10 @@ impl Written {
     /// The closing lines of a run: where the charts and the report are.
     fn describe(&self, out: &std::path::Path) -> String {
         format!(
-            "{} charts (SVG and PNG) in {}/charts, drawn in {:.1} s\nreport: {}",
+            "{} charts (SVG and PNG) in {}/charts, drawn in {:.0} ms\nreport: {}",
             self.charts,
             out.display(),
-            self.chart_secs,
+            self.chart_secs * 1e3,
             self.report.display()
         )
     }
