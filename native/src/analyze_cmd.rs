@@ -61,14 +61,19 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         )?,
         None => Vec::new(),
     };
-    for chart in &drawn {
-        eprintln!(
-            "chart: {} and {}",
-            chart.svg_path.display(),
-            chart.png_path.display()
-        );
-    }
+    let charts: String = drawn
+        .iter()
+        .map(|c| {
+            format!(
+                "chart: {} and {}\n",
+                c.svg_path.display(),
+                c.png_path.display()
+            )
+        })
+        .collect();
     if args.json {
+        // Standard output holds the JSON document alone.
+        eprint!("{charts}");
         let doc = JsonReport {
             files: log.files,
             lines: log.lines.len(),
@@ -81,6 +86,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     print!("{}", text_report(&log, writers, population, &gossips));
+    print!("{charts}");
     Ok(())
 }
 

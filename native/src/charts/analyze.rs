@@ -10,6 +10,8 @@ use crate::analysis::Analysed;
 pub const MAX_GOSSIPS: usize = 6;
 /// Characters of a gossip's data shown in the legend.
 const PREVIEW: usize = 18;
+/// Hex digits of a gossip's id shown in the legend (tells equal data apart).
+const ID_CHARS: usize = 8;
 
 /// Coverage over time of the first [`MAX_GOSSIPS`] gossips in a population
 /// of `population` nodes, measured from `files` events files.
@@ -28,7 +30,8 @@ pub fn figure(gossips: &[Analysed], population: u32, files: usize) -> Figure {
             if a.data.chars().count() > PREVIEW {
                 preview.push('…');
             }
-            format!("“{preview}”")
+            let id: String = a.report.id.to_string().chars().take(ID_CHARS).collect();
+            format!("{id} “{preview}”")
         })
         .collect();
     let more = gossips.len().saturating_sub(MAX_GOSSIPS);

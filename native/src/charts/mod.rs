@@ -46,7 +46,7 @@ pub struct Drawn {
 
 /// Draws `figure` as `<name>.svg` and `<name>.png` in `dir`.
 pub fn write(dir: &Path, figure: Figure) -> anyhow::Result<Drawn> {
-    let size = render::size_of(&figure);
+    let size = render::size_of(&figure)?;
     let mut svg = String::new();
     render::draw(
         &SVGBackend::with_string(&mut svg, size).into_drawing_area(),

@@ -24,8 +24,16 @@ const PANEL_HEIGHT: u32 = 390;
 const COLUMNS: usize = 3;
 /// Height of the title and subtitle strip.
 const HEADER: u32 = 78;
-/// Height of the legend strip.
-const LEGEND: u32 = 46;
+/// Height of one row of the legend strip.
+const LEGEND_ROW: u32 = 28;
+/// Space above and below the legend's rows.
+const LEGEND_PAD: u32 = 18;
+/// Width of a legend entry's sample (line or swatch).
+const SAMPLE: i32 = 40;
+/// Space between a sample and its label.
+const SAMPLE_GAP: i32 = 8;
+/// Space between legend entries.
+const ENTRY_GAP: i32 = 30;
 /// Outer margin.
 const MARGIN: i32 = 18;
 /// Time samples of a coverage curve that carry a marker (besides the line).
@@ -41,12 +49,44 @@ fn panel_width(columns: usize) -> u32 {
 }
 
 /// Pixel size of `figure`.
-pub fn size_of(figure: &Figure) -> (u32, u32) {
+pub fn size_of(figure: &Figure) -> anyhow::Result<(u32, u32)> {
     let (rows, columns) = grid(figure.panels.len());
-    (
-        columns as u32 * panel_width(columns) + 2 * MARGIN as u32,
-        HEADER + rows as u32 * PANEL_HEIGHT + LEGEND,
-    )
+    let width = columns as u32 * panel_width(columns) + 2 * MARGIN as u32;
+    let legend_rows = legend_layout(figure, width)?.len() as u32;
+    Ok((
+        width,
+        HEADER + rows as u32 * PANEL_HEIGHT + legend_rows * LEGEND_ROW + LEGEND_PAD,
+    ))
+}
+
+/// The legend's entries (series index and entry width) in rows that fit
+/// `width`.
+fn legend_layout(figure: &Figure, width: u32) -> anyhow::Result<Vec<Vec<(usize, i32)>>> {
+    style::register_font()?;
+    let font = style::text(size::LEGEND, INK);
+    let room = width as i32 - 2 * MARGIN;
+    let mut rows: Vec<Vec<(usize, i32)>> = vec![Vec::new()];
+    let mut used = 0;
+    for (i, label) in figure.legend.iter().enumerate() {
+        let (text, _) = font
+            .font
+            .box_size(label)
+            .map_err(|e| anyhow::anyhow!("cannot measure {label:?}: {e:?}"))?;
+        let entry = SAMPLE + SAMPLE_GAP + text as i32;
+        let row = rows.last_mut().expect("a row");
+        if !row.is_empty() && used + ENTRY_GAP + entry > room {
+            rows.push(vec![(i, entry)]);
+            used = entry;
+        } else {
+            used += if row.is_empty() {
+                entry
+            } else {
+                ENTRY_GAP + entry
+            };
+            row.push((i, entry));
+        }
+    }
+    Ok(rows)
 }
 
 /// Rows and columns for `panels` panels.
@@ -55,7 +95,8 @@ fn grid(panels: usize) -> (usize, usize) {
     (panels.max(1).div_ceil(columns), columns)
 }
 
-/// Draws `figure` on `root`, which must be [`size_of`] the figure.
+/// Draws `figure` on `root`, which must be [`size_of`] the figure; its
+/// legend takes whatever height is left under the panels.
 pub fn draw<DB>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> anyhow::Result<()>
 where
     DB: DrawingBackend,
@@ -452,8 +493,9 @@ where
     Ok(())
 }
 
-/// The legend, centred in its own strip: a swatch (bars) or a line sample
-/// with its marker (curves) per series, then its label.
+/// The legend, centred in its own strip under the panels, in as many rows
+/// as it needs: a swatch (bars) or a line sample with its marker (curves)
+/// per series, then its label.
 fn draw_legend<DB>(
     root: &DrawingArea<DB, Shift>,
     strip: &DrawingArea<DB, Shift>,
@@ -463,34 +505,24 @@ where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
-    const SAMPLE: i32 = 40;
-    const GAP: i32 = 8;
-    const SPACE: i32 = 30;
-    let font = style::text(size::LEGEND, INK);
-    let widths = figure
-        .legend
-        .iter()
-        .map(|label| Ok(strip.estimate_text_size(label, &font)?.0 as i32))
-        .collect::<anyhow::Result<Vec<i32>>>()?;
-    let total: i32 = widths.iter().map(|w| SAMPLE + GAP + w).sum::<i32>()
-        + SPACE * (widths.len() as i32 - 1).max(0);
+    let font = style::text(size::LEGEND, INK).pos(Pos::new(HPos::Left, VPos::Center));
     let (xs, ys) = strip.get_pixel_range();
-    let mut x = xs.start + ((xs.end - xs.start - total) / 2).max(MARGIN);
-    let y = (ys.start + ys.end) / 2;
-    for (i, (label, width)) in figure.legend.iter().zip(&widths).enumerate() {
-        let st = style::series(i);
-        if figure.has_bars() {
-            draw_bar(root, (x + 8, y - 9), (x + SAMPLE - 8, y + 9), st)?;
-        } else {
-            draw_line(root, &[(x, y), (x + SAMPLE, y)], st)?;
-            draw_marker(root, (x + SAMPLE / 2, y), st)?;
+    let rows = legend_layout(figure, (xs.end - xs.start) as u32)?;
+    for (r, row) in rows.iter().enumerate() {
+        let total = row.iter().map(|(_, w)| w).sum::<i32>() + ENTRY_GAP * (row.len() as i32 - 1);
+        let mut x = xs.start + ((xs.end - xs.start - total) / 2).max(MARGIN);
+        let y = ys.start + (LEGEND_PAD / 2 + LEGEND_ROW / 2) as i32 + r as i32 * LEGEND_ROW as i32;
+        for &(i, width) in row {
+            let st = style::series(i);
+            if figure.has_bars() {
+                draw_bar(root, (x + 8, y - 9), (x + SAMPLE - 8, y + 9), st)?;
+            } else {
+                draw_line(root, &[(x, y), (x + SAMPLE, y)], st)?;
+                draw_marker(root, (x + SAMPLE / 2, y), st)?;
+            }
+            root.draw_text(&figure.legend[i], &font, (x + SAMPLE + SAMPLE_GAP, y))?;
+            x += width + ENTRY_GAP;
         }
-        root.draw_text(
-            label,
-            &font.pos(Pos::new(HPos::Left, VPos::Center)),
-            (x + SAMPLE + GAP, y),
-        )?;
-        x += SAMPLE + GAP + width + SPACE;
     }
     Ok(())
 }
@@ -519,6 +551,35 @@ mod tests {
         assert_eq!(tick_label(4_000.0, Unit::Millis, 0), "4\u{2009}000");
         assert_eq!(tick_label(40.0, Unit::Percent, 0), "40%");
         assert_eq!(tick_label(2_000.0, Unit::Count, 0), "2\u{2009}000");
+    }
+
+    #[test]
+    fn a_long_legend_wraps_to_the_figure_width() {
+        let figure = Figure {
+            name: "f".into(),
+            title: "t".into(),
+            subtitle: "s".into(),
+            legend: (0..6)
+                .map(|i| format!("“gossip number {i} here…”"))
+                .collect(),
+            panels: vec![],
+        };
+        let (width, height) = size_of(&figure).expect("size");
+        let rows = legend_layout(&figure, width).expect("layout");
+        assert!(rows.len() > 1, "{rows:?}");
+        assert_eq!(rows.iter().map(Vec::len).sum::<usize>(), 6);
+        for row in &rows {
+            let total =
+                row.iter().map(|(_, w)| w).sum::<i32>() + ENTRY_GAP * (row.len() as i32 - 1);
+            assert!(total <= width as i32 - 2 * MARGIN, "{row:?}");
+        }
+        let one_row = Figure {
+            legend: vec!["Push".into(), "Hybrid".into()],
+            ..figure
+        };
+        assert_eq!(legend_layout(&one_row, width).expect("layout").len(), 1);
+        let (_, shorter) = size_of(&one_row).expect("size");
+        assert_eq!(height - shorter, (rows.len() as u32 - 1) * LEGEND_ROW);
     }
 
     #[test]

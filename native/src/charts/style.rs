@@ -115,8 +115,8 @@ pub struct SeriesStyle {
     pub hatch: Hatch,
 }
 
-/// The style of series `i`: colour, dash, marker and hatch all change
-/// together, and repeat only after every combination of colours is used.
+/// The style of series `i`: colour, dash, marker and hatch all change from
+/// one series to the next.
 pub fn series(i: usize) -> SeriesStyle {
     const DASHES: [Dash; 4] = [
         Dash::Solid,

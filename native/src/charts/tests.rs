@@ -236,7 +236,7 @@ fn every_figure_is_written_as_valid_svg_and_png_with_its_labels() {
     assert_eq!(drawn.len(), 2);
     for chart in &drawn {
         let f = &chart.figure;
-        let (width, height) = render::size_of(f);
+        let (width, height) = render::size_of(f).expect("size");
         let svg = std::fs::read_to_string(&chart.svg_path).expect("svg");
         assert_eq!(svg, chart.svg);
         assert!(
@@ -332,4 +332,36 @@ fn real_runs_are_drawn_beside_the_simulators_prediction() {
     };
     let (sim, measured) = (bars[0][0].expect("sim"), bars[1][0].expect("real"));
     assert!((measured.mean - sim.mean * 10.0).abs() < 1e-9);
+}
+
+#[test]
+fn analyze_draws_the_first_gossips_each_named_by_id_and_data() {
+    let gossips: Vec<crate::analysis::Analysed> = (0..8u128)
+        .map(|i| {
+            let mut report = report(10, &[0.5, 1.0, 2_000.0], 0);
+            report.id = MsgId(0xabcd_ef01 << 96 | i);
+            crate::analysis::Analysed {
+                data: "a rather long line typed by hand".to_owned(),
+                publisher_recorded: true,
+                report,
+            }
+        })
+        .collect();
+    let figure = super::analyze::figure(&gossips, 10, 3);
+    assert_eq!(figure.legend.len(), super::analyze::MAX_GOSSIPS);
+    assert_eq!(figure.legend[0], "abcdef01 “a rather long line…”");
+    assert!(figure
+        .subtitle
+        .contains("population 10, from 3 events files; 2 more gossips not drawn"));
+    let Content::Coverage {
+        curves,
+        from_ms,
+        to_ms,
+        ..
+    } = &figure.panels[0].content
+    else {
+        panic!("coverage expected");
+    };
+    assert_eq!(curves.len(), 6);
+    assert_eq!((*from_ms, *to_ms), (0.1, 10_000.0));
 }
