@@ -55,7 +55,10 @@ fn phase3_grid_at_n10_writes_every_output() {
     }
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("<table>") && report.matches("<svg").count() == 4);
-    assert!(stdout(&o).contains(&format!("report: {}", out.join("report.html").display())));
+    assert!(stdout(&o).contains(&format!(
+        "report: file://{}",
+        out.join("report.html").display()
+    )));
     // Hybrid reaches every node of a 10-node network at fanout 3, ttl 8.
     let hybrid = json["groups"]
         .as_array()

@@ -84,6 +84,22 @@ pub fn markdown_to_html(md: &str) -> String {
     html
 }
 
+/// A `file://` link to an absolute `path`, as terminals and browsers open it.
+pub fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for byte in path.to_string_lossy().bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                url.push(char::from(byte))
+            }
+            other => {
+                let _ = write!(url, "%{other:02X}");
+            }
+        }
+    }
+    url
+}
+
 /// The SVG document without an XML declaration, ready to inline.
 fn inline_svg(svg: &str) -> &str {
     match svg.find("<svg") {
@@ -158,6 +174,14 @@ mod tests {
             "the separator row is not a row: {html}"
         );
         assert!(html.contains("<p>A note &amp; more.</p>"), "{html}");
+    }
+
+    #[test]
+    fn file_links_escape_what_a_url_cannot_hold() {
+        assert_eq!(
+            file_url(Path::new("/tmp/a b/#1/report.html")),
+            "file:///tmp/a%20b/%231/report.html"
+        );
     }
 
     #[test]

@@ -263,7 +263,7 @@ impl Written {
             self.charts,
             out.display(),
             self.chart_secs * 1e3,
-            self.report.display()
+            crate::charts::report::file_url(&self.report)
         )
     }
 }
