@@ -23,6 +23,10 @@ pub struct AnalyzeArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    /// Also draw coverage over time of the gossips (the first six) as
+    /// coverage_over_time.svg and .png in this directory
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
 }
 
 /// What `--json` prints.
@@ -48,7 +52,28 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         bail!("--nodes {population} is fewer than the {writers} nodes that wrote events");
     }
     let gossips = analysis::analyse(&log, population);
+    let drawn = match &args.charts {
+        Some(dir) => crate::charts::write_all(
+            dir,
+            vec![crate::charts::analyze::figure(
+                &gossips, population, log.files,
+            )],
+        )?,
+        None => Vec::new(),
+    };
+    let charts: String = drawn
+        .iter()
+        .map(|c| {
+            format!(
+                "chart: {} and {}\n",
+                c.svg_path.display(),
+                c.png_path.display()
+            )
+        })
+        .collect();
     if args.json {
+        // Standard output holds the JSON document alone.
+        eprint!("{charts}");
         let doc = JsonReport {
             files: log.files,
             lines: log.lines.len(),
@@ -61,6 +86,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     print!("{}", text_report(&log, writers, population, &gossips));
+    print!("{charts}");
     Ok(())
 }
 

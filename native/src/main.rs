@@ -10,6 +10,7 @@ mod analysis;
 mod analyze_cmd;
 mod args;
 mod bench;
+mod charts;
 mod clock;
 mod cluster;
 mod driver;

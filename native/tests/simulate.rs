@@ -44,20 +44,21 @@ fn phase3_grid_at_n10_writes_every_output() {
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("| 10 | 3 | 8 | hybrid | 0% |"));
     assert!(summary.contains(" ± "));
-    for chart in [
-        "convergence_vs_n",
-        "overhead_vs_n",
-        "push_vs_hybrid",
-        "fanout_effect",
-        "ttl_effect",
-        "coverage_curves",
-    ] {
+    for chart in ["coverage_over_time", "per_n", "fanout_effect", "ttl_effect"] {
         let svg = std::fs::read_to_string(out.join("charts").join(format!("{chart}.svg"))).unwrap();
         assert!(
-            svg.contains("<svg") && svg.contains("<polyline"),
-            "{chart} has a line"
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{chart}"
         );
+        let png = std::fs::read(out.join("charts").join(format!("{chart}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{chart} is a PNG");
     }
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("<table>") && report.matches("<svg").count() == 4);
+    assert!(stdout(&o).contains(&format!(
+        "report: file://{}",
+        out.join("report.html").display()
+    )));
     // Hybrid reaches every node of a 10-node network at fanout 3, ttl 8.
     let hybrid = json["groups"]
         .as_array()

@@ -1,6 +1,7 @@
 //! `gossip experiment`: a grid over N x fanout x ttl x mode x loss x seeds,
 //! run in parallel on the simulator (each run deterministic), written as
-//! results.csv, results.json, summary.md and SVG charts.
+//! results.csv, results.json, summary.md, SVG and PNG charts, and
+//! report.html (the tables and every chart on one page).
 //!
 //! Out of the box it reproduces the original assignment's Phase 3 (N = 10, 20,
 //! 50; fanout 2, 3, 5; push and hybrid; 5 seeds) and adds a ttl sweep. With
@@ -8,7 +9,6 @@
 //! loopback ([`real`]), measured from their events by the same core metrics,
 //! and set beside the simulator's prediction ([`compare`]).
 
-mod charts;
 mod compare;
 mod output;
 mod real;
@@ -57,7 +57,7 @@ pub struct ExperimentArgs {
     /// First seed; runs use seeds first..first+seeds
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub first_seed: u64,
-    /// Directory for results.csv, results.json, summary.md and charts/
+    /// Directory for results.csv, results.json, summary.md, charts/ (SVG and PNG) and report.html
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
     /// Parallel runs [default: one per core; with --real: 1]
@@ -245,22 +245,64 @@ fn simulate_grid(
     })
 }
 
-/// Writes results.csv, results.json (`doc`), summary.md (`summary`) and the
-/// charts into `out`; returns how many charts were drawn.
+/// What [`write_outputs`] drew.
+struct Written {
+    /// Charts drawn (each as SVG and PNG).
+    charts: usize,
+    /// Seconds spent drawing the charts and the report.
+    chart_secs: f64,
+    /// The report page.
+    report: PathBuf,
+}
+
+impl Written {
+    /// The closing lines of a run: where the charts and the report are.
+    fn describe(&self, out: &std::path::Path) -> String {
+        format!(
+            "{} charts (SVG and PNG) in {}/charts, drawn in {:.0} ms\nreport: {}",
+            self.charts,
+            out.display(),
+            self.chart_secs * 1e3,
+            crate::charts::report::file_url(&self.report)
+        )
+    }
+}
+
+/// The command line that is running, for the report.
+fn command_line() -> String {
+    std::env::args()
+        .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Writes results.csv, results.json (`doc`), summary.md (`summary`), the
+/// charts of `results` (beside the simulator's `prediction` of real runs)
+/// and report.html (headed `title`) into `out`.
 fn write_outputs(
     out: &std::path::Path,
+    title: &str,
     doc: &impl Serialize,
     results: &[RunResult],
-    groups: &[GroupResult],
+    prediction: Option<&[RunResult]>,
     summary: &str,
-) -> anyhow::Result<usize> {
-    std::fs::create_dir_all(out.join("charts"))
-        .with_context(|| format!("cannot create {}", out.display()))?;
+) -> anyhow::Result<Written> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     output::write_csv(&out.join("results.csv"), results)?;
     output::write_json(&out.join("results.json"), doc)?;
     std::fs::write(out.join("summary.md"), summary)
         .with_context(|| format!("cannot write {}", out.join("summary.md").display()))?;
-    charts::draw_all(&out.join("charts"), results, groups)
+    let started = Instant::now();
+    let mut figures = crate::charts::experiment::figures(results);
+    figures.extend(prediction.and_then(|p| crate::charts::experiment::sim_vs_real(results, p)));
+    let drawn = crate::charts::write_all(&out.join("charts"), figures)?;
+    let report = crate::charts::report::write(out, title, &command_line(), summary, &drawn)?;
+    let report = std::fs::canonicalize(&report).unwrap_or(report);
+    Ok(Written {
+        charts: drawn.len(),
+        chart_secs: started.elapsed().as_secs_f64(),
+        report,
+    })
 }
 
 /// Runs `gossip experiment`.
@@ -288,15 +330,21 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         groups: &groups,
     };
     let summary = output::markdown_summary(&groups);
-    let charts = write_outputs(&args.out, &doc, &results, &groups, &summary)?;
+    let written = write_outputs(
+        &args.out,
+        "Gossip experiment (simulator)",
+        &doc,
+        &results,
+        None,
+        &summary,
+    )?;
     println!("{summary}");
     println!(
-        "{} runs in {:.1} s; wrote {}/results.csv, results.json, summary.md and {} charts in {}/charts",
+        "{} runs in {:.1} s; wrote {}/results.csv, results.json, summary.md,\n{}",
         results.len(),
         started.elapsed().as_secs_f64(),
         args.out.display(),
-        charts,
-        args.out.display()
+        written.describe(&args.out)
     );
     Ok(())
 }

@@ -197,12 +197,20 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         output::markdown_summary(&groups),
         compare::markdown(&comparison)
     );
-    let charts = super::write_outputs(&args.out, &doc, &results, &groups, &summary)?;
+    let written = super::write_outputs(
+        &args.out,
+        "Gossip experiment on real UDP nodes",
+        &doc,
+        &results,
+        Some(&predicted),
+        &summary,
+    )?;
     println!("{summary}");
     println!(
         "{} real runs in {real_secs:.1} s; wrote {out}/results.csv, results.json, summary.md, \
-         {charts} charts in {out}/charts and the events of every run in {out}/events",
+         the events of every run in {out}/events,\n{}",
         results.len(),
+        written.describe(&args.out),
         out = args.out.display(),
     );
     Ok(())

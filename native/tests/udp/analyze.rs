@@ -37,9 +37,11 @@ fn analyze_reports_the_spread_of_a_gossip_from_real_nodes() {
         n.terminate(Duration::from_secs(5));
     }
 
-    // A directory of per-node files, as JSON.
+    // A directory of per-node files, as JSON, with its chart.
+    let charts = dir.join("charts");
     let out = Command::new(GOSSIP)
-        .args(["analyze", "--json"])
+        .args(["analyze", "--json", "--charts"])
+        .arg(&charts)
         .arg(&dir)
         .output()
         .expect("run gossip analyze");
@@ -48,6 +50,9 @@ fn analyze_reports_the_spread_of_a_gossip_from_real_nodes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let svg = std::fs::read_to_string(charts.join("coverage_over_time.svg")).expect("svg");
+    assert!(svg.contains("“analyse me”"), "the legend names the gossip");
+    assert!(charts.join("coverage_over_time.png").is_file());
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     assert_eq!(doc["nodes_with_events"], N);
     assert_eq!(doc["population"], N);

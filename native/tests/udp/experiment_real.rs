@@ -44,10 +44,15 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
     for file in ["results.csv", "results.json", "summary.md"] {
         assert!(out_dir.join(file).is_file(), "{file} missing");
     }
-    let charts = std::fs::read_dir(out_dir.join("charts"))
-        .expect("charts dir")
-        .count();
-    assert_eq!(charts, 6);
+    // One N: coverage over time, the per-N bars and the simulator's
+    // prediction beside them, each as SVG and PNG.
+    for chart in ["coverage_over_time", "per_n", "sim_vs_real"] {
+        for ext in ["svg", "png"] {
+            let file = out_dir.join("charts").join(format!("{chart}.{ext}"));
+            assert!(file.is_file(), "{} missing", file.display());
+        }
+    }
+    assert!(out_dir.join("report.html").is_file(), "report.html missing");
     let events = std::fs::read_dir(out_dir.join("events"))
         .expect("events dir")
         .count();
