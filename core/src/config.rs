@@ -81,10 +81,13 @@ impl core::fmt::Display for Mode {
 impl core::str::FromStr for Mode {
     type Err = String;
     fn from_str(s: &str) -> Result<Mode, String> {
-        Mode::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
-            let names: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
-            format!("unknown mode {s:?} (expected one of {})", names.join(", "))
-        })
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+                format!("unknown mode {s:?} (expected one of {})", names.join(", "))
+            })
     }
 }
 

@@ -12,23 +12,14 @@ use serde::Deserialize;
 
 use crate::events::EventSink;
 
-/// Dissemination mode, as typed on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ModeArg {
-    /// Push only: every new gossip goes to `fanout` random peers.
-    Push,
-    /// Push plus periodic IHAVE/IWANT pull rounds that repair what push missed.
-    Hybrid,
-}
-
-impl From<ModeArg> for Mode {
-    fn from(m: ModeArg) -> Mode {
-        match m {
-            ModeArg::Push => Mode::Push,
-            ModeArg::Hybrid => Mode::Hybrid,
-        }
-    }
+/// Parses a dissemination strategy by name; `--help` lists every strategy
+/// core has ([`Mode::ALL`]), each with its one-line description.
+pub fn mode_parser() -> impl clap::builder::TypedValueParser<Value = Mode> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        Mode::ALL.map(|m| PossibleValue::new(m.as_str()).help(m.description())),
+    )
+    .try_map(|name| name.parse::<Mode>())
 }
 
 /// How log lines are written to standard output.
@@ -118,13 +109,21 @@ pub struct ProtocolArgs {
     #[arg(long, value_name = "SECS")]
     pub peer_timeout: Option<f64>,
 
-    /// Dissemination mode [default: push]
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
+    /// Dissemination strategy [default: push]
+    #[arg(long, value_parser = mode_parser())]
+    pub mode: Option<Mode>,
 
-    /// Seconds between IHAVE rounds in hybrid mode [default: 2.0]
+    /// Seconds between IHAVE rounds in hybrid mode and pull rounds in pull mode [default: 2.0]
     #[arg(long, value_name = "SECS")]
     pub pull_interval: Option<f64>,
+
+    /// Plumtree: seconds between batches of lazy IHAVE announcements [default: 0.5]
+    #[arg(long, value_name = "SECS")]
+    pub lazy_interval: Option<f64>,
+
+    /// Plumtree: seconds an announced gossip may be missing before GRAFT [default: 0.5]
+    #[arg(long, value_name = "SECS")]
+    pub graft_timeout: Option<f64>,
 
     /// Most gossip ids offered per IHAVE [default: 32]
     #[arg(long, value_name = "N")]
@@ -147,6 +146,8 @@ impl ProtocolArgs {
             peer_timeout: self.peer_timeout.or(fallback.peer_timeout),
             mode: self.mode.or(fallback.mode),
             pull_interval: self.pull_interval.or(fallback.pull_interval),
+            lazy_interval: self.lazy_interval.or(fallback.lazy_interval),
+            graft_timeout: self.graft_timeout.or(fallback.graft_timeout),
             ihave_max_ids: self.ihave_max_ids.or(fallback.ihave_max_ids),
             pow_k: self.pow_k.or(fallback.pow_k),
         }
@@ -166,6 +167,8 @@ impl ProtocolArgs {
         config.ping_interval = secs("ping-interval", self.ping_interval, config.ping_interval)?;
         config.peer_timeout = secs("peer-timeout", self.peer_timeout, config.peer_timeout)?;
         config.pull_interval = secs("pull-interval", self.pull_interval, config.pull_interval)?;
+        config.lazy_interval = secs("lazy-interval", self.lazy_interval, config.lazy_interval)?;
+        config.graft_timeout = secs("graft-timeout", self.graft_timeout, config.graft_timeout)?;
         config
             .validate()
             .map_err(|e| anyhow::anyhow!("--{} {e}", e.field().replace('_', "-")))

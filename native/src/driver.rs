@@ -125,11 +125,9 @@ where
     };
     d.started(now);
 
-    // Only a joiner presents a proof (in its HELLO); a seed node needs none.
-    let challenge = d
-        .node
-        .pow_challenge()
-        .filter(|_| d.node.config().bootstrap.is_some());
+    // The node says whether it needs a proof (a joiner under pow_k > 0 does;
+    // a seed never does); the driver only runs the solver.
+    let challenge = d.node.pow_challenge();
     let mut solver: Option<JoinHandle<Solved>> = challenge.map(|(id, k)| {
         info!(difficulty_k = k, "solving proof of work before joining");
         tokio::task::spawn_blocking(move || solve(&id, k))
@@ -266,10 +264,10 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
                         "HELLO received"
                     );
                 }
-                self.node.handle_message(now, from, msg);
+                self.node.handle_decoded(now, from, msg, bytes.len());
             }
-            // Let the node file the error under its reason and report it.
-            Err(_) => self.node.handle_datagram(now, from, bytes),
+            // The node files the error under its reason and reports it.
+            Err(err) => self.node.reject_datagram(from, bytes.len(), &err),
         }
         self.drain(now).await;
     }
@@ -393,7 +391,7 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
         let stats = self.node.stats().clone();
         info!(
             sent = stats.total_sent(),
-            received = stats.received.iter().sum::<u64>(),
+            received = stats.received.total(),
             bytes_sent = self.bytes_sent,
             bytes_received = self.bytes_received,
             delivered = stats.delivered,

@@ -305,7 +305,7 @@ impl Record {
     pub fn stopped(stats: &Stats) -> Record {
         Record::Stopped {
             sent: stats.total_sent(),
-            received: stats.received.iter().sum(),
+            received: stats.received.total(),
             delivered: stats.delivered,
             published: stats.published,
             duplicates: stats.duplicates,

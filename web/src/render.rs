@@ -42,8 +42,8 @@ pub const FAMILIES: [(&str, &str); 5] = [
 pub fn family(t: MsgType) -> usize {
     match t {
         MsgType::Gossip => 0,
-        MsgType::IHave => 1,
-        MsgType::IWant => 2,
+        MsgType::IHave | MsgType::Prune => 1,
+        MsgType::IWant | MsgType::Graft => 2,
         MsgType::Hello | MsgType::GetPeers | MsgType::PeersList => 3,
         MsgType::Ping | MsgType::Pong => 4,
     }

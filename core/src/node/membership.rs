@@ -9,6 +9,7 @@ use core::time::Duration;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
+use crate::codec;
 use crate::config::{Config, BOOTSTRAP_ATTEMPTS, BOOTSTRAP_BACKOFF, BOOTSTRAP_BACKOFF_MAX};
 use crate::error::RejectReason;
 use crate::id::{HexBuf, MsgId, NodeId};
@@ -16,7 +17,6 @@ use crate::message::{Body, Hello, Message, MsgType, PeerInfo, Ping, PowProof, CA
 use crate::peers::{Lookup, PeerTable, Upsert};
 use crate::pow;
 use crate::time::Time;
-use crate::codec;
 
 use super::output::Event;
 use super::solicit::{Solicited, SOLICIT_WINDOW};
@@ -83,7 +83,12 @@ pub(crate) struct Membership {
 impl Membership {
     /// The membership of node `id`; arms the first bootstrap attempt (at
     /// once, unless a proof must be solved first) and the liveness timer.
-    pub(crate) fn new(config: &Config, id: NodeId, now: Time, cx_timers: &mut super::Timers) -> Membership {
+    pub(crate) fn new(
+        config: &Config,
+        id: NodeId,
+        now: Time,
+        cx_timers: &mut super::Timers,
+    ) -> Membership {
         let bootstrap = config.bootstrap.map(|addr| Bootstrap { addr, attempts: 0 });
         if bootstrap.is_some() && config.pow_k == 0 {
             cx_timers.set(Timer::Bootstrap, now);
@@ -144,10 +149,19 @@ impl Membership {
     /// from the address it claims, not claiming a live peer's id from
     /// elsewhere. `Some(known)` when it may be handled, `known` telling
     /// whether its sender was a peer (at that address) before it arrived.
-    pub(crate) fn check_sender(&mut self, cx: &mut Ctx<'_>, from: SocketAddr, msg: &Message) -> Option<bool> {
+    pub(crate) fn check_sender(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        from: SocketAddr,
+        msg: &Message,
+    ) -> Option<bool> {
         let msg_type = msg.msg_type();
         if msg.sender_id == self.id {
-            cx.out.reject(from, RejectReason::FromSelf, "message claims our own id".into());
+            cx.out.reject(
+                from,
+                RejectReason::FromSelf,
+                "message claims our own id".into(),
+            );
             return None;
         }
         if !cx.config.trust_sender_addr && msg.sender_addr != from {
@@ -180,7 +194,12 @@ impl Membership {
     }
 
     /// False (and a rejection) for a PEERS_LIST we did not ask for.
-    pub(crate) fn check_solicited(&mut self, cx: &mut Ctx<'_>, from: SocketAddr, msg: &Message) -> bool {
+    pub(crate) fn check_solicited(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        from: SocketAddr,
+        msg: &Message,
+    ) -> bool {
         if msg.msg_type() != MsgType::PeersList || self.solicited.expects(msg.sender_addr, cx.now) {
             return true;
         }
@@ -188,7 +207,8 @@ impl Membership {
             "PEERS_LIST from {}, which we did not ask for peers",
             msg.sender_addr
         );
-        cx.out.reject(from, RejectReason::UnsolicitedPeersList, detail);
+        cx.out
+            .reject(from, RejectReason::UnsolicitedPeersList, detail);
         false
     }
 
@@ -201,7 +221,14 @@ impl Membership {
     }
 
     /// Adds or refreshes a peer heard from directly; true when it is new.
-    fn add_direct(&mut self, cx: &mut Ctx<'_>, id: NodeId, addr: SocketAddr, verified: bool, via: MsgType) -> bool {
+    fn add_direct(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        id: NodeId,
+        addr: SocketAddr,
+        verified: bool,
+        via: MsgType,
+    ) -> bool {
         match self.peers.upsert(id, addr, cx.now, verified) {
             Upsert::Added => {
                 cx.out.emit(Event::PeerAdded { id, addr, via });
@@ -220,7 +247,13 @@ impl Membership {
     }
 
     /// Puts a peer straight into the table (see [`crate::Node::insert_peer`]).
-    pub(crate) fn insert_peer(&mut self, now: Time, id: NodeId, addr: SocketAddr, speaks_plumtree: bool) -> bool {
+    pub(crate) fn insert_peer(
+        &mut self,
+        now: Time,
+        id: NodeId,
+        addr: SocketAddr,
+        speaks_plumtree: bool,
+    ) -> bool {
         if id == self.id || self.peers.len() >= self.peers.limit() || self.peers.get(id).is_some() {
             return false;
         }
@@ -236,7 +269,14 @@ impl Membership {
     /// that we have not just introduced ourselves to) stays within
     /// [`STRANGER_REPLY_RATIO`] times the HELLO's size: a replayed proof from
     /// a spoofed address buys no amplification.
-    pub(crate) fn on_hello(&mut self, cx: &mut Ctx<'_>, msg: &Message, hello: &Hello, known: bool, request_len: RequestLen) {
+    pub(crate) fn on_hello(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        msg: &Message,
+        hello: &Hello,
+        known: bool,
+        request_len: RequestLen,
+    ) {
         let mut verified = false;
         if cx.config.pow_k > 0 {
             let sender_hex = msg.sender_id.to_hex();
@@ -282,7 +322,14 @@ impl Membership {
         self.reply_list(cx, msg.sender_addr, peers, Some(budget));
     }
 
-    pub(crate) fn on_get_peers(&mut self, cx: &mut Ctx<'_>, msg: &Message, max_peers: u32, known: bool, request_len: RequestLen) {
+    pub(crate) fn on_get_peers(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        msg: &Message,
+        max_peers: u32,
+        known: bool,
+        request_len: RequestLen,
+    ) {
         let from = msg.sender_id;
         if cx.config.pow_k > 0 && !self.peers.get(from).is_some_and(|p| p.verified) {
             return cx.out.reject(
@@ -304,13 +351,25 @@ impl Membership {
     /// datagram, our HELLO, and becomes a peer when it answers (its own HELLO,
     /// or without proof of work its PEERS_LIST). So a list can neither push
     /// an admitted peer out nor aim our traffic at third parties.
-    pub(crate) fn on_peers_list(&mut self, cx: &mut Ctx<'_>, msg: &Message, peers: &[PeerInfo], known: bool) {
+    pub(crate) fn on_peers_list(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        msg: &Message,
+        peers: &[PeerInfo],
+        known: bool,
+    ) {
         let from_bootstrap = self
             .bootstrap
             .as_ref()
             .is_some_and(|b| b.addr == msg.sender_addr);
         if !known && from_bootstrap && cx.config.pow_k > 0 {
-            self.add_direct(cx, msg.sender_id, msg.sender_addr, false, MsgType::PeersList);
+            self.add_direct(
+                cx,
+                msg.sender_id,
+                msg.sender_addr,
+                false,
+                MsgType::PeersList,
+            );
         }
         if self.can_introduce(cx.config) {
             for info in peers {
@@ -323,7 +382,11 @@ impl Membership {
                     && self.peers.get(info.node_id).is_none()
                     && !self.peers.iter().any(|p| p.addr == info.addr)
                     && !self.solicited.expects(info.addr, cx.now);
-                if is_new && self.solicited.note(info.addr, cx.now, cx.now + SOLICIT_WINDOW) {
+                if is_new
+                    && self
+                        .solicited
+                        .note(info.addr, cx.now, cx.now + SOLICIT_WINDOW)
+                {
                     let hello = self.hello();
                     cx.out.send(cx.rng, cx.now, info.addr, 0, hello);
                 }
@@ -333,7 +396,8 @@ impl Membership {
     }
 
     pub(crate) fn on_ping(&mut self, cx: &mut Ctx<'_>, msg: &Message, ping: &Ping) {
-        cx.out.send(cx.rng, cx.now, msg.sender_addr, 0, Body::Pong(ping.clone()));
+        cx.out
+            .send(cx.rng, cx.now, msg.sender_addr, 0, Body::Pong(ping.clone()));
     }
 
     pub(crate) fn on_pong(&mut self, cx: &mut Ctx<'_>, from: NodeId, pong: &Ping) {
@@ -360,7 +424,8 @@ impl Membership {
     pub(crate) fn on_timeout(&mut self, cx: &mut Ctx<'_>) {
         self.bootstrap_tick(cx);
         if cx.timers.take_due(Timer::Liveness, cx.now) {
-            cx.timers.set(Timer::Liveness, cx.now + cx.config.ping_interval);
+            cx.timers
+                .set(Timer::Liveness, cx.now + cx.config.ping_interval);
             self.liveness_round(cx);
         }
     }
@@ -376,7 +441,9 @@ impl Membership {
             return;
         };
         if b.attempts == BOOTSTRAP_ATTEMPTS {
-            cx.out.emit(Event::BootstrapFailed { attempts: b.attempts });
+            cx.out.emit(Event::BootstrapFailed {
+                attempts: b.attempts,
+            });
         }
         b.attempts = b.attempts.saturating_add(1);
         let (attempt, to) = (b.attempts, b.addr);
@@ -463,9 +530,17 @@ impl Membership {
 
     /// Sends a PEERS_LIST of `peers`, keeping only as many as fit in `budget`
     /// bytes when there is one.
-    fn reply_list(&mut self, cx: &mut Ctx<'_>, to: SocketAddr, mut peers: Vec<PeerInfo>, budget: Option<usize>) {
+    fn reply_list(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        to: SocketAddr,
+        mut peers: Vec<PeerInfo>,
+        budget: Option<usize>,
+    ) {
         if let Some(budget) = budget {
-            let empty = cx.out.message(cx.now, MsgId(0), 0, Body::PeersList { peers: Vec::new() });
+            let empty = cx
+                .out
+                .message(cx.now, MsgId(0), 0, Body::PeersList { peers: Vec::new() });
             let mut len = cx.out.measure(&empty);
             if len > budget {
                 return;
@@ -480,7 +555,8 @@ impl Membership {
                 .count();
             peers.truncate(fit);
         }
-        cx.out.send(cx.rng, cx.now, to, 0, Body::PeersList { peers });
+        cx.out
+            .send(cx.rng, cx.now, to, 0, Body::PeersList { peers });
     }
 
     /// Up to `n` random known peers, never `except`.

@@ -53,13 +53,27 @@ impl Outbox {
     }
 
     /// Sends `body` under a fresh message id.
-    pub(crate) fn send(&mut self, rng: &mut NodeRng, now: Time, to: SocketAddr, ttl: u32, body: Body) {
+    pub(crate) fn send(
+        &mut self,
+        rng: &mut NodeRng,
+        now: Time,
+        to: SocketAddr,
+        ttl: u32,
+        body: Body,
+    ) {
         let id = MsgId::random(rng);
         self.send_with_id(now, to, id, ttl, body);
     }
 
     /// Sends `body` under `msg_id` (a gossip keeps its id on every hop).
-    pub(crate) fn send_with_id(&mut self, now: Time, to: SocketAddr, msg_id: MsgId, ttl: u32, body: Body) {
+    pub(crate) fn send_with_id(
+        &mut self,
+        now: Time,
+        to: SocketAddr,
+        msg_id: MsgId,
+        ttl: u32,
+        body: Body,
+    ) {
         let message = self.message(now, msg_id, ttl, body);
         self.queue(to, message);
     }

@@ -553,11 +553,8 @@ impl Simulator {
             }
             None => Node::new(self.node_config(i), self.now),
         };
-        // Only a node that joins through HELLO ever presents its proof.
-        if let Some((id_hex, k)) = node
-            .pow_challenge()
-            .filter(|_| node.config().bootstrap.is_some())
-        {
+        // The node says whether it must solve a proof (only joiners do).
+        if let Some((id_hex, k)) = node.pow_challenge() {
             node.set_pow_proof(self.now, pow::solve(&id_hex, k));
         }
         if let Some(adj) = &self.overlay {

@@ -25,7 +25,7 @@ use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::args::ModeArg;
+use crate::args::mode_parser;
 use crate::sim_cmd::SimParams;
 
 /// `gossip experiment` flags.
@@ -45,9 +45,9 @@ pub struct ExperimentArgs {
     /// TTLs [default: 2 4 8; with --real: 8]
     #[arg(long, num_args = 1.., value_name = "HOPS")]
     pub ttls: Option<Vec<u32>>,
-    /// Modes
-    #[arg(long, num_args = 1.., value_enum, default_values_t = [ModeArg::Push, ModeArg::Hybrid])]
-    pub modes: Vec<ModeArg>,
+    /// Dissemination strategies to compare
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = mode_parser(), default_values_t = [Mode::Push, Mode::Hybrid])]
+    pub modes: Vec<Mode>,
     /// Loss probabilities
     #[arg(long, num_args = 1.., value_name = "P", default_values_t = [0.0f64])]
     pub losses: Vec<f64>,
@@ -202,7 +202,7 @@ fn grid(args: &ExperimentArgs, default_ttls: &[u32]) -> anyhow::Result<Vec<RunPa
                                 n,
                                 fanout,
                                 ttl,
-                                mode: mode.into(),
+                                mode,
                                 loss,
                                 seed,
                             });

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use gossip_core::sim::{default_publish_ms, publish_origin, Scenario};
-use gossip_core::{Event, Mode, MsgId};
+use gossip_core::{Event, MsgId};
 use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio::time::timeout_at;
@@ -243,7 +243,7 @@ async fn run_one(
     config.ttl = p.ttl;
     config.mode = p.mode;
     config.seed = p.seed;
-    let pull_interval = config.pull_interval;
+    let patience = config.mode.patience(&config);
     let mut fleet = Fleet::start(FleetSpec {
         nodes: n,
         bind: [127, 0, 0, 1].into(),
@@ -286,11 +286,8 @@ async fn run_one(
     if !fleet.publish(origin, "experiment".to_owned()).await {
         bail!("node {origin} stopped before publishing");
     }
-    let quiet = match (timing.quiet, p.mode) {
-        (Some(quiet), _) => quiet,
-        (None, Mode::Push) => PUSH_QUIET,
-        (None, Mode::Hybrid) => pull_interval * 2 + Duration::from_millis(500),
-    };
+    // Quiet for as long as core says the strategy may still deliver.
+    let quiet = timing.quiet.unwrap_or(PUSH_QUIET.max(patience));
     let limit = timing.limit;
     let published = Instant::now();
     let mut id: Option<MsgId> = None;

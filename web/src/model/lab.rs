@@ -264,7 +264,7 @@ impl Lab {
             peers: node.peers().len(),
             seen: node.seen_len(),
             sent: stats.total_sent(),
-            received: stats.received.iter().sum(),
+            received: stats.received.total(),
             delivered: stats.delivered,
             duplicates: stats.duplicates,
             group: self.sim.group_of(i),

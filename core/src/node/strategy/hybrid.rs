@@ -3,10 +3,10 @@
 //! who ask (IWANT) for what push did not bring them.
 
 use crate::message::Body;
-use crate::peers::PeerTable;
 use crate::node::repository::Repository;
 use crate::node::timers::Timer;
 use crate::node::Ctx;
+use crate::peers::PeerTable;
 
 /// Arms the next IHAVE round.
 pub(super) fn arm(cx: &mut Ctx<'_>) {
@@ -22,7 +22,10 @@ pub(super) fn pull_round(cx: &mut Ctx<'_>, peers: &PeerTable, repo: &Repository)
     let ids: Vec<_> = repo.store.recent(max_ids as usize).collect();
     cx.scratch.clear();
     cx.scratch.extend(peers.iter().map(|p| p.addr));
-    let count = cx.rng.choose_front(cx.scratch, cx.config.fanout as usize).len();
+    let count = cx
+        .rng
+        .choose_front(cx.scratch, cx.config.fanout as usize)
+        .len();
     for i in 0..count {
         let addr = cx.scratch[i];
         let body = Body::IHave {

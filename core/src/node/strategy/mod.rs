@@ -66,7 +66,13 @@ impl Strategy {
     }
 
     /// This node published `id`.
-    pub(crate) fn on_publish(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, id: MsgId, gossip: &Arc<Gossip>) {
+    pub(crate) fn on_publish(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        peers: &PeerTable,
+        id: MsgId,
+        gossip: &Arc<Gossip>,
+    ) {
         match self {
             Strategy::Push | Strategy::Hybrid => {
                 push::spread(cx, peers, id, None, cx.config.ttl, gossip)
@@ -93,7 +99,15 @@ impl Strategy {
     }
 
     /// IHAVE: ids the sender holds.
-    pub(crate) fn on_ihave(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, repo: &mut Repository, msg: &Message, ids: &[MsgId], known: bool) {
+    pub(crate) fn on_ihave(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        peers: &PeerTable,
+        repo: &mut Repository,
+        msg: &Message,
+        ids: &[MsgId],
+        known: bool,
+    ) {
         match self {
             Strategy::Push | Strategy::Hybrid => ask_for_unseen(cx, repo, msg, ids),
             Strategy::Plumtree(p) => p.on_ihave(cx, peers, repo, msg, ids),
@@ -102,7 +116,14 @@ impl Strategy {
     }
 
     /// GRAFT (Plumtree): send me these, and push to me eagerly.
-    pub(crate) fn on_graft(&mut self, cx: &mut Ctx<'_>, repo: &mut Repository, msg: &Message, ids: &[MsgId], known: bool) {
+    pub(crate) fn on_graft(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        repo: &mut Repository,
+        msg: &Message,
+        ids: &[MsgId],
+        known: bool,
+    ) {
         if let Strategy::Plumtree(p) = self {
             p.on_graft(cx, repo, msg, ids, known);
         }
@@ -116,7 +137,12 @@ impl Strategy {
     }
 
     /// Runs this strategy's timers that are due.
-    pub(crate) fn on_timeout(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, repo: &mut Repository) {
+    pub(crate) fn on_timeout(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        peers: &PeerTable,
+        repo: &mut Repository,
+    ) {
         match self {
             Strategy::Push => {}
             Strategy::Hybrid => {

@@ -55,7 +55,8 @@ pub(crate) struct Plumtree {
 impl Plumtree {
     /// Plumtree with every peer eager; arms the lazy round.
     pub(crate) fn new(cx: &mut Ctx<'_>) -> Plumtree {
-        cx.timers.set(Timer::LazyPush, cx.now + cx.config.lazy_interval);
+        cx.timers
+            .set(Timer::LazyPush, cx.now + cx.config.lazy_interval);
         Plumtree::default()
     }
 
@@ -63,7 +64,13 @@ impl Plumtree {
         !p.speaks_plumtree || !self.lazy.contains(&p.id)
     }
 
-    pub(super) fn on_publish(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, id: MsgId, gossip: &Arc<Gossip>) {
+    pub(super) fn on_publish(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        peers: &PeerTable,
+        id: MsgId,
+        gossip: &Arc<Gossip>,
+    ) {
         self.eager_push(cx, peers, id, None, cx.config.ttl, gossip);
         self.queue_announcement(id);
     }
@@ -97,7 +104,14 @@ impl Plumtree {
     /// A lazy announcement: missing ids wait `graft_timeout` for the eager
     /// copy before we GRAFT. From a peer that does not speak Plumtree it is
     /// the original's IHAVE and gets an IWANT.
-    pub(super) fn on_ihave(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, repo: &mut Repository, msg: &Message, ids: &[MsgId]) {
+    pub(super) fn on_ihave(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        peers: &PeerTable,
+        repo: &mut Repository,
+        msg: &Message,
+        ids: &[MsgId],
+    ) {
         if !peers.get(msg.sender_id).is_some_and(|p| p.speaks_plumtree) {
             return super::ask_for_unseen(cx, repo, msg, ids);
         }
@@ -135,7 +149,14 @@ impl Plumtree {
         }
     }
 
-    pub(super) fn on_graft(&mut self, cx: &mut Ctx<'_>, repo: &mut Repository, msg: &Message, ids: &[MsgId], known: bool) {
+    pub(super) fn on_graft(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        repo: &mut Repository,
+        msg: &Message,
+        ids: &[MsgId],
+        known: bool,
+    ) {
         if known {
             self.lazy.remove(&msg.sender_id);
         }
@@ -144,7 +165,8 @@ impl Plumtree {
 
     pub(super) fn on_timeout(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable) {
         if cx.timers.take_due(Timer::LazyPush, cx.now) {
-            cx.timers.set(Timer::LazyPush, cx.now + cx.config.lazy_interval);
+            cx.timers
+                .set(Timer::LazyPush, cx.now + cx.config.lazy_interval);
             self.lazy_round(cx, peers);
         }
         if cx.timers.take_due(Timer::Graft, cx.now) {
@@ -154,9 +176,20 @@ impl Plumtree {
 
     // ----- internals -------------------------------------------------------
 
-    fn eager_push(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, id: MsgId, except: Option<NodeId>, ttl: u32, gossip: &Arc<Gossip>) {
+    fn eager_push(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        peers: &PeerTable,
+        id: MsgId,
+        except: Option<NodeId>,
+        ttl: u32,
+        gossip: &Arc<Gossip>,
+    ) {
         let mut count = 0u32;
-        for p in peers.iter().filter(|p| Some(p.id) != except && self.is_eager(p)) {
+        for p in peers
+            .iter()
+            .filter(|p| Some(p.id) != except && self.is_eager(p))
+        {
             cx.out
                 .send_with_id(cx.now, p.addr, id, ttl, Body::Gossip(gossip.clone()));
             count += 1;
@@ -180,7 +213,10 @@ impl Plumtree {
         }
         let ids = std::mem::take(&mut self.announce);
         let max_ids = cx.config.ihave_max_ids;
-        for p in peers.iter().filter(|p| p.speaks_plumtree && self.lazy.contains(&p.id)) {
+        for p in peers
+            .iter()
+            .filter(|p| p.speaks_plumtree && self.lazy.contains(&p.id))
+        {
             let body = Body::IHave {
                 ids: ids.clone(),
                 max_ids,
@@ -213,7 +249,8 @@ impl Plumtree {
         for id in done {
             self.missing.remove(&id);
         }
-        self.missing_order.retain(|id| self.missing.contains_key(id));
+        self.missing_order
+            .retain(|id| self.missing.contains_key(id));
         // Deterministic order whatever the hash map's iteration order.
         grafts.sort_by_key(|((node, _), _)| *node);
         for ((node, addr), mut ids) in grafts {

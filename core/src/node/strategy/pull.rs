@@ -6,12 +6,12 @@
 //! node asks for those with IWANT. Spread starts slowly (few nodes hold the
 //! gossip to be asked) and finishes fast (every uninformed node asks).
 
-use crate::message::{Body, Message};
-use crate::peers::PeerTable;
 use crate::id::MsgId;
+use crate::message::{Body, Message};
 use crate::node::repository::Repository;
 use crate::node::timers::Timer;
 use crate::node::Ctx;
+use crate::peers::PeerTable;
 
 /// Arms the next round.
 pub(super) fn arm(cx: &mut Ctx<'_>) {
@@ -28,12 +28,19 @@ pub(super) fn round(cx: &mut Ctx<'_>, peers: &PeerTable, repo: &Repository) {
     let to = cx.scratch[0];
     let max_ids = cx.config.ihave_max_ids;
     let ids = repo.store.recent(max_ids as usize).collect();
-    cx.out.send(cx.rng, cx.now, to, 0, Body::IHave { ids, max_ids });
+    cx.out
+        .send(cx.rng, cx.now, to, 0, Body::IHave { ids, max_ids });
 }
 
 /// An IHAVE: a digest from a peer gets an offer of what it lacks; an offer
 /// gets an IWANT for what we lack.
-pub(super) fn on_digest(cx: &mut Ctx<'_>, repo: &mut Repository, msg: &Message, ids: &[MsgId], known: bool) {
+pub(super) fn on_digest(
+    cx: &mut Ctx<'_>,
+    repo: &mut Repository,
+    msg: &Message,
+    ids: &[MsgId],
+    known: bool,
+) {
     let Body::IHave { max_ids, .. } = msg.body else {
         return;
     };

@@ -20,7 +20,14 @@ pub(super) fn forward(cx: &mut Ctx<'_>, peers: &PeerTable, a: &Arrival<'_>) {
 }
 
 /// Sends gossip `id` at `ttl` to `fanout` distinct random peers, never `except`.
-pub(super) fn spread(cx: &mut Ctx<'_>, peers: &PeerTable, id: MsgId, except: Option<NodeId>, ttl: u32, gossip: &Arc<Gossip>) {
+pub(super) fn spread(
+    cx: &mut Ctx<'_>,
+    peers: &PeerTable,
+    id: MsgId,
+    except: Option<NodeId>,
+    ttl: u32,
+    gossip: &Arc<Gossip>,
+) {
     cx.scratch.clear();
     cx.scratch.extend(
         peers
