@@ -33,14 +33,14 @@ pub const MAX_TRACKED: usize = 1_024;
 /// Running totals of every message sent so far.
 #[derive(Debug, Clone, Copy, Default)]
 struct Counts {
-    by_type: [u64; 8],
+    by_type: [u64; MsgType::COUNT],
     bytes: u64,
     total: u64,
 }
 
 impl Counts {
     fn since(&self, start: &Counts) -> Counts {
-        let mut by_type = [0u64; 8];
+        let mut by_type = [0u64; MsgType::COUNT];
         for (i, n) in by_type.iter_mut().enumerate() {
             *n = self.by_type[i] - start.by_type[i];
         }
@@ -276,7 +276,7 @@ pub struct GossipReport {
     /// Messages of every type sent in `[t0, t95]`.
     pub overhead: u64,
     /// The overhead split by [`MsgType::index`].
-    pub overhead_by_type: [u64; 8],
+    pub overhead_by_type: [u64; MsgType::COUNT],
     /// Bytes of the overhead messages (0 when the run did not encode).
     pub overhead_bytes: u64,
     /// Messages sent from `t0` until the last copy of the gossip was sent.

@@ -1,7 +1,10 @@
 //! The bounded peer table with least-recently-seen eviction.
 
 use core::time::Duration;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
+
+use rustc_hash::FxHashSet;
 
 use crate::id::NodeId;
 use crate::time::Time;
@@ -53,7 +56,14 @@ pub enum Lookup {
 pub struct PeerTable {
     peers: Vec<Peer>,
     limit: usize,
+    plumtree_ids: FxHashSet<NodeId>,
+    plumtree_order: VecDeque<NodeId>,
 }
+
+/// Ids remembered as speaking Plumtree beyond their table entry, so a peer
+/// that drops out and comes back (or sends to us while our table is full)
+/// is still known to understand PRUNE.
+pub const MAX_PLUMTREE_IDS: usize = 4_096;
 
 impl PeerTable {
     /// An empty table holding at most `limit` peers.
@@ -61,6 +71,8 @@ impl PeerTable {
         PeerTable {
             peers: Vec::new(),
             limit,
+            plumtree_ids: FxHashSet::default(),
+            plumtree_order: VecDeque::new(),
         }
     }
 
@@ -104,7 +116,7 @@ impl PeerTable {
             addr,
             last_seen: now,
             verified,
-            speaks_plumtree: false,
+            speaks_plumtree: self.plumtree_ids.contains(&id),
         };
         if self.peers.len() < self.limit {
             self.reserve_first();
@@ -146,11 +158,27 @@ impl PeerTable {
         }
     }
 
-    /// Records whether peer `id` speaks Plumtree (from its HELLO).
+    /// Records whether node `id` speaks Plumtree (from its HELLO), in its
+    /// table entry and in a bounded memory that outlives the entry.
     pub fn set_plumtree(&mut self, id: NodeId, speaks: bool) {
         if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id) {
             peer.speaks_plumtree = speaks;
         }
+        if !speaks {
+            self.plumtree_ids.remove(&id);
+        } else if self.plumtree_ids.insert(id) {
+            self.plumtree_order.push_back(id);
+            if self.plumtree_order.len() > MAX_PLUMTREE_IDS {
+                if let Some(old) = self.plumtree_order.pop_front() {
+                    self.plumtree_ids.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// Whether node `id`, in the table or not, said it speaks Plumtree.
+    pub fn speaks_plumtree(&self, id: NodeId) -> bool {
+        self.plumtree_ids.contains(&id)
     }
 
     /// Removes the peer with this id.

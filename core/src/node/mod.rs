@@ -398,7 +398,7 @@ impl Node {
         if repo.seen.contains(id) {
             cx.out.stats.duplicates += 1;
             cx.out.emit(Event::Duplicate { id, from });
-            return strategy.on_duplicate(cx, peers, from);
+            return strategy.on_duplicate(cx, peers, from, msg.sender_addr);
         }
         if let Err(len) = forward_fits(cx, id, &gossip) {
             let detail = format!(

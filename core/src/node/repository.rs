@@ -28,6 +28,7 @@ pub(crate) struct Repository {
     requested: FxHashSet<MsgId>,
     requested_order: VecDeque<MsgId>,
     served: Served,
+    offered: Served,
 }
 
 impl Repository {
@@ -39,6 +40,7 @@ impl Repository {
             requested: FxHashSet::default(),
             requested_order: VecDeque::new(),
             served: Served::default(),
+            offered: Served::default(),
         }
     }
 
@@ -70,13 +72,16 @@ impl Repository {
     }
 
     /// Answers a request for stored gossips (IWANT, or Plumtree's GRAFT):
-    /// only peers may ask; each distinct id goes at most once per pull
+    /// only peers may ask, or anyone for ids we offered to its address within
+    /// the pull interval (see [`Repository::offer`]); each distinct id goes at most once per pull
     /// interval to one address, and one answer holds at most `ihave_max_ids`
     /// gossips and [`MAX_IWANT_REPLY_BYTES`]. Each goes at `ttl` 1, so the
     /// asker delivers it but does not push it on.
     pub(crate) fn serve(&mut self, cx: &mut Ctx<'_>, msg: &Message, ids: &[MsgId], known: bool) {
         let reply_to = msg.sender_addr;
-        if !known {
+        let period = cx.config.pull_interval;
+        let offered = |id: &MsgId| self.offered.recently(reply_to, *id, cx.now, period);
+        if !known && !ids.iter().any(offered) {
             let detail = format!(
                 "{} from {}, which is not in our peer table",
                 msg.msg_type().as_str(),
@@ -91,9 +96,8 @@ impl Repository {
                 break;
             }
             if !asked.insert(id)
-                || self
-                    .served
-                    .recently(reply_to, id, cx.now, cx.config.pull_interval)
+                || self.served.recently(reply_to, id, cx.now, period)
+                || (!known && !self.offered.recently(reply_to, id, cx.now, period))
             {
                 continue;
             }
@@ -109,6 +113,19 @@ impl Repository {
             count += 1;
             self.served.note(reply_to, id, cx.now);
             cx.out.queue(reply_to, reply);
+        }
+    }
+
+    /// Records that ids went to `to` in an offer, so its IWANT for them is
+    /// answered even if it is not in our table.
+    pub(crate) fn offer(
+        &mut self,
+        to: std::net::SocketAddr,
+        ids: &[MsgId],
+        now: crate::time::Time,
+    ) {
+        for &id in ids {
+            self.offered.note(to, id, now);
         }
     }
 

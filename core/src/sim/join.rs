@@ -25,7 +25,7 @@ use core::ops::Range;
 
 use thiserror::Error;
 
-use crate::config::Config;
+use crate::config::{Config, Mode};
 use crate::id::NodeId;
 use crate::message::PowProof;
 use crate::sim::{node_addr, Simulator};
@@ -44,6 +44,9 @@ pub struct Newcomer {
     /// time, as the scenario's own nodes do; `Some` presents exactly this
     /// proof, valid or forged.
     pub proof: Option<PowProof>,
+    /// Its dissemination strategy; `None` runs the scenario's. A different
+    /// one makes a mixed cluster (say, push-only nodes among Plumtree ones).
+    pub mode: Option<Mode>,
 }
 
 impl Newcomer {
@@ -53,6 +56,15 @@ impl Newcomer {
             node_id,
             bootstrap,
             proof,
+            mode: None,
+        }
+    }
+
+    /// The same newcomer running `mode` instead of the scenario's strategy.
+    pub fn with_mode(self, mode: Mode) -> Newcomer {
+        Newcomer {
+            mode: Some(mode),
+            ..self
         }
     }
 }
@@ -109,6 +121,7 @@ impl Simulator {
             bootstrap: Some(node_addr(newcomer.bootstrap)),
             node_id: Some(newcomer.node_id),
             seed,
+            mode: newcomer.mode.unwrap_or(self.scenario.node.mode),
             ..self.scenario.node.clone()
         };
         if !self.group.is_empty() {

@@ -38,7 +38,7 @@ pub(super) fn report(population: u32, times: &[f64], overhead: u64) -> GossipRep
         t95_ms: t95,
         t100_ms: reach(1.0),
         overhead: if t95.is_some() { overhead } else { 0 },
-        overhead_by_type: [0; 8],
+        overhead_by_type: [0; gossip_core::MsgType::COUNT],
         overhead_bytes: 0,
         total_messages: overhead,
         payload_receptions: 0,

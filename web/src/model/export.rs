@@ -298,7 +298,7 @@ mod tests {
             t95_ms: Some(40.5),
             t100_ms: Some(40.5),
             overhead: 4,
-            overhead_by_type: [0, 0, 0, 3, 1, 0, 0, 0],
+            overhead_by_type: [0, 0, 0, 3, 1, 0, 0, 0, 0, 0],
             overhead_bytes: 0,
             total_messages: 5,
             payload_receptions: 4,

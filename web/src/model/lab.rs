@@ -89,7 +89,7 @@ pub struct Lab {
     current: Option<MsgId>,
     origin: Option<u32>,
     published_us: u64,
-    sent_by_type: [u64; 8],
+    sent_by_type: [u64; MsgType::COUNT],
     dropped: u64,
     playing: bool,
     speed: f64,
@@ -119,7 +119,7 @@ impl Lab {
             current: None,
             origin: None,
             published_us: 0,
-            sent_by_type: [0; 8],
+            sent_by_type: [0; MsgType::COUNT],
             dropped: 0,
             playing: true,
             speed: 0.25,
@@ -196,7 +196,7 @@ impl Lab {
     }
 
     /// Messages sent since the start of the animation, by [`MsgType::index`].
-    pub fn sent_by_type(&self) -> &[u64; 8] {
+    pub fn sent_by_type(&self) -> &[u64; MsgType::COUNT] {
         &self.sent_by_type
     }
 

@@ -32,7 +32,7 @@ pub struct Snapshot {
     /// Datagrams dropped by the network.
     pub dropped: u64,
     /// Messages sent since the lab opened, by [`MsgType::index`].
-    pub sent_by_type: [u64; 8],
+    pub sent_by_type: [u64; MsgType::COUNT],
     /// Simulator events processed so far.
     pub events: u64,
     /// Metrics of the current gossip, when there is one.
@@ -59,7 +59,7 @@ pub struct GossipStats {
     /// Messages of every type in `[t0, t95]`.
     pub overhead: u64,
     /// Overhead by [`MsgType::index`].
-    pub overhead_by_type: [u64; 8],
+    pub overhead_by_type: [u64; MsgType::COUNT],
     /// Duplicate receptions.
     pub duplicates: u64,
     /// Relative message redundancy.

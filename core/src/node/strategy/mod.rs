@@ -91,10 +91,16 @@ impl Strategy {
         }
     }
 
-    /// A gossip arrived again.
-    pub(crate) fn on_duplicate(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, from: NodeId) {
+    /// A gossip arrived again, from `from` at `from_addr`.
+    pub(crate) fn on_duplicate(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        peers: &PeerTable,
+        from: NodeId,
+        from_addr: std::net::SocketAddr,
+    ) {
         if let Strategy::Plumtree(p) = self {
-            p.on_duplicate(cx, peers, from);
+            p.on_duplicate(cx, peers, from, from_addr);
         }
     }
 

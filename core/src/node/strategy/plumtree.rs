@@ -61,7 +61,7 @@ impl Plumtree {
     }
 
     fn is_eager(&self, p: &crate::peers::Peer) -> bool {
-        !p.speaks_plumtree || !self.lazy.contains(&p.id)
+        !self.lazy.contains(&p.id)
     }
 
     pub(super) fn on_publish(
@@ -86,17 +86,24 @@ impl Plumtree {
         self.queue_announcement(a.id);
     }
 
-    pub(super) fn on_duplicate(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, from: NodeId) {
-        let Some(peer) = peers.get(from).filter(|p| p.speaks_plumtree) else {
-            return;
-        };
-        if self.lazy.insert(from) {
-            cx.out.send(cx.rng, cx.now, peer.addr, 0, Body::Prune);
+    /// A second copy: its sender's link is redundant. It gets a PRUNE if it
+    /// speaks Plumtree, in our table or not (it may hold us while our table
+    /// is full).
+    pub(super) fn on_duplicate(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        peers: &PeerTable,
+        from: NodeId,
+        from_addr: SocketAddr,
+    ) {
+        if peers.speaks_plumtree(from) && self.lazy.insert(from) {
+            cx.out.send(cx.rng, cx.now, from_addr, 0, Body::Prune);
         }
     }
 
+    /// A PRUNE (which only a Plumtree node sends): push to it lazily.
     pub(super) fn on_prune(&mut self, peers: &PeerTable, from: NodeId) {
-        if peers.get(from).is_some_and(|p| p.speaks_plumtree) {
+        if peers.get(from).is_some() {
             self.lazy.insert(from);
         }
     }
@@ -207,16 +214,17 @@ impl Plumtree {
 
     /// One IHAVE with every id received since the last round to every lazy peer.
     fn lazy_round(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable) {
-        self.lazy.retain(|id| peers.get(*id).is_some());
+        self.lazy
+            .retain(|id| peers.get(*id).is_some() || peers.speaks_plumtree(*id));
+        if self.lazy.len() > crate::peers::MAX_PLUMTREE_IDS {
+            self.lazy.retain(|id| peers.get(*id).is_some());
+        }
         if self.announce.is_empty() {
             return;
         }
         let ids = std::mem::take(&mut self.announce);
         let max_ids = cx.config.ihave_max_ids;
-        for p in peers
-            .iter()
-            .filter(|p| p.speaks_plumtree && self.lazy.contains(&p.id))
-        {
+        for p in peers.iter().filter(|p| self.lazy.contains(&p.id)) {
             let body = Body::IHave {
                 ids: ids.clone(),
                 max_ids,

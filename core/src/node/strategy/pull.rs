@@ -13,6 +13,9 @@ use crate::node::timers::Timer;
 use crate::node::Ctx;
 use crate::peers::PeerTable;
 
+/// Bytes one id adds to an IHAVE: `"<32 hex>"` and its `", "` separator.
+const OFFERED_ID_BYTES: usize = 36;
+
 /// Arms the next round.
 pub(super) fn arm(cx: &mut Ctx<'_>) {
     cx.timers.set(Timer::Pull, cx.now + cx.config.pull_interval);
@@ -47,12 +50,25 @@ pub(super) fn on_digest(
     if max_ids == 0 {
         return super::ask_for_unseen(cx, repo, msg, ids);
     }
-    // Only peers get an answer: a digest from a stranger must not buy an offer.
+    let mut most = max_ids.min(cx.config.ihave_max_ids) as usize;
     if !known {
-        return;
+        // A stranger's digest buys at most twice its size in offered ids.
+        let request = cx.out.measure(msg);
+        let empty = cx.out.message(
+            cx.now,
+            msg.msg_id,
+            0,
+            Body::IHave {
+                ids: Vec::new(),
+                max_ids: 0,
+            },
+        );
+        let header = cx.out.measure(&empty);
+        most = most.min((2 * request).saturating_sub(header) / OFFERED_ID_BYTES);
     }
-    let offer = repo.missing_from(ids, (max_ids.min(cx.config.ihave_max_ids)) as usize);
+    let offer = repo.missing_from(ids, most);
     if !offer.is_empty() {
+        repo.offer(msg.sender_addr, &offer, cx.now);
         let body = Body::IHave {
             ids: offer,
             max_ids: 0,
