@@ -280,3 +280,30 @@ fn scenarios_round_trip_through_json() {
     let err = serde_json::from_str::<Scenario>(r#"{"nodez": 3}"#).unwrap_err();
     assert!(err.to_string().contains("nodez"));
 }
+
+#[test]
+fn actions_scheduled_while_running_happen_at_their_time() {
+    use gossip_core::sim::{Action, Scenario, Simulator};
+    let mut sim = Simulator::new(Scenario {
+        nodes: 5,
+        ..Scenario::default()
+    });
+    sim.run_for_ms(2_000.0);
+    sim.schedule(500.0, Action::Crash { node: 3 });
+    sim.schedule(
+        250.0,
+        Action::Publish {
+            node: 1,
+            data: "scheduled".into(),
+        },
+    );
+    sim.run_for_ms(400.0);
+    assert!(sim.is_alive(3), "not yet");
+    assert_eq!(
+        sim.collector().gossip_ids().len(),
+        1,
+        "the publish came first"
+    );
+    sim.run_for_ms(200.0);
+    assert!(!sim.is_alive(3));
+}

@@ -16,30 +16,33 @@
 //! assert!(report.delivery_ratio > 0.8);
 //! ```
 
+mod attack;
 pub mod experiment;
 pub mod join;
+mod lifecycle;
+mod network;
 pub mod overlay;
+mod queue;
 pub mod scenario;
 pub mod trace;
 
-use core::cmp::Ordering;
 use core::time::Duration;
-use std::collections::BinaryHeap;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use rustc_hash::FxHashMap;
 
+pub use attack::{Outside, MAX_CAPTURED};
 pub use experiment::{broadcast, default_publish_ms, publish_origin, BroadcastError};
 pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
 pub use scenario::{Action, CodecMode, LinkLoss, Network, Overlay, Scenario, Scheduled};
 pub use trace::{DropReason, TraceKind, TraceRecord};
 
-use crate::config::Config;
+use queue::EventQueue;
+
 use crate::id::{MsgId, NodeId};
 use crate::message::{Body, Message, MsgType};
 use crate::metrics::Collector;
 use crate::node::{Event, Node};
-use crate::pow;
 use crate::rng::{mix64, NodeRng};
 use crate::time::Time;
 
@@ -94,33 +97,6 @@ enum What {
     Act(Action),
 }
 
-/// A heap key: small, so sifting moves 24 bytes, not whole messages. The
-/// event itself waits in the simulator's slab at `slot`.
-#[derive(Debug, Clone, Copy)]
-struct Pending {
-    at: Time,
-    seq: u64,
-    slot: u32,
-}
-
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Pending {}
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Pending {
-    /// Reversed, so the max-heap pops the earliest event (lowest seq on ties).
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
-
 #[derive(Debug)]
 struct Slot {
     node: Option<Node>,
@@ -134,10 +110,7 @@ pub struct Simulator {
     scenario: Scenario,
     now: Time,
     slots: Vec<Slot>,
-    heap: BinaryHeap<Pending>,
-    slab: Vec<Option<What>>,
-    free: Vec<u32>,
-    seq: u64,
+    queue: EventQueue<What>,
     rng: NodeRng,
     loss: f64,
     latency: Duration,
@@ -155,23 +128,6 @@ pub struct Simulator {
     added: Vec<join::Added>,
     capture_outside: bool,
     outside: Vec<Outside>,
-}
-
-/// Most datagrams to outside addresses kept by [`Simulator::capture_outside`].
-pub const MAX_CAPTURED: usize = 1 << 16;
-
-/// A datagram a simulated node sent to an address outside the simulation:
-/// an attacker's socket, or a third party named in a PEERS_LIST.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outside {
-    /// The sending node.
-    pub from: u32,
-    /// Where it went.
-    pub to: SocketAddr,
-    /// Its encoded size in bytes.
-    pub bytes: usize,
-    /// The message.
-    pub message: Message,
 }
 
 impl Simulator {
@@ -200,10 +156,7 @@ impl Simulator {
                     timer_at: Time::MAX,
                 })
                 .collect(),
-            heap: BinaryHeap::new(),
-            slab: Vec::new(),
-            free: Vec::new(),
-            seq: 0,
+            queue: EventQueue::new(),
             rng,
             loss: scenario.network.loss,
             latency: ms_to_duration(scenario.network.latency_ms),
@@ -299,9 +252,9 @@ impl Simulator {
         self.events_processed
     }
 
-    /// Events waiting in the heap.
+    /// Events waiting in the queue.
     pub fn pending_events(&self) -> usize {
-        self.heap.len()
+        self.queue.len()
     }
 
     /// Takes the trace recorded since the last call.
@@ -331,127 +284,29 @@ impl Simulator {
         id.ok()
     }
 
-    /// Node `i` crashes now.
-    pub fn crash(&mut self, i: u32) {
-        if let Some(slot) = self.slots.get_mut(i as usize) {
-            if slot.alive {
-                slot.alive = false;
-                slot.timer_at = Time::MAX;
-                self.record(TraceKind::Crash { node: i });
-            }
-        }
-    }
-
-    /// Node `i` restarts now with fresh state and joins again.
-    pub fn restart(&mut self, i: u32) {
-        if self.slots.get(i as usize).is_some_and(|s| !s.alive) {
-            self.start_node(i);
-            self.record(TraceKind::Restart { node: i });
-        }
-    }
-
-    /// Splits the network; nodes not listed form one more group.
-    pub fn partition(&mut self, groups: &[Vec<u32>]) {
-        let rest = groups.len() as u32 + 1;
-        self.group = vec![rest; self.slots.len()];
-        for (g, members) in groups.iter().enumerate() {
-            for &m in members {
-                if let Some(slot) = self.group.get_mut(m as usize) {
-                    *slot = g as u32 + 1;
-                }
-            }
-        }
-        self.record(TraceKind::Partition { groups: rest });
-    }
-
-    /// Ends every partition.
-    pub fn heal(&mut self) {
-        self.group.clear();
-        self.record(TraceKind::Heal);
-    }
-
-    /// Changes the global loss probability.
-    pub fn set_loss(&mut self, loss: f64) {
-        self.loss = loss.clamp(0.0, 1.0);
-    }
-
-    /// Changes latency and jitter, in ms.
-    pub fn set_latency(&mut self, latency_ms: f64, jitter_ms: f64) {
-        self.latency = ms_to_duration(latency_ms);
-        self.jitter = ms_to_duration(jitter_ms);
-    }
-
-    // ----- attackers ----------------------------------------------------------
-
-    /// A datagram from `from`, an address outside the simulation (an
-    /// attacker's socket, which may claim any id in what it sends), reaches
-    /// node `to` after the network's latency. The bytes go through the
-    /// node's real decoder; partitions and loss do not apply.
-    pub fn inject(&mut self, from: SocketAddr, to: u32, bytes: Vec<u8>) {
-        let at = self.now + self.latency;
-        self.push(at, What::Inject { from, to, bytes });
-    }
-
-    /// Starts (or stops) keeping what nodes send to addresses outside the
-    /// simulation, up to [`MAX_CAPTURED`] datagrams; see [`Simulator::take_outside`].
-    pub fn capture_outside(&mut self, on: bool) {
-        self.capture_outside = on;
-    }
-
-    /// The datagrams sent outside the simulation since the last call.
-    pub fn take_outside(&mut self) -> Vec<Outside> {
-        std::mem::take(&mut self.outside)
-    }
-
-    fn deliver_injected(&mut self, from: SocketAddr, to: u32, bytes: &[u8]) {
-        let Some(slot) = self.slots.get_mut(to as usize) else {
-            return;
-        };
-        if let Some(node) = slot.node.as_mut().filter(|_| slot.alive) {
-            node.handle_datagram(self.now, from, bytes);
-            self.drain(to);
-        }
-    }
-
-    fn keep_outside(&mut self, from: u32, to: SocketAddr, payload: Payload) {
-        if !self.capture_outside || self.outside.len() >= MAX_CAPTURED {
-            return;
-        }
-        let (message, bytes) = match payload {
-            Payload::Message(m) => {
-                let bytes = crate::codec::encode(&m).len();
-                (m, bytes)
-            }
-            Payload::Bytes(b) => match crate::codec::decode(&b) {
-                Ok(m) => (m, b.len()),
-                Err(_) => return,
-            },
-        };
-        self.outside.push(Outside {
-            from,
-            to,
-            bytes,
-            message,
-        });
-    }
-
     // ----- running ---------------------------------------------------------
+
+    /// Queues `action` to happen `after_ms` milliseconds from now, in order
+    /// with everything else due then: how a driver scripts a run while it
+    /// plays (the browser's presets), as a scenario's schedule does up front.
+    pub fn schedule(&mut self, after_ms: f64, action: Action) {
+        self.push(self.now + ms_to_duration(after_ms), What::Act(action));
+    }
 
     /// Processes the earliest event; false when nothing is left.
     pub fn step(&mut self) -> bool {
-        let Some(event) = self.heap.pop() else {
+        let Some((at, what)) = self.queue.pop() else {
             return false;
         };
-        self.now = self.now.max(event.at);
+        self.now = self.now.max(at);
         self.events_processed += 1;
-        let Some(what) = self.slab[event.slot as usize].take() else {
+        let Some(what) = what else {
             return true;
         };
-        self.free.push(event.slot);
         match what {
             What::Join(i) => self.start_node(i),
             What::Inject { from, to, bytes } => self.deliver_injected(from, to, &bytes),
-            What::Timer(i) => self.fire_timer(i, event.at),
+            What::Timer(i) => self.fire_timer(i, at),
             What::Deliver {
                 from,
                 to,
@@ -466,7 +321,7 @@ impl Simulator {
 
     /// Processes every event up to and including `until`, then sets the clock there.
     pub fn run_until(&mut self, until: Time) {
-        while self.heap.peek().is_some_and(|e| e.at <= until) {
+        while self.queue.peek_time().is_some_and(|at| at <= until) {
             self.step();
         }
         self.now = self.now.max(until);
@@ -484,7 +339,7 @@ impl Simulator {
     pub fn run_until_quiescent(&mut self, id: MsgId, limit_ms: f64) -> Time {
         let limit = self.now + ms_to_duration(limit_ms);
         let patience = self.scenario.node.mode.patience(&self.scenario.node);
-        while let Some(next) = self.heap.peek().map(|e| e.at) {
+        while let Some(next) = self.queue.peek_time() {
             if next > limit {
                 break;
             }
@@ -504,22 +359,7 @@ impl Simulator {
     // ----- internals -------------------------------------------------------
 
     fn push(&mut self, at: Time, what: What) {
-        self.seq += 1;
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slab[slot as usize] = Some(what);
-                slot
-            }
-            None => {
-                self.slab.push(Some(what));
-                (self.slab.len() - 1) as u32
-            }
-        };
-        self.heap.push(Pending {
-            at,
-            seq: self.seq,
-            slot,
-        });
+        self.queue.push(at, what);
     }
 
     fn record(&mut self, kind: TraceKind) {
@@ -529,58 +369,6 @@ impl Simulator {
                 kind,
             });
         }
-    }
-
-    fn node_config(&self, i: u32) -> Config {
-        let bootstrap = (self.overlay.is_none() && i > 0).then(|| node_addr(0));
-        Config {
-            addr: node_addr(i),
-            bootstrap,
-            node_id: None,
-            seed: mix64(self.scenario.seed ^ mix64(u64::from(i))),
-            ..self.scenario.node.clone()
-        }
-    }
-
-    fn start_node(&mut self, i: u32) {
-        let mut node = match self.added_spec(i) {
-            Some(added) => {
-                let mut node = Node::new(added.config.clone(), self.now);
-                if let Some(proof) = &added.proof {
-                    node.set_pow_proof(self.now, proof.clone());
-                }
-                node
-            }
-            None => Node::new(self.node_config(i), self.now),
-        };
-        // The node says whether it must solve a proof (only joiners do).
-        if let Some((id_hex, k)) = node.pow_challenge() {
-            node.set_pow_proof(self.now, pow::solve(&id_hex, k));
-        }
-        if let Some(adj) = &self.overlay {
-            for &j in adj.get(i as usize).map_or(&[][..], Vec::as_slice) {
-                node.insert_peer(self.now, self.ids[j as usize], node_addr(j));
-            }
-        }
-        let slot = &mut self.slots[i as usize];
-        slot.node = Some(node);
-        slot.alive = true;
-        slot.timer_at = Time::MAX;
-        self.record(TraceKind::Join { node: i });
-        self.drain(i);
-    }
-
-    fn fire_timer(&mut self, i: u32, at: Time) {
-        let slot = &mut self.slots[i as usize];
-        if !slot.alive || slot.timer_at != at {
-            return;
-        }
-        slot.timer_at = Time::MAX;
-        if let Some(node) = slot.node.as_mut() {
-            node.handle_timeout(self.now);
-        }
-        self.record(TraceKind::Timer { node: i });
-        self.drain(i);
     }
 
     fn deliver(
@@ -655,82 +443,6 @@ impl Simulator {
         self.schedule_timer(i);
     }
 
-    fn transmit(
-        &mut self,
-        from: u32,
-        to_addr: SocketAddr,
-        payload: Payload,
-        msg_type: MsgType,
-        gossip: Option<MsgId>,
-        bytes: u32,
-    ) {
-        self.collector.on_send(self.now, msg_type, bytes, gossip);
-        let Some(to) = node_index(to_addr).filter(|&j| j < self.len()) else {
-            self.keep_outside(from, to_addr, payload);
-            return self.record(TraceKind::Drop {
-                from,
-                to: u32::MAX,
-                msg_type,
-                gossip,
-                reason: DropReason::Unroutable,
-            });
-        };
-        let dropped = if self.group_of(from) != self.group_of(to) {
-            Some(DropReason::Partition)
-        } else if self.lossy(msg_type) {
-            let loss = self
-                .link_loss
-                .get(&(from, to))
-                .copied()
-                .unwrap_or(self.loss);
-            self.rng.chance(loss).then_some(DropReason::Loss)
-        } else {
-            None
-        };
-        if let Some(reason) = dropped {
-            return self.record(TraceKind::Drop {
-                from,
-                to,
-                msg_type,
-                gossip,
-                reason,
-            });
-        }
-        let jitter_us = self.jitter.as_micros() as u64;
-        let extra = if jitter_us > 0 {
-            Duration::from_micros(self.rng.below(jitter_us))
-        } else {
-            Duration::ZERO
-        };
-        let arrive = self.now + self.latency + extra;
-        if msg_type == MsgType::Gossip {
-            self.gossip_in_flight += 1;
-        }
-        self.record(TraceKind::Send {
-            from,
-            to,
-            msg_type,
-            gossip,
-            bytes,
-            arrive_us: arrive.saturating_since(EPOCH).as_micros() as u64,
-        });
-        self.push(
-            arrive,
-            What::Deliver {
-                from,
-                to,
-                msg_type,
-                gossip,
-                payload,
-            },
-        );
-    }
-
-    fn lossy(&self, msg_type: MsgType) -> bool {
-        let types = &self.scenario.network.lossy_types;
-        types.is_empty() || types.contains(&msg_type)
-    }
-
     fn observe(&mut self, node: u32, event: Event) {
         match event {
             Event::Published { id, .. } => {
@@ -756,18 +468,6 @@ impl Simulator {
             }
             Event::Rejected { reason, .. } => self.record(TraceKind::Reject { node, reason }),
             _ => {}
-        }
-    }
-
-    fn schedule_timer(&mut self, i: u32) {
-        let slot = &self.slots[i as usize];
-        let Some(at) = slot.node.as_ref().and_then(Node::poll_timeout) else {
-            return;
-        };
-        if slot.alive && at < slot.timer_at {
-            let at = at.max(self.now);
-            self.slots[i as usize].timer_at = at;
-            self.push(at, What::Timer(i));
         }
     }
 }
