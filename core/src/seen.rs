@@ -57,10 +57,11 @@ impl SeenCache {
     }
 }
 
-/// The last `capacity` gossips received or published, in arrival order.
+/// The last `capacity` gossips received or published, in arrival order,
+/// each with the `ttl` this node forwards it at.
 #[derive(Debug, Clone)]
 pub struct MessageStore {
-    by_id: FxHashMap<MsgId, Arc<Gossip>>,
+    by_id: FxHashMap<MsgId, (Arc<Gossip>, u32)>,
     order: VecDeque<MsgId>,
     capacity: usize,
 }
@@ -75,9 +76,9 @@ impl MessageStore {
         }
     }
 
-    /// Keeps `gossip` under `id`, evicting the oldest when full.
-    pub fn insert(&mut self, id: MsgId, gossip: Arc<Gossip>) {
-        if self.by_id.insert(id, gossip).is_some() {
+    /// Keeps `gossip` under `id`, forwarded at `ttl`, evicting the oldest when full.
+    pub fn insert(&mut self, id: MsgId, gossip: Arc<Gossip>, ttl: u32) {
+        if self.by_id.insert(id, (gossip, ttl)).is_some() {
             return;
         }
         self.order.push_back(id);
@@ -90,7 +91,12 @@ impl MessageStore {
 
     /// The gossip with this id, if still kept.
     pub fn get(&self, id: MsgId) -> Option<&Arc<Gossip>> {
-        self.by_id.get(&id)
+        self.by_id.get(&id).map(|(g, _)| g)
+    }
+
+    /// The `ttl` this node forwards gossip `id` at, if still kept.
+    pub fn forward_ttl(&self, id: MsgId) -> Option<u32> {
+        self.by_id.get(&id).map(|&(_, ttl)| ttl)
     }
 
     /// The `n` most recent ids, newest first.
@@ -138,12 +144,13 @@ mod tests {
         });
         let mut store = MessageStore::new(2);
         for i in 1..=3 {
-            store.insert(MsgId(i), gossip.clone());
+            store.insert(MsgId(i), gossip.clone(), 3);
         }
         assert_eq!(
             store.recent(5).collect::<Vec<_>>(),
             vec![MsgId(3), MsgId(2)]
         );
         assert!(store.get(MsgId(1)).is_none());
+        assert_eq!(store.forward_ttl(MsgId(3)), Some(3));
     }
 }

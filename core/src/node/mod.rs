@@ -273,7 +273,7 @@ impl Node {
             });
         }
         self.repo.seen.insert(id);
-        self.repo.store.insert(id, gossip.clone());
+        self.repo.store.insert(id, gossip.clone(), self.config.ttl);
         self.out.stats.published += 1;
         self.out.emit(Event::Published {
             id,
@@ -373,7 +373,7 @@ impl Node {
                 self.strategy
                     .on_ihave(&mut cx, peers, &mut self.repo, &msg, ids, known)
             }
-            Body::IWant { ids } => self.repo.serve(&mut cx, &msg, ids, known),
+            Body::IWant { ids } => self.repo.serve(&mut cx, &msg, ids, known, false),
             Body::Graft { ids } => {
                 self.strategy
                     .on_graft(&mut cx, &mut self.repo, &msg, ids, known)
@@ -409,13 +409,13 @@ impl Node {
                 .out
                 .reject(from_addr, RejectReason::TooLargeToForward, detail);
         }
-        repo.seen.insert(id);
-        repo.store.insert(id, gossip.clone());
-        cx.out.stats.delivered += 1;
-        let pulled = repo.take_requested(id);
         // A wire ttl above our own is clamped: nobody extends a gossip's reach
         // past what this node is configured to give it.
         let ttl = msg.ttl.min(cx.config.ttl);
+        repo.seen.insert(id);
+        repo.store.insert(id, gossip.clone(), ttl.saturating_sub(1));
+        cx.out.stats.delivered += 1;
+        let pulled = repo.take_requested(id);
         cx.out.emit(Event::Delivered {
             id,
             gossip: gossip.clone(),

@@ -75,9 +75,18 @@ impl Repository {
     /// only peers may ask, or anyone for ids we offered to its address within
     /// the pull interval (see [`Repository::offer`]); each distinct id goes at most once per pull
     /// interval to one address, and one answer holds at most `ihave_max_ids`
-    /// gossips and [`MAX_IWANT_REPLY_BYTES`]. Each goes at `ttl` 1, so the
-    /// asker delivers it but does not push it on.
-    pub(crate) fn serve(&mut self, cx: &mut Ctx<'_>, msg: &Message, ids: &[MsgId], known: bool) {
+    /// gossips and [`MAX_IWANT_REPLY_BYTES`]. An IWANT answer goes at `ttl` 1,
+    /// so the asker delivers it but does not push it on (the original's
+    /// pull); a GRAFT answer (`forward`) goes at the `ttl` we forward the
+    /// gossip at, since the asker joins the tree and pushes it on.
+    pub(crate) fn serve(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        msg: &Message,
+        ids: &[MsgId],
+        known: bool,
+        forward: bool,
+    ) {
         let reply_to = msg.sender_addr;
         let period = cx.config.pull_interval;
         let offered = |id: &MsgId| self.offered.recently(reply_to, *id, cx.now, period);
@@ -104,7 +113,11 @@ impl Repository {
             let Some(gossip) = self.store.get(id).cloned() else {
                 continue;
             };
-            let reply = cx.out.message(cx.now, id, 1, Body::Gossip(gossip));
+            let ttl = match self.store.forward_ttl(id) {
+                Some(t) if forward => t.max(1),
+                _ => 1,
+            };
+            let reply = cx.out.message(cx.now, id, ttl, Body::Gossip(gossip));
             let len = cx.out.measure(&reply);
             if bytes + len > MAX_IWANT_REPLY_BYTES {
                 break;

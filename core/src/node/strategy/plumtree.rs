@@ -10,6 +10,9 @@
 //! - An id announced (IHAVE) but not received within `graft_timeout` means
 //!   the tree broke: we send GRAFT to an announcer, which answers with the
 //!   payload and turns the link eager again; the tree repairs itself.
+//! - The ttl does not stop a Plumtree node's eager push (tree paths can
+//!   be longer than a ttl that suits push); it still counts hops, and never
+//!   drops below 1 on the wire.
 //! - Peers that do not advertise [`CAP_PLUMTREE`](crate::message::CAP_PLUMTREE)
 //!   in HELLO (the original, push and hybrid nodes) are always eager and are
 //!   never sent PRUNE, GRAFT or lazy IHAVE, so mixed clusters deliver
@@ -79,10 +82,12 @@ impl Plumtree {
         self.missing.remove(&a.id);
         // The link the payload came over is part of the tree.
         self.lazy.remove(&a.from);
-        let ttl = a.ttl.saturating_sub(1);
-        if ttl > 0 {
-            self.eager_push(cx, peers, a.id, Some(a.from), ttl, a.gossip);
-        }
+        // The tree, not the ttl, bounds Plumtree (each node pushes a gossip
+        // once, along tree links): tree paths between two nodes can be longer
+        // than any ttl that suits push. The ttl still counts hops down, and
+        // never below 1 on the wire, so push peers deliver and stop.
+        let ttl = a.ttl.saturating_sub(1).max(1);
+        self.eager_push(cx, peers, a.id, Some(a.from), ttl, a.gossip);
         self.queue_announcement(a.id);
     }
 
@@ -119,7 +124,7 @@ impl Plumtree {
         msg: &Message,
         ids: &[MsgId],
     ) {
-        if !peers.get(msg.sender_id).is_some_and(|p| p.speaks_plumtree) {
+        if !peers.speaks_plumtree(msg.sender_id) {
             return super::ask_for_unseen(cx, repo, msg, ids);
         }
         let announcer = (msg.sender_id, msg.sender_addr);
@@ -167,7 +172,7 @@ impl Plumtree {
         if known {
             self.lazy.remove(&msg.sender_id);
         }
-        repo.serve(cx, msg, ids, known);
+        repo.serve(cx, msg, ids, known, true);
     }
 
     pub(super) fn on_timeout(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable) {
