@@ -426,6 +426,7 @@ impl Node {
         let arrival = Arrival {
             id,
             from,
+            from_addr,
             ttl,
             gossip: &gossip,
         };

@@ -42,6 +42,8 @@ pub(crate) struct Arrival<'a> {
     pub(crate) id: MsgId,
     /// Who sent this copy.
     pub(crate) from: NodeId,
+    /// Where it came from.
+    pub(crate) from_addr: std::net::SocketAddr,
     /// Its `ttl`, clamped to ours.
     pub(crate) ttl: u32,
     /// The gossip.

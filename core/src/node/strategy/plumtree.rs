@@ -32,6 +32,7 @@ use crate::node::repository::Repository;
 use crate::node::timers::Timer;
 use crate::node::Ctx;
 use crate::peers::PeerTable;
+use crate::time::Time;
 
 use super::Arrival;
 
@@ -43,13 +44,18 @@ const MAX_ANNOUNCERS: usize = 4;
 #[derive(Debug, Clone)]
 struct Missing {
     announcers: VecDeque<(NodeId, SocketAddr)>,
-    deadline: crate::time::Time,
+    deadline: Time,
 }
 
 /// Plumtree's state: which peers are lazy, what to announce, what is missing.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Plumtree {
     lazy: FxHashSet<NodeId>,
+    /// Plumtree nodes that hold us in their tables while we do not hold
+    /// them (full tables keep such one-sided links). Plumtree assumes
+    /// symmetric links, so we push and announce to them too; an entry
+    /// expires after `peer_timeout` without hearing from it.
+    reverse: Vec<(NodeId, SocketAddr, Time)>,
     announce: Vec<MsgId>,
     missing: FxHashMap<MsgId, Missing>,
     missing_order: VecDeque<MsgId>,
@@ -63,8 +69,40 @@ impl Plumtree {
         Plumtree::default()
     }
 
-    fn is_eager(&self, p: &crate::peers::Peer) -> bool {
-        !self.lazy.contains(&p.id)
+    /// Every link of ours: table peers, then reverse neighbours not in the table.
+    fn links<'p>(
+        &'p self,
+        peers: &'p PeerTable,
+    ) -> impl Iterator<Item = (NodeId, SocketAddr)> + 'p {
+        peers.iter().map(|p| (p.id, p.addr)).chain(
+            self.reverse
+                .iter()
+                .filter(|(id, _, _)| peers.get(*id).is_none())
+                .map(|&(id, addr, _)| (id, addr)),
+        )
+    }
+
+    /// Remembers that Plumtree node `id` at `addr` spoke to us.
+    fn heard(&mut self, peers: &PeerTable, id: NodeId, addr: SocketAddr, now: Time, limit: usize) {
+        if peers.get(id).is_some() || !peers.speaks_plumtree(id) {
+            return;
+        }
+        if let Some(entry) = self.reverse.iter_mut().find(|(r, _, _)| *r == id) {
+            *entry = (id, addr, now);
+            return;
+        }
+        if self.reverse.len() >= limit {
+            if let Some(oldest) = self
+                .reverse
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, r)| r.2)
+                .map(|(i, _)| i)
+            {
+                self.reverse.swap_remove(oldest);
+            }
+        }
+        self.reverse.push((id, addr, now));
     }
 
     pub(super) fn on_publish(
@@ -79,6 +117,13 @@ impl Plumtree {
     }
 
     pub(super) fn on_delivered(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, a: &Arrival<'_>) {
+        self.heard(
+            peers,
+            a.from,
+            a.from_addr,
+            cx.now,
+            cx.config.peer_limit as usize,
+        );
         self.missing.remove(&a.id);
         // The link the payload came over is part of the tree.
         self.lazy.remove(&a.from);
@@ -108,7 +153,7 @@ impl Plumtree {
 
     /// A PRUNE (which only a Plumtree node sends): push to it lazily.
     pub(super) fn on_prune(&mut self, peers: &PeerTable, from: NodeId) {
-        if peers.get(from).is_some() {
+        if peers.get(from).is_some() || self.reverse.iter().any(|r| r.0 == from) {
             self.lazy.insert(from);
         }
     }
@@ -127,6 +172,13 @@ impl Plumtree {
         if !peers.speaks_plumtree(msg.sender_id) {
             return super::ask_for_unseen(cx, repo, msg, ids);
         }
+        self.heard(
+            peers,
+            msg.sender_id,
+            msg.sender_addr,
+            cx.now,
+            cx.config.peer_limit as usize,
+        );
         let announcer = (msg.sender_id, msg.sender_addr);
         let deadline = cx.now + cx.config.graft_timeout;
         let mut added = false;
@@ -169,6 +221,9 @@ impl Plumtree {
         ids: &[MsgId],
         known: bool,
     ) {
+        // A reverse neighbour holds us in its table: we announced to it, so
+        // its GRAFT is answered like a peer's.
+        let known = known || self.reverse.iter().any(|r| r.0 == msg.sender_id);
         if known {
             self.lazy.remove(&msg.sender_id);
         }
@@ -198,12 +253,12 @@ impl Plumtree {
         gossip: &Arc<Gossip>,
     ) {
         let mut count = 0u32;
-        for p in peers
-            .iter()
-            .filter(|p| Some(p.id) != except && self.is_eager(p))
-        {
+        for (peer, addr) in self.links(peers) {
+            if Some(peer) == except || self.lazy.contains(&peer) {
+                continue;
+            }
             cx.out
-                .send_with_id(cx.now, p.addr, id, ttl, Body::Gossip(gossip.clone()));
+                .send_with_id(cx.now, addr, id, ttl, Body::Gossip(gossip.clone()));
             count += 1;
         }
         if count > 0 {
@@ -219,6 +274,9 @@ impl Plumtree {
 
     /// One IHAVE with every id received since the last round to every lazy peer.
     fn lazy_round(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable) {
+        let (now, timeout) = (cx.now, cx.config.peer_timeout);
+        self.reverse
+            .retain(|r| now.saturating_since(r.2) <= timeout);
         self.lazy
             .retain(|id| peers.get(*id).is_some() || peers.speaks_plumtree(*id));
         if self.lazy.len() > crate::peers::MAX_PLUMTREE_IDS {
@@ -229,12 +287,17 @@ impl Plumtree {
         }
         let ids = std::mem::take(&mut self.announce);
         let max_ids = cx.config.ihave_max_ids;
-        for p in peers.iter().filter(|p| self.lazy.contains(&p.id)) {
+        let lazy: Vec<SocketAddr> = self
+            .links(peers)
+            .filter(|(id, _)| self.lazy.contains(id))
+            .map(|(_, addr)| addr)
+            .collect();
+        for addr in lazy {
             let body = Body::IHave {
                 ids: ids.clone(),
                 max_ids,
             };
-            cx.out.send(cx.rng, cx.now, p.addr, 0, body);
+            cx.out.send(cx.rng, cx.now, addr, 0, body);
         }
     }
 
