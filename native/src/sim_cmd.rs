@@ -272,6 +272,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         for r in &reports {
             print_report(r);
         }
+        print_totals(&sim);
         print_speed(&sim, built, wall, idle_rss);
     }
     if let Some(path) = &args.trace {
@@ -321,6 +322,31 @@ pub fn print_report(r: &GossipReport) {
         r.mean_hops
             .map_or_else(|| "n/a".into(), |v| format!("{v:.2}")),
         r.max_hops.map_or_else(|| "n/a".into(), |v| v.to_string())
+    );
+}
+
+/// Messages every node sent over the whole run, by type, and per broadcast:
+/// with many overlapping broadcasts (a workload), per-gossip windows overlap
+/// and only the whole run's count is meaningful.
+fn print_totals(sim: &Simulator) {
+    let mut sent = gossip_core::PerType::default();
+    let mut broadcasts = 0;
+    for i in 0..sim.len() {
+        if let Some(node) = sim.node(i) {
+            sent.add(&node.stats().sent);
+            broadcasts += node.stats().published;
+        }
+    }
+    let by_type: Vec<String> = sent
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, n)| format!("{} {n}", t.as_str()))
+        .collect();
+    println!(
+        "whole run: {} messages ({}), {:.1} per broadcast over {broadcasts} broadcasts",
+        sent.total(),
+        by_type.join(", "),
+        sent.total() as f64 / broadcasts.max(1) as f64
     );
 }
 
