@@ -43,7 +43,7 @@ pub struct EventLine {
 pub enum Record {
     /// The node started with these parameters.
     Started {
-        /// `push` or `hybrid`.
+        /// The dissemination strategy: `push`, `hybrid`, `plumtree` or `pull`.
         mode: String,
         /// Fanout.
         fanout: u32,
