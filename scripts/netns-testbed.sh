@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2015 # `check && check || fail` reads best for argument checks
 # A LAN of real `gossip` processes on one machine: N network namespaces, each
 # with one node, joined by veth pairs to one bridge in a namespace of its own.
 # Faults on the real links: random loss and partitions with nftables, crashes
@@ -230,7 +231,8 @@ fi
 # --- the nodes -----------------------------------------------------------------
 
 start_node() {
-    local i=$1 fifo="$DIR/node$i.in" bootstrap=()
+    local i=$1
+    local fifo="$DIR/node$i.in" bootstrap=()
     [ "$i" -gt 0 ] && bootstrap=(--bootstrap "seed:$PORT")
     if [ -z "${FD[i]:-}" ]; then
         rm -f "$fifo"
@@ -284,17 +286,18 @@ printf 'ready: %s nodes, events in %s\n' "$NODES" "$DIR"
 
 # --- commands --------------------------------------------------------------------
 
-# Prints the node indices named by a NODES argument, or fails.
+# Prints the node indices named by a NODES argument, space-separated, or fails.
 expand() {
-    local spec=$1 part lo hi
+    local spec=$1 parts part lo hi k out=()
     [ "$spec" = all ] && spec="0-$((NODES - 1))"
     [[ "$spec" =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] || return 1
     IFS=, read -ra parts <<<"$spec"
     for part in "${parts[@]}"; do
         lo=${part%-*} hi=${part#*-}
         [ "$lo" -le "$hi" ] && [ "$hi" -lt "$NODES" ] || return 1
-        seq "$lo" "$hi"
+        for ((k = lo; k <= hi; k++)); do out+=("$k"); done
     done
+    echo "${out[*]}"
 }
 
 # Rewrites node i's input chain from LOSS and CUT.
@@ -354,7 +357,7 @@ run() {
                 LOSS[i]=$2
                 apply_filter "$i"
             done
-            echo "ok: loss $2% on datagrams arriving at nodes" $ids
+            echo "ok: loss $2% on datagrams arriving at nodes $ids"
             ;;
         partition)
             [ "$NFT" -eq 1 ] || { echo "error: partitions need nftables, which is not installed"; return; }
@@ -400,7 +403,7 @@ run() {
                 fi
                 DELAY[i]=$2
             done
-            echo "ok: ${2} ms of latency on datagrams leaving nodes" $ids
+            echo "ok: ${2} ms of latency on datagrams leaving nodes $ids"
             ;;
         kill)
             local ids
@@ -411,7 +414,7 @@ run() {
                 wait "${PID[i]}" 2>/dev/null || true
                 PID[i]=""
             done
-            echo "ok: killed nodes" $ids
+            echo "ok: killed nodes $ids"
             ;;
         restart)
             local ids
@@ -423,7 +426,7 @@ run() {
                 start_node "$i"
                 await_start "$i" $((before + 1)) || return 0
             done
-            echo "ok: restarted nodes" $ids
+            echo "ok: restarted nodes $ids"
             ;;
         status) cmd_status; echo "ok: status" ;;
         wait)
