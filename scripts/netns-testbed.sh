@@ -326,8 +326,13 @@ cmd_status() {
     local i state
     printf '%-5s %-16s %-16s %-8s %-6s %-6s %-8s %s\n' node namespace address pid state loss delay dropped
     for ((i = 0; i < NODES; i++)); do
-        state=up
-        [ -n "${PID[i]}" ] || state=killed
+        if [ -z "${PID[i]}" ]; then
+            state=killed
+        elif grep -qs '^State:[[:space:]]*[^Z[:space:]]' "/proc/${PID[i]}/status"; then
+            state=up # a node that exited by itself stays a zombie until reaped
+        else
+            state=exited
+        fi
         printf '%-5s %-16s %-16s %-8s %-6s %-6s %-8s %s\n' "$i" "${NS[i]}" "${IP[i]}:$PORT" \
             "${PID[i]:--}" "$state" "${LOSS[i]}%" "${DELAY[i]}ms" "$([ "$NFT" -eq 1 ] && dropped "$i")"
         [ -z "${CUT[i]}" ] || printf '      cut from %s\n' "${CUT[i]}"
