@@ -1,7 +1,6 @@
 //! Node flags, the TOML config file, and how the two merge into a core
 //! [`Config`] (flags win over the file, the file over the defaults).
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -239,15 +238,6 @@ impl FromStr for BindAddr {
                 port: Some(a.port()),
             })
             .map_err(|_| format!("{text:?} is not an IP address or IP:PORT (e.g. 0.0.0.0:9000)"))
-    }
-}
-
-impl fmt::Display for BindAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.port {
-            Some(port) => write!(f, "{}", SocketAddr::new(self.ip, port)),
-            None => write!(f, "{}", self.ip),
-        }
     }
 }
 
