@@ -170,6 +170,9 @@ MADE_NS+=("$HUB")
 ip -n "$HUB" link add br0 type bridge
 ip -n "$HUB" link set br0 up
 
+# Node i's MAC address, fixed so its neighbours can be told it in advance.
+mac_of() { printf '02:77:00:00:%02x:%02x' $((($1 + 1) / 256)) $((($1 + 1) % 256)); }
+
 hosts="127.0.0.1 localhost"$'\n'"${IP[0]} seed"$'\n'
 for ((i = 0; i < NODES; i++)); do
     hosts+="${IP[i]} node$i"$'\n'
@@ -181,12 +184,23 @@ for ((i = 0; i < NODES; i++)); do
     # The pair is created in the hub, its other end moved into the node's namespace.
     ip -n "$HUB" link add "v$i" type veth peer name eth0 netns "$ns"
     ip -n "$HUB" link set "v$i" master br0 up
+    ip -n "$ns" link set eth0 address "$(mac_of "$i")"
     ip -n "$ns" addr add "${IP[i]}/24" dev eth0
     ip -n "$ns" link set eth0 up
     ip -n "$ns" link set lo up
     # `ip netns exec` mounts /etc/netns/NS/hosts over /etc/hosts.
     mkdir -p "/etc/netns/$ns"
     printf '%s' "$hosts" >"/etc/netns/$ns/hosts"
+done
+# Permanent neighbour entries instead of ARP. The kernel's ARP table is shared
+# by every namespace and by default holds 1024 learnt entries in all
+# (net.ipv4.neigh.default.gc_thresh3), fewer than the N*(N-1) a testbed of 33
+# or more nodes needs: beyond it ARP fails and whole nodes go unheard.
+# Permanent entries do not count against that limit.
+for ((i = 0; i < NODES; i++)); do
+    for ((j = 0; j < NODES; j++)); do
+        [ "$j" -eq "$i" ] || echo "neigh replace ${IP[j]} lladdr $(mac_of "$j") dev eth0 nud permanent"
+    done | ip -n "${NS[i]}" -batch -
 done
 say "$NODES namespaces $NAME-n0..$((NODES - 1)) on bridge br0 in namespace $HUB, addresses 10.77.0.1-$NODES/24"
 
