@@ -2,13 +2,16 @@
 //! bridge, one `gossip` process in each bound to 0.0.0.0, joining the seed by
 //! host name. A gossip crosses the namespaces; a partition, total and random
 //! loss (nftables) and a crash have their effect; and afterwards no
-//! namespace, link, file or process of the testbed is left. Skipped, with a
+//! namespace, link, file or process of the testbed is left. And in a
+//! namespace with one, then two interfaces, a node bound to 0.0.0.0
+//! advertises the only one, or asks for --advertise. Skipped, with a
 //! message, when not root or when `ip netns` does not work.
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -37,7 +40,12 @@ fn skip_reason() -> Option<String> {
             "network namespaces need root (effective uid {euid})"
         ));
     }
-    let probe = format!("gltp{}", std::process::id());
+    static PROBES: AtomicU32 = AtomicU32::new(0);
+    let probe = format!(
+        "gltp{}-{}",
+        std::process::id(),
+        PROBES.fetch_add(1, Ordering::Relaxed)
+    );
     match Command::new("ip").args(["netns", "add", &probe]).output() {
         Err(e) => Some(format!("cannot run `ip` (iproute2): {e}")),
         Ok(out) if !out.status.success() => Some(format!(
@@ -101,7 +109,7 @@ impl Testbed {
             transcript: Vec::new(),
             dir: dir.to_owned(),
         };
-        if let Err(line) = tb.expect_line("ready:", Duration::from_secs(30)) {
+        if let Err(line) = tb.expect_line("ready:", Duration::from_secs(90)) {
             tb.fail(&format!("the testbed did not start: {line}"));
         }
         tb
@@ -508,4 +516,90 @@ fn five_namespaces_spread_gossip_and_feel_partitions_loss_and_crashes() {
         "whole run, cleanup included: {:?}",
         began.elapsed()
     ));
+}
+
+/// A network namespace deleted on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new(name: String) -> Netns {
+        ip(&["netns", "add", &name]);
+        Netns(name)
+    }
+
+    fn ip(&self, args: &[&str]) {
+        let mut all = vec!["-n", &self.0];
+        all.extend_from_slice(args);
+        ip(&all);
+    }
+
+    /// Runs `gossip args` in the namespace for at most 2 s; its output.
+    fn gossip(&self, args: &[&str]) -> (bool, String) {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.0, GOSSIP])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run gossip in the namespace");
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while child.try_wait().expect("try_wait").is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("output");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("run ip");
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bound_to_every_interface_a_node_advertises_the_only_one_or_asks() {
+    if let Some(why) = skip_reason() {
+        report(&format!("skipped: {why}"));
+        return;
+    }
+    let ns = Netns::new(format!("glti{}", std::process::id()));
+    // Two veth pairs inside the namespace: two IPv4 interfaces up and running.
+    for (a, b, addr) in [("a0", "b0", "10.77.1.1/24"), ("a1", "b1", "10.77.2.1/24")] {
+        ns.ip(&["link", "add", a, "type", "veth", "peer", "name", b]);
+        ns.ip(&["addr", "add", addr, "dev", a]);
+        ns.ip(&["link", "set", a, "up"]);
+        ns.ip(&["link", "set", b, "up"]);
+    }
+    let (ok, out) = ns.gossip(&["--bind", "0.0.0.0:9000"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("several IPv4 interfaces (a0 10.77.1.1, a1 10.77.2.1)")
+            && out.contains("--advertise 10.77.1.1:9000"),
+        "{out}"
+    );
+    let (_, out) = ns.gossip(&["--bind", "0.0.0.0:9000", "--advertise", "10.77.2.1:9000"]);
+    assert!(out.contains("addr=10.77.2.1:9000"), "{out}");
+
+    ns.ip(&["link", "del", "a1"]);
+    let (_, out) = ns.gossip(&["--bind", "0.0.0.0", "--port", "9000"]);
+    assert!(
+        out.contains(
+            "advertising 10.77.1.1:9000, the address of a0, the only non-loopback IPv4 interface"
+        ),
+        "{out}"
+    );
 }
