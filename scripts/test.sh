@@ -13,7 +13,7 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "native tests (core, simulator, UDP node processes)"
+step "native tests (core, simulator, UDP node processes; as root, the network-namespace testbed)"
 cargo test --workspace
 
 step "fuzz: 20 000 mutated datagrams through decode and handle_datagram (overflow checks on)"

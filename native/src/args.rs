@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -43,9 +44,11 @@ pub struct NodeArgs {
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
 
-    /// ip:port of a node to join through (omit it on the seed node)
-    #[arg(long, value_name = "IP:PORT", value_parser = parse_addr)]
-    pub bootstrap: Option<SocketAddr>,
+    /// Address of a node to join through, as ip:port or host:port (a host
+    /// name is resolved once at start, to its first IPv4 address); omit it
+    /// on the seed node
+    #[arg(long, value_name = "HOST:PORT", value_parser = check_host_port)]
+    pub bootstrap: Option<String>,
 
     /// Gossip parameters, shared with `gossip sim` and `gossip experiment`.
     #[command(flatten)]
@@ -55,13 +58,17 @@ pub struct NodeArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
-    /// Address to bind; 0.0.0.0 listens on every interface [default: 127.0.0.1]
-    #[arg(long, value_name = "IP")]
-    pub bind: Option<IpAddr>,
+    /// Address to bind, IP or IP:PORT (the port then replaces --port);
+    /// 0.0.0.0 listens on every interface, for a node on a LAN [default: 127.0.0.1]
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub bind: Option<BindAddr>,
 
-    /// ip:port peers should use to reach this node (goes into `sender_addr`),
-    /// when it differs from the bound address, e.g. behind NAT [default: the bound address]
-    #[arg(long, value_name = "IP:PORT", value_parser = parse_addr)]
+    /// ip:port or host:port peers should use to reach this node (goes into
+    /// `sender_addr`). Needed with --bind 0.0.0.0 when the machine has several
+    /// IPv4 interfaces, or behind NAT [default: the bound address; with
+    /// 0.0.0.0, the only non-loopback IPv4 interface's address, or 127.0.0.1
+    /// when there is none]
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_addr)]
     pub advertise: Option<SocketAddr>,
 
     /// Accept datagrams whose `sender_addr` differs from their real source
@@ -189,7 +196,7 @@ pub struct FileConfig {
     /// See `--seed`.
     pub seed: Option<u64>,
     /// See `--bind`.
-    pub bind: Option<IpAddr>,
+    pub bind: Option<String>,
     /// See `--advertise`.
     pub advertise: Option<String>,
     /// See `--trust-sender-addr`.
@@ -209,11 +216,39 @@ impl FileConfig {
     }
 }
 
+/// `--bind`: an IP address, optionally with the port to listen on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindAddr {
+    /// Address to bind.
+    pub ip: IpAddr,
+    /// Port, when given as IP:PORT.
+    pub port: Option<u16>,
+}
+
+impl FromStr for BindAddr {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<BindAddr, String> {
+        if let Ok(ip) = text.parse::<IpAddr>() {
+            return Ok(BindAddr { ip, port: None });
+        }
+        text.parse::<SocketAddr>()
+            .map(|a| BindAddr {
+                ip: a.ip(),
+                port: Some(a.port()),
+            })
+            .map_err(|_| format!("{text:?} is not an IP address or IP:PORT (e.g. 0.0.0.0:9000)"))
+    }
+}
+
 /// Everything a node needs to start, after merging flags, file and defaults.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The protocol configuration; `addr` is filled in once the socket is bound.
     pub config: Config,
+    /// `--bootstrap` as given, when it named a host rather than an IP, to
+    /// say at start what it resolved to.
+    pub bootstrap_host: Option<String>,
     /// Port to bind (0 lets the OS choose); `None` when the flag was omitted.
     pub port: Option<u16>,
     /// Address to bind.
@@ -242,8 +277,30 @@ impl NodeArgs {
                 .map(|t| parse_addr(t).map_err(|e| anyhow::anyhow!("config key `{key}`: {e}")))
                 .transpose()
         };
+        let bootstrap_text = self.bootstrap.as_ref().or(file.bootstrap.as_ref());
+        let bootstrap = bootstrap_text
+            .map(|text| {
+                parse_addr(text).map_err(|e| anyhow::anyhow!("cannot use --bootstrap: {e}"))
+            })
+            .transpose()?;
+        let bind = match self.bind {
+            Some(b) => Some(b),
+            None => file
+                .bind
+                .as_deref()
+                .map(|t| t.parse::<BindAddr>())
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("config key `bind`: {e}"))?,
+        };
+        let port = self.port.or(file.port);
+        let port = match (bind.and_then(|b| b.port), port) {
+            (Some(a), Some(b)) if a != b => {
+                bail!("--bind gives port {a} but --port (or the config file) gives {b}; give one")
+            }
+            (bound, port) => bound.or(port),
+        };
         let mut config = Config {
-            bootstrap: self.bootstrap.or(file_addr(&file.bootstrap, "bootstrap")?),
+            bootstrap,
             seed: self.seed.or(file.seed).unwrap_or(defaults.seed),
             trust_sender_addr: self.trust_sender_addr || file.trust_sender_addr.unwrap_or(false),
             ..defaults
@@ -252,11 +309,11 @@ impl NodeArgs {
         config.node_id = None;
         Ok(Settings {
             config,
-            port: self.port.or(file.port),
-            bind: self
-                .bind
-                .or(file.bind)
-                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            bootstrap_host: bootstrap_text
+                .filter(|t| t.parse::<SocketAddr>().is_err())
+                .cloned(),
+            port,
+            bind: bind.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |b| b.ip),
             advertise: self.advertise.or(file_addr(&file.advertise, "advertise")?),
             log_format: self.log_format.or(file.log_format).unwrap_or_default(),
             events: self.events.clone().or(file.events),
@@ -288,21 +345,39 @@ fn secs(name: &str, value: Option<f64>, default: Duration) -> anyhow::Result<Dur
     Duration::try_from_secs_f64(v).with_context(|| format!("--{name} {v} is out of range"))
 }
 
+/// Checks that `text` is shaped `host:port` (or `ip:port`) without
+/// resolving it, so the host is looked up once, at start.
+pub fn check_host_port(text: &str) -> Result<String, String> {
+    if text.parse::<SocketAddr>().is_ok() {
+        return Ok(text.to_owned());
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(text.to_owned())
+        }
+        _ => Err(format!(
+            "{text:?} is not HOST:PORT or IP:PORT (e.g. seed.local:9000 or 192.168.1.10:9000)"
+        )),
+    }
+}
+
 /// Parses `ip:port`, or `host:port` resolved to its first IPv4 address.
 pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     if let Ok(addr) = text.parse::<SocketAddr>() {
         return Ok(addr);
     }
+    check_host_port(text)?;
+    let host = text.rsplit_once(':').map_or(text, |(h, _)| h);
     let resolved: Vec<SocketAddr> = text
         .to_socket_addrs()
-        .map_err(|e| format!("{text:?} is not an ip:port address ({e})"))?
+        .map_err(|e| format!("cannot resolve host {host:?} of {text:?}: {e}"))?
         .collect();
     resolved
         .iter()
         .find(|a| a.is_ipv4())
         .or_else(|| resolved.first())
         .copied()
-        .ok_or_else(|| format!("{text:?} resolves to no address"))
+        .ok_or_else(|| format!("host {host:?} of {text:?} resolves to no address"))
 }
 
 #[cfg(test)]
@@ -378,5 +453,66 @@ mod tests {
         let err = args.resolve().expect_err("zero interval refused");
         assert!(err.to_string().contains("ping-interval"), "{err}");
         assert!(parse_addr("not an address").is_err());
+    }
+
+    #[test]
+    fn bind_takes_an_ip_or_ip_and_port() {
+        let args = NodeArgs {
+            bind: Some("0.0.0.0:9000".parse().expect("bind")),
+            ..NodeArgs::default()
+        };
+        let s = args.resolve().expect("resolves");
+        assert_eq!(
+            (s.bind, s.port),
+            (IpAddr::V4(Ipv4Addr::UNSPECIFIED), Some(9000))
+        );
+        let args = NodeArgs {
+            bind: Some("0.0.0.0".parse().expect("bind")),
+            port: Some(9001),
+            ..NodeArgs::default()
+        };
+        let s = args.resolve().expect("resolves");
+        assert_eq!(
+            (s.bind, s.port),
+            (IpAddr::V4(Ipv4Addr::UNSPECIFIED), Some(9001))
+        );
+        let args = NodeArgs {
+            bind: Some("0.0.0.0:9000".parse().expect("bind")),
+            port: Some(9001),
+            ..NodeArgs::default()
+        };
+        let err = args.resolve().expect_err("two ports refused");
+        assert!(err.to_string().contains("9000"), "{err}");
+        assert!("0.0.0.0:port".parse::<BindAddr>().is_err());
+    }
+
+    #[test]
+    fn bootstrap_host_names_are_resolved_at_start() {
+        let args = NodeArgs {
+            bootstrap: Some("localhost:9000".to_owned()),
+            ..NodeArgs::default()
+        };
+        let s = args.resolve().expect("localhost resolves");
+        let addr = s.config.bootstrap.expect("bootstrap");
+        assert!(addr.ip().is_loopback() && addr.port() == 9000, "{addr}");
+        assert_eq!(s.bootstrap_host.as_deref(), Some("localhost:9000"));
+
+        let args = NodeArgs {
+            bootstrap: Some("no-such-host.invalid:9000".to_owned()),
+            ..NodeArgs::default()
+        };
+        let err = args
+            .resolve()
+            .expect_err("unknown host refused")
+            .to_string();
+        assert!(err.contains("--bootstrap"), "{err}");
+        assert!(
+            err.contains("cannot resolve host \"no-such-host.invalid\""),
+            "{err}"
+        );
+
+        assert!(check_host_port("seed.local:9000").is_ok());
+        assert!(check_host_port("seed.local").is_err());
+        assert!(check_host_port(":9000").is_err());
     }
 }

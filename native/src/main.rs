@@ -17,6 +17,7 @@ mod driver;
 mod events;
 mod experiment;
 mod fleet;
+mod interfaces;
 mod logging;
 mod node_cmd;
 mod procfs;
@@ -35,7 +36,10 @@ use clap::{Parser, Subcommand};
     about = "Gossip protocol node over UDP (JSON wire format of the original course project)",
     long_about = "Runs one gossip node: `gossip --port 9000` starts a seed node, \
         `gossip --port 9001 --bootstrap 127.0.0.1:9000` joins it, and every line typed \
-        is published as a gossip. Subcommands run a loopback cluster or benchmarks.",
+        is published as a gossip. On a LAN, `gossip --bind 0.0.0.0:9000` listens on every \
+        interface (advertising the only non-loopback IPv4 address, or the one given with \
+        --advertise) and others join with `--bootstrap HOST:9000`. Subcommands run a \
+        loopback cluster, simulations, experiments and benchmarks.",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {

@@ -7,10 +7,11 @@ use gossip_core::{Config, NodeId};
 use rand_core::{OsRng, RngCore};
 use tokio::net::UdpSocket;
 use tokio::signal::unix::{signal, SignalKind};
-use tracing::warn;
+use tracing::{info, warn};
 
 use crate::args::{NodeArgs, Settings, DEFAULT_PORT};
 use crate::driver::{self, LineSource};
+use crate::interfaces::{self, Reason};
 use crate::logging;
 
 /// A fresh node id from the operating system's randomness, shaped like the
@@ -28,7 +29,8 @@ pub fn random_node_id() -> anyhow::Result<NodeId> {
 }
 
 /// Binds a UDP socket on `bind:port` and returns it with the address to
-/// advertise in `sender_addr`.
+/// advertise in `sender_addr` (see [`interfaces::choose`]; how it was chosen
+/// is logged when it is not simply the bound address).
 pub async fn bind(
     bind: IpAddr,
     port: u16,
@@ -38,18 +40,26 @@ pub async fn bind(
         .await
         .with_context(|| format!("cannot bind UDP {bind}:{port}"))?;
     let local = socket.local_addr().context("bound socket has no address")?;
-    let advertised = match advertise {
-        Some(a) => a,
-        None => {
-            if local.ip().is_unspecified() {
-                warn!(
-                    addr = %local,
-                    "bound to an unspecified address without --advertise: peers will be told {local}, which they cannot reach"
-                );
-            }
-            local
-        }
+    let lan = if advertise.is_none() && local.ip().is_unspecified() {
+        interfaces::lan_ipv4().context("cannot list network interfaces; give --advertise")?
+    } else {
+        Vec::new()
     };
+    let (advertised, reason) = interfaces::choose(local, advertise, &lan)?;
+    match reason {
+        Reason::Given | Reason::Bound => {}
+        Reason::OnlyInterface(iface) => info!(
+            addr = %advertised,
+            interface = %iface.name,
+            "bound to {local}; advertising {advertised}, the address of {}, the only non-loopback IPv4 interface",
+            iface.name
+        ),
+        Reason::NoInterface => warn!(
+            addr = %advertised,
+            "bound to {local} but no non-loopback IPv4 interface is up: advertising {advertised}, \
+             reachable from this machine only (give --advertise for another)"
+        ),
+    }
     Ok((socket, advertised))
 }
 
@@ -66,6 +76,9 @@ pub fn node_config(settings: &Settings, addr: SocketAddr) -> anyhow::Result<Conf
 pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
     let settings = args.resolve()?;
     logging::init(settings.log_format, "info");
+    if let (Some(host), Some(addr)) = (&settings.bootstrap_host, settings.config.bootstrap) {
+        info!("bootstrap {host} resolved to {addr}");
+    }
     let (socket, addr) = bind(
         settings.bind,
         settings.port.unwrap_or(DEFAULT_PORT),

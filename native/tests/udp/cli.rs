@@ -17,9 +17,18 @@ fn fails_with(args: &[&str], needle: &str) {
 
 #[test]
 fn bad_flags_and_files_are_clear_errors() {
-    fails_with(&["--mode", "pull"], "invalid value 'pull'");
+    fails_with(&["--mode", "flood"], "invalid value 'flood'");
     fails_with(&["--port", "70000"], "invalid value '70000'");
-    fails_with(&["--bootstrap", "nowhere"], "not an ip:port address");
+    fails_with(&["--bootstrap", "nowhere"], "is not HOST:PORT or IP:PORT");
+    fails_with(
+        &["--bootstrap", "no-such-host.invalid:9000"],
+        "cannot resolve host \"no-such-host.invalid\"",
+    );
+    fails_with(&["--bind", "0.0.0.0:x"], "is not an IP address or IP:PORT");
+    fails_with(
+        &["--bind", "127.0.0.1:9000", "--port", "9001"],
+        "--bind gives port 9000",
+    );
     fails_with(
         &["--ping-interval=0"],
         "ping-interval must be a positive number",

@@ -10,4 +10,5 @@ mod common;
 mod dissemination;
 mod experiment_real;
 mod garbage;
+mod netns;
 mod pow;
