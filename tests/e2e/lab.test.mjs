@@ -179,7 +179,7 @@ describe('browser lab (release build, headless Chromium)', () => {
     });
     const status = await text('#pow-status');
     assert.match(status, /^solved: nonce \d+, sha256 0000/);
-    const attempts = Number((await text('#pow-attempts')).replace(/\D/g, ''));
+    const attempts = Number(await page.getAttribute('#pow-attempts', 'data-count'));
     assert.ok(attempts >= 1);
     report('proof of work k=4 attempts', attempts);
     report('proof of work k=4 hash rate', await text('#pow-rate'));

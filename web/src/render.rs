@@ -27,7 +27,8 @@ pub const UNINFORMED: &str = "#3d4b5c";
 pub const ORIGIN: &str = "#f778ba";
 /// Colour of crashed nodes.
 pub const CRASHED: &str = "#7a1f1f";
-const FADE: [&str; FADE_STEPS] = ["#3fb950", "#6cc04a", "#a3c944", "#d8cf3f", "#ffe066"];
+/// Informed nodes, from "informed long ago" to "just informed".
+pub const FADE: [&str; FADE_STEPS] = ["#3fb950", "#6cc04a", "#a3c944", "#d8cf3f", "#ffe066"];
 
 /// The message families the canvas distinguishes, with their colours.
 pub const FAMILIES: [(&str, &str); 5] = [

@@ -5,12 +5,8 @@ use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::compare::{Compare, Side};
 use crate::model::export::{coverage_svg, report_json, Series};
+use crate::model::format::{opt_ms, or_dash};
 use crate::model::params::Params;
-use crate::model::snapshot::format_ms;
-
-fn opt_ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_owned(), format_ms)
-}
 
 fn chart(sides: &[Side]) -> String {
     let series: Vec<Series<'_>> = sides
@@ -82,9 +78,9 @@ pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
                                 <td class="num">{format!("{:.0}%", r.delivery_ratio * 100.0)}</td>
                                 <td class="num">{opt_ms(r.t95_ms)}</td>
                                 <td class="num">{opt_ms(r.t100_ms)}</td>
-                                <td class="num">{r.overhead}</td>
+                                <td class="num">{or_dash(r.overhead, |o| o.to_string())}</td>
                                 <td class="num">{r.duplicates}</td>
-                                <td class="num">{r.rmr.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))}</td>
+                                <td class="num">{or_dash(r.rmr, |v| format!("{v:.2}"))}</td>
                             </tr>
                         }
                     }).collect_view()}
