@@ -20,13 +20,14 @@ fn chart(sides: &[Side]) -> String {
 }
 
 /// Runs the current parameters in push and in hybrid mode on the same seed
-/// and overlays their coverage curves.
+/// and overlays their coverage curves; `autostart` runs them as the panel
+/// opens (a preset).
 #[component]
-pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
+pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView {
     let sides = RwSignal::new(Vec::<Side>::new());
     let status = RwSignal::new(String::new());
     let task = FrameTask::new();
-    let run = move |_| {
+    let run = move || {
         let p = params.get_untracked();
         let a = Params {
             mode: Mode::Push,
@@ -55,11 +56,14 @@ pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
             }
         });
     };
+    if autostart {
+        run();
+    }
     view! {
         <section class="panel" id="compare-panel">
             <h2>"Compare"</h2>
             <div class="buttons">
-                <button id="compare-run" on:click=run>"compare push vs hybrid"</button>
+                <button id="compare-run" on:click=move |_| run()>"compare push vs hybrid"</button>
             </div>
             <p class="status" id="compare-status">{move || status.get()}</p>
             <div class="chart-box" id="compare-chart" data-curves=move || sides.with(|s| s.len().to_string())

@@ -15,8 +15,10 @@ const FRAME_BUDGET_MS: f64 = 8.0;
 /// Difficulty slider that solves a real SHA-256 proof for a fresh id, a slice
 /// per animation frame.
 #[component]
-pub fn PowPanel() -> impl IntoView {
-    let k = RwSignal::new(3u32);
+pub fn PowPanel(
+    /// The difficulty (shared with the URL).
+    k: RwSignal<u32>,
+) -> impl IntoView {
     let shown = RwSignal::new(None::<PowView>);
     let task = FrameTask::new();
     let runs = Rc::new(RefCell::new(0u64));

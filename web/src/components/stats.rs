@@ -107,6 +107,14 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                 <dd id="coverage">{move || or_dash(gossip(), |g| format!("{:.0}%", (g.coverage * 100.0).floor()))}</dd>
                 <dt>"delivered"</dt>
                 <dd id="delivered">{move || or_dash(gossip(), |g| format!("{} / {}", g.delivered, g.population))}</dd>
+                <Show when=move || snap.with(|s| s.halves.is_some())>
+                    <dt title="holders of the gossip on each side of the partition (nodes 0 to N/2 - 1 on the left)">"informed left / right"</dt>
+                    <dd id="halves"
+                        data-left=move || snap.with(|s| s.halves.map(|h| h.0.to_string()))
+                        data-right=move || snap.with(|s| s.halves.map(|h| h.1.to_string()))>
+                        {move || snap.with(|s| s.halves.map(|(l, r)| format!("{l} / {r}")))}
+                    </dd>
+                </Show>
                 <dt>"time to 50 %"</dt>
                 <dd id="t50">{move || opt_ms(gossip().and_then(|g| g.t50_ms))}</dd>
                 <dt>"time to 95 %"</dt>

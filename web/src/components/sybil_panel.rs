@@ -91,14 +91,19 @@ fn draw((title, dots): Picture) -> impl IntoView {
     }
 }
 
-/// The Sybil demo: the same attacker at k = 0 and at the chosen k, and a forger.
+/// The Sybil demo: the same attacker at k = 0 and at the chosen k, and a
+/// forger; `autostart` starts the attack as the panel opens (a preset).
 #[component]
-pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> impl IntoView {
+pub fn SybilPanel(
+    params: RwSignal<Params>,
+    sybil: RwSignal<SybilParams>,
+    autostart: bool,
+) -> impl IntoView {
     let task = FrameTask::new();
     let reports = RwSignal::new(None::<[SybilReport; 3]>);
     let pictures = RwSignal::new(Vec::<Picture>::new());
 
-    let start = move |_| {
+    let start = move || {
         let mut d = SybilDemo::new(&params.get_untracked(), sybil.get_untracked());
         let mut drawn = None;
         task.start(move |_| {
@@ -123,6 +128,9 @@ pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> imp
             !done
         });
     };
+    if autostart {
+        start();
+    }
     let slider = move |id: &'static str,
                        label: &'static str,
                        min: u32,
@@ -164,7 +172,7 @@ pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> imp
                 <button id="sybil-measure" on:click=move |_| sybil.update(|s| s.hash_rate = measure_hash_rate(200.0).max(1.0))>
                     "use this machine's rate"
                 </button>
-                <button id="sybil-start" on:click=start>"start the attack"</button>
+                <button id="sybil-start" on:click=move |_| start()>"start the attack"</button>
             </div>
             <table class="types" id="sybil-table">
                 <thead><tr>

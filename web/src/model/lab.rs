@@ -230,6 +230,17 @@ impl Lab {
         self.informed_us.iter().filter(|t| **t != u64::MAX).count()
     }
 
+    /// Nodes holding the current gossip in each half of the partition
+    /// (indices below `len / 2`, and the rest).
+    pub fn informed_by_half(&self) -> (usize, usize) {
+        let half = self.informed_us.len() / 2;
+        let count = |s: &[u64]| s.iter().filter(|t| **t != u64::MAX).count();
+        (
+            count(&self.informed_us[..half]),
+            count(&self.informed_us[half..]),
+        )
+    }
+
     /// The metrics of the current gossip, from [`gossip_core::metrics`].
     pub fn report(&self) -> Option<GossipReport> {
         self.sim.collector().report(self.current?)

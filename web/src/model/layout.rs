@@ -88,6 +88,25 @@ fn fit(raw: &[[f32; 2]], out: &mut [[f32; 2]]) {
     }
 }
 
+impl LayoutKind {
+    /// The name used in the selector and the URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayoutKind::Circle => "circle",
+            LayoutKind::Force => "force",
+        }
+    }
+
+    /// Parses a name written by [`LayoutKind::as_str`].
+    pub fn parse(s: &str) -> Option<LayoutKind> {
+        match s {
+            "circle" => Some(LayoutKind::Circle),
+            "force" => Some(LayoutKind::Force),
+            _ => None,
+        }
+    }
+}
+
 impl Layout {
     /// A layout of `n` nodes.
     pub fn new(kind: LayoutKind, n: usize) -> Layout {

@@ -27,6 +27,8 @@ pub struct Snapshot {
     pub lagging: bool,
     /// Network split.
     pub partitioned: bool,
+    /// While split, holders of the current gossip in each half.
+    pub halves: Option<(usize, usize)>,
     /// Datagrams in flight.
     pub in_flight: usize,
     /// Datagrams dropped by the network.
@@ -118,6 +120,8 @@ impl Snapshot {
             speed: lab.speed(),
             lagging: lab.is_lagging(),
             partitioned: lab.is_partitioned(),
+            halves: (lab.is_partitioned() && lab.current().is_some())
+                .then(|| lab.informed_by_half()),
             in_flight: lab.flights().len(),
             dropped: lab.dropped(),
             sent_by_type: *lab.sent_by_type(),
