@@ -9,6 +9,9 @@ use super::{
     Classroom, ClassroomPanel, Controls, PowPanel, PresetBar, Shortcuts, Stage, Stats, Tabs,
 };
 
+/// How much larger nodes and datagram dots are drawn in presentation mode.
+const PRESENT_SCALE: f64 = 1.4;
+
 /// Keys a focused slider uses to move.
 const SLIDER_KEYS: [&str; 8] = [
     "ArrowLeft",
@@ -88,6 +91,15 @@ pub fn App() -> impl IntoView {
     sync_url(room, lab.clone());
     follow_tab(room);
     follow_fullscreen(room);
+    let scaled = lab.clone();
+    Effect::new(move |_| {
+        let scale = if room.present.get() {
+            PRESENT_SCALE
+        } else {
+            1.0
+        };
+        scaled.with(|st| st.scale = scale);
+    });
     view! {
         <div class="app" class:present=move || room.present.get()>
         <header class="top">

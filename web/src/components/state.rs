@@ -23,6 +23,8 @@ pub struct LabState {
     pub show_control: bool,
     /// Node under the pointer.
     pub hover: Option<u32>,
+    /// Size factor of nodes and dots (larger in presentation mode).
+    pub scale: f64,
 }
 
 /// Shared handle to the lab plus the signals the panels read.
@@ -55,6 +57,7 @@ impl LabHandle {
                 painter: None,
                 show_control: view.show_control,
                 hover: None,
+                scale: 1.0,
             })),
             params: RwSignal::new(params),
             snap: RwSignal::new(snap),
