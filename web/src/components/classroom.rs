@@ -221,7 +221,7 @@ pub fn toggle_presentation(room: Classroom) {
 pub fn ClassroomPanel(room: Classroom, lab: LabHandle) -> impl IntoView {
     let params = lab.params;
     view! {
-        <div class="classroom" id="classroom">
+        <div class="classroom" id="classroom" class:tab-open=move || room.view.get() != View::Lab>
             <div style:display=move || if room.view.get() == View::Lab { "" } else { "none" }>
                 <ExportBar lab=lab />
             </div>
