@@ -83,7 +83,7 @@ describe('classroom-ready at 1280x720 (release build, headless Chromium)', () =>
     await open('?preset=partition-and-heal');
     const split = await storyTime(() => {
       const el = document.querySelector('#halves');
-      return el && Number(el.dataset.left) >= 15 && Number(el.dataset.right) === 0;
+      return el && Number(el.dataset.first) >= 15 && Number(el.dataset.second) === 0;
     });
     await shot('preset-partition-and-heal-split');
     assert.equal(await text('#partition'), 'heal', 'still split when one side is informed');

@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <div class="app" class:present=move || room.present.get()>
+        <div class="screen">
         <header class="top">
             <h1>"Gossip lab"</h1>
             <span class="hint">
@@ -122,6 +123,7 @@ pub fn App() -> impl IntoView {
                 <PowPanel k=room.pow_k />
             </aside>
         </main>
+        </div>
         <ClassroomPanel room=room lab=lab.clone() />
         <Shortcuts room=room />
         </div>

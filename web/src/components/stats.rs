@@ -12,7 +12,7 @@ use crate::render::{CRASHED, FADE, FAMILIES, ORIGIN, UNINFORMED};
 const CHART_W: f64 = 300.0;
 const CHART_H: f64 = 130.0;
 const LEFT: f64 = 34.0;
-const RIGHT: f64 = 8.0;
+const RIGHT: f64 = 16.0;
 const TOP: f64 = 6.0;
 const BOTTOM: f64 = 26.0;
 const PLOT_W: f64 = CHART_W - LEFT - RIGHT;
@@ -103,15 +103,20 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                 </dd>
                 <dt>"gossip"</dt>
                 <dd id="gossip-number">{move || gossip().map_or_else(|| "press p or click a node".to_owned(), |g| format!("#{}", g.number))}</dd>
-                <dt>"coverage (delivery ratio)"</dt>
+                <dt title="delivery ratio: nodes holding the gossip / running nodes when it was published">"coverage"</dt>
                 <dd id="coverage">{move || or_dash(gossip(), |g| format!("{:.0}%", (g.coverage * 100.0).floor()))}</dd>
                 <dt>"delivered"</dt>
                 <dd id="delivered">{move || or_dash(gossip(), |g| format!("{} / {}", g.delivered, g.population))}</dd>
                 <Show when=move || snap.with(|s| s.halves.is_some())>
-                    <dt title="holders of the gossip on each side of the partition (nodes 0 to N/2 - 1 on the left)">"informed left / right"</dt>
+                    <dt title="holders of the gossip on each side of the partition">
+                        {move || snap.with(|s| {
+                            let half = s.nodes / 2;
+                            format!("informed, nodes 0–{} / {}–{}", half.saturating_sub(1), half, s.nodes.saturating_sub(1))
+                        })}
+                    </dt>
                     <dd id="halves"
-                        data-left=move || snap.with(|s| s.halves.map(|h| h.0.to_string()))
-                        data-right=move || snap.with(|s| s.halves.map(|h| h.1.to_string()))>
+                        data-first=move || snap.with(|s| s.halves.map(|h| h.0.to_string()))
+                        data-second=move || snap.with(|s| s.halves.map(|h| h.1.to_string()))>
                         {move || snap.with(|s| s.halves.map(|(l, r)| format!("{l} / {r}")))}
                     </dd>
                 </Show>
