@@ -130,7 +130,9 @@ describe('classroom-ready at 1280x720 (release build, headless Chromium)', () =>
   });
 
   it('each tab brings its panel into view', async () => {
-    await open('?n=30');
+    // N = 200: the lab tab's picture shows the nodes apart on the circle.
+    await open('?n=200');
+    await page.waitForFunction(() => document.querySelector('#sim-nodes')?.textContent === '200 (200)');
     await shot('tab-lab');
     for (const tab of ['compare', 'experiments', 'sybil']) {
       await page.click(`#tab-${tab}`);

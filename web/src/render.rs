@@ -146,7 +146,9 @@ impl Painter {
         let n = f64::from(n.max(1));
         let spread = side * 0.9 / n.sqrt() / 4.0;
         let ring_gap = std::f64::consts::TAU * 0.45 * side / n;
-        (spread.min(ring_gap * 0.3) * scale).clamp(1.5, side / 50.0 * scale)
+        // The cap never falls below the floor (a canvas not laid out yet is 1 px).
+        let cap = (side / 50.0 * scale).max(1.5);
+        (spread.min(ring_gap * 0.3) * scale).clamp(1.5, cap)
     }
 
     /// Side of a datagram dot on a `side`-pixel canvas with `n` nodes.
