@@ -57,7 +57,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
             population,
             gossips: &gossips,
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{}", crate::experiment::rounded_json(&doc)?);
         return Ok(());
     }
     print!("{}", text_report(&log, writers, population, &gossips));

@@ -267,7 +267,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         .collect();
 
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        println!("{}", crate::experiment::rounded_json(&reports)?);
     } else {
         for r in &reports {
             print_report(r);

@@ -99,6 +99,14 @@ fn round_floats(value: &mut Value) {
     }
 }
 
+/// `doc` as pretty JSON with every float [rounded](round): what every JSON
+/// the tool writes (files and `--json` output) looks like.
+pub fn rounded_json(doc: &impl Serialize) -> serde_json::Result<String> {
+    let mut value = serde_json::to_value(doc)?;
+    round_floats(&mut value);
+    serde_json::to_string_pretty(&value)
+}
+
 /// Writes `results.json`: the run's parameters, every run, every group (the
 /// caller's document), floats rounded.
 pub fn write_json(path: &Path, doc: &impl Serialize) -> anyhow::Result<()> {
