@@ -5,7 +5,7 @@ use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::compare::{Compare, Side};
 use crate::model::export::{coverage_svg, report_json, Series};
-use crate::model::format::{opt_ms, or_dash};
+use crate::model::format::{opt_ms, or_dash, si};
 use crate::model::params::Params;
 
 fn chart(sides: &[Side]) -> String {
@@ -82,8 +82,8 @@ pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView 
                                 <td class="num">{format!("{:.0}%", r.delivery_ratio * 100.0)}</td>
                                 <td class="num">{opt_ms(r.t95_ms)}</td>
                                 <td class="num">{opt_ms(r.t100_ms)}</td>
-                                <td class="num">{or_dash(r.overhead, |o| o.to_string())}</td>
-                                <td class="num">{r.duplicates}</td>
+                                <td class="num">{or_dash(r.overhead, |o| si(o as f64))}</td>
+                                <td class="num">{si(r.duplicates as f64)}</td>
                                 <td class="num">{or_dash(r.rmr, |v| format!("{v:.2}"))}</td>
                             </tr>
                         }

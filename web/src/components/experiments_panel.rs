@@ -4,7 +4,7 @@ use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::batch::{Batch, TableRow, MAX_SEEDS};
 use crate::model::export::{coverage_svg, runs_csv, table_csv, Series};
-use crate::model::format::or_dash;
+use crate::model::format::{or_dash, si};
 use crate::model::params::Params;
 
 /// What the tab shows of a batch.
@@ -84,8 +84,8 @@ pub fn ExperimentsPanel(params: RwSignal<Params>) -> impl IntoView {
                         view! {
                             <tr>
                                 <td>{format!("{}{unit}", row.metric)}</td>
-                                <td class="num mean">{or_dash(row.summary.mean_value(), |v| format!("{v:.3}"))}</td>
-                                <td class="num std">{or_dash(row.summary.std_value(), |v| format!("{v:.3}"))}</td>
+                                <td class="num mean" data-value=row.summary.mean_value().map(|v| v.to_string())>{or_dash(row.summary.mean_value(), si)}</td>
+                                <td class="num std" data-value=row.summary.std_value().map(|v| v.to_string())>{or_dash(row.summary.std_value(), si)}</td>
                                 <td class="num runs">{format!("{} of {}", row.summary.n, s.done)}</td>
                             </tr>
                         }

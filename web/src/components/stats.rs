@@ -96,10 +96,10 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                 <dt>"simulated time"</dt><dd id="sim-time">{move || ms(snap.with(|s| s.sim_ms))}</dd>
                 <dt>"nodes (running)"</dt>
                 <dd id="sim-nodes">{move || snap.with(|s| format!("{} ({})", s.nodes, s.alive))}</dd>
-                <dt>"links"</dt><dd>{move || snap.with(|s| s.links)}</dd>
+                <dt>"links"</dt><dd>{move || snap.with(|s| si(s.links as f64))}</dd>
                 <dt>"in flight / dropped"</dt>
                 <dd id="in-flight" data-count=move || snap.with(|s| s.in_flight.to_string())>
-                    {move || snap.with(|s| format!("{} / {}", s.in_flight, s.dropped))}
+                    {move || snap.with(|s| format!("{} / {}", si(s.in_flight as f64), si(s.dropped as f64)))}
                 </dd>
                 <dt>"gossip"</dt>
                 <dd id="gossip-number">{move || gossip().map_or_else(|| "press p or click a node".to_owned(), |g| format!("#{}", g.number))}</dd>
@@ -127,9 +127,11 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                 <dt>"time to 100 %"</dt>
                 <dd id="t100">{move || opt_ms(gossip().and_then(|g| g.t100_ms))}</dd>
                 <dt title="every message of every type sent from publish (t0) to 95 % coverage (t95); – until 95 % is reached">"overhead [t0, t95]"</dt>
-                <dd id="overhead">{move || or_dash(gossip().and_then(|g| g.overhead), |o| o.to_string())}</dd>
+                <dd id="overhead" data-count=move || gossip().and_then(|g| g.overhead).map(|o| o.to_string())>
+                    {move || or_dash(gossip().and_then(|g| g.overhead), |o| si(o as f64))}
+                </dd>
                 <dt>"duplicates / RMR"</dt>
-                <dd id="rmr">{move || or_dash(gossip(), |g| format!("{} / {}", g.duplicates, or_dash(g.rmr, |r| format!("{r:.2}"))))}</dd>
+                <dd id="rmr">{move || or_dash(gossip(), |g| format!("{} / {}", si(g.duplicates as f64), or_dash(g.rmr, |r| format!("{r:.2}"))))}</dd>
                 <dt>"mean hops"</dt>
                 <dd>{move || or_dash(gossip().and_then(|g| g.mean_hops), |h| format!("{h:.2}"))}</dd>
             </dl>
@@ -154,8 +156,8 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                     {MsgType::ALL.into_iter().map(|t| view! {
                         <tr>
                             <td>{t.as_str()}</td>
-                            <td class="num" title=SENT_TIP>{move || snap.with(|s| s.sent(t))}</td>
-                            <td class="num" title=WINDOW_TIP>{move || gossip().and_then(|g| g.overhead_by_type).map_or_else(|| UNDEFINED.to_owned(), |o| o[t.index()].to_string())}</td>
+                            <td class="num" title=SENT_TIP>{move || snap.with(|s| si(s.sent(t) as f64))}</td>
+                            <td class="num" title=WINDOW_TIP>{move || gossip().and_then(|g| g.overhead_by_type).map_or_else(|| UNDEFINED.to_owned(), |o| si(o[t.index()] as f64))}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

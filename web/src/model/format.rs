@@ -14,13 +14,10 @@ const PREFIXES: [(f64, &str); 4] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "
 /// `x` with three significant digits, trailing zeros dropped but one
 /// decimal kept (`1.00` reads `1.0`, `14.50` reads `14.5`, `239` stays).
 fn three_digits(x: f64) -> String {
-    let decimals = if x.abs() >= 100.0 {
-        0
-    } else if x.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
+    if x == 0.0 {
+        return "0".to_owned();
+    }
+    let decimals = (2 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
     let mut s = format!("{x:.decimals$}");
     if s.contains('.') {
         while s.ends_with('0') && !s.ends_with(".0") {
@@ -119,6 +116,10 @@ mod tests {
         assert_eq!(si(476.0), "476");
         assert_eq!(si(65_536.0), "65.5 k");
         assert_eq!(si(0.5), "0.5");
+        assert_eq!(si(0.933_33), "0.933");
+        assert_eq!(si(0.004_99), "0.00499");
+        assert_eq!(si(3.5149), "3.51");
+        assert_eq!(si(683.3), "683");
         assert_eq!(si(f64::NAN), UNDEFINED);
         assert_eq!(si_unit(1e6, "H/s"), "1.0 M H/s");
     }
