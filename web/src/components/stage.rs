@@ -140,7 +140,7 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
                 on:click=on_click
                 data-nodes=move || snap.with(|s| s.nodes.to_string())
             ></canvas>
-            <div class="fps" id="fps">{move || format!("{:.0} fps", fps.get())}</div>
+            <div class="fps" id="fps">{move || (fps.get() > 0.0).then(|| format!("{:.0} fps", fps.get()))}</div>
             <Show when=move || snap.with(|s| !s.playing)>
                 <div class="paused" id="paused-badge" role="status">"❚❚ paused · space to play"</div>
             </Show>
