@@ -16,6 +16,12 @@
 //! - RMR (relative message redundancy): `payload_receptions / (delivered - 1) - 1`;
 //! - hops: mean and maximum over the deliveries;
 //! - the coverage-over-time curve.
+//!
+//! A metric that is not defined for a run is `None`, never 0: `t95` and the
+//! overhead until 95 % coverage is reached, the bytes of the overhead when
+//! the driver did not encode the messages, RMR and hops with no delivery.
+//! [`Summary`] averages a metric over the runs where it is defined and says
+//! how many those were.
 
 use core::time::Duration;
 
@@ -35,6 +41,8 @@ pub const MAX_TRACKED: usize = 1_024;
 struct Counts {
     by_type: [u64; MsgType::COUNT],
     bytes: u64,
+    /// Sends whose size was not measured (reported as 0 bytes).
+    unmeasured: u64,
     total: u64,
 }
 
@@ -47,6 +55,7 @@ impl Counts {
         Counts {
             by_type,
             bytes: self.bytes - start.bytes,
+            unmeasured: self.unmeasured - start.unmeasured,
             total: self.total - start.total,
         }
     }
@@ -138,7 +147,9 @@ impl Collector {
         self.gossips.insert(id, tracker);
     }
 
-    /// A message left a node; `gossip` is the gossip id for GOSSIP messages.
+    /// A message left a node; `bytes` is its encoded size (0 when the driver
+    /// did not encode it: the byte overhead is then absent), `gossip` the
+    /// gossip id for GOSSIP messages.
     pub fn on_send(&mut self, at: Time, msg_type: MsgType, bytes: u32, gossip: Option<MsgId>) {
         if !self.closing.is_empty() {
             let (sent, gossips) = (self.sent, &mut self.gossips);
@@ -157,6 +168,7 @@ impl Collector {
         }
         self.sent.by_type[msg_type.index()] += 1;
         self.sent.bytes += u64::from(bytes);
+        self.sent.unmeasured += u64::from(bytes == 0);
         self.sent.total += 1;
         if let Some(t) = gossip.and_then(|g| self.gossips.get_mut(&g)) {
             t.total_at_last_copy = self.sent.total;
@@ -206,9 +218,9 @@ impl Collector {
                 .map(|at| at.saturating_since(t.t0))
         };
         let overhead = match t.window {
-            Window::Open => Counts::default(),
-            Window::Closing(_) => self.sent.since(&t.start),
-            Window::Closed(end) => end.since(&t.start),
+            Window::Open => None,
+            Window::Closing(_) => Some(self.sent.since(&t.start)),
+            Window::Closed(end) => Some(end.since(&t.start)),
         };
         let delivered = t.deliveries.len() as u64;
         let hops: Vec<u32> = t.deliveries.iter().skip(1).map(|d| d.1).collect();
@@ -228,9 +240,9 @@ impl Collector {
             t50_ms: reach(0.5).map(ms),
             t95_ms: reach(0.95).map(ms),
             t100_ms: reach(1.0).map(ms),
-            overhead: overhead.total,
-            overhead_by_type: overhead.by_type,
-            overhead_bytes: overhead.bytes,
+            overhead: overhead.map(|o| o.total),
+            overhead_by_type: overhead.map(|o| o.by_type),
+            overhead_bytes: overhead.filter(|o| o.unmeasured == 0).map(|o| o.bytes),
             total_messages: t.total_at_last_copy - t.start.total,
             payload_receptions: t.receptions,
             duplicates: t.duplicates,
@@ -273,12 +285,14 @@ pub struct GossipReport {
     pub t95_ms: Option<f64>,
     /// Milliseconds to full coverage.
     pub t100_ms: Option<f64>,
-    /// Messages of every type sent in `[t0, t95]`.
-    pub overhead: u64,
-    /// The overhead split by [`MsgType::index`].
-    pub overhead_by_type: [u64; MsgType::COUNT],
-    /// Bytes of the overhead messages (0 when the run did not encode).
-    pub overhead_bytes: u64,
+    /// Messages of every type sent in `[t0, t95]`; `None` until 95 % coverage.
+    pub overhead: Option<u64>,
+    /// The overhead split by [`MsgType::index`]; `None` until 95 % coverage.
+    pub overhead_by_type: Option<[u64; MsgType::COUNT]>,
+    /// Bytes of the overhead messages; absent until 95 % coverage and when
+    /// the driver did not encode the messages (the simulator's fast mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead_bytes: Option<u64>,
     /// Messages sent from `t0` until the last copy of the gossip was sent.
     pub total_messages: u64,
     /// Copies of the gossip received, first and duplicate.
@@ -295,15 +309,48 @@ pub struct GossipReport {
     pub coverage: Vec<CoveragePoint>,
 }
 
-/// Mean and sample standard deviation of a set of runs.
+/// Mean and sample standard deviation of a metric over the runs where it is
+/// defined. With no such run the mean is undefined ([`Summary::mean_value`]
+/// is `None`), with fewer than two the deviation is; serialized, an
+/// undefined value is `null`, and [`Display`](core::fmt::Display) shows `–`.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(from = "SummaryRepr", into = "SummaryRepr")]
 pub struct Summary {
-    /// Arithmetic mean.
+    /// Arithmetic mean (0 when `n` is 0: read it through [`Summary::mean_value`]).
     pub mean: f64,
-    /// Sample standard deviation (0 for fewer than two values).
+    /// Sample standard deviation (0 for fewer than two values: read it
+    /// through [`Summary::std_value`]).
     pub std: f64,
-    /// Values summarised.
+    /// Runs where the metric is defined.
     pub n: usize,
+}
+
+/// [`Summary`] on the wire: undefined values are `null`.
+#[derive(Serialize, Deserialize)]
+struct SummaryRepr {
+    mean: Option<f64>,
+    std: Option<f64>,
+    n: usize,
+}
+
+impl From<Summary> for SummaryRepr {
+    fn from(s: Summary) -> SummaryRepr {
+        SummaryRepr {
+            mean: s.mean_value(),
+            std: s.std_value(),
+            n: s.n,
+        }
+    }
+}
+
+impl From<SummaryRepr> for Summary {
+    fn from(r: SummaryRepr) -> Summary {
+        Summary {
+            mean: r.mean.unwrap_or(0.0),
+            std: r.std.unwrap_or(0.0),
+            n: r.n,
+        }
+    }
 }
 
 impl Summary {
@@ -322,16 +369,26 @@ impl Summary {
         };
         Summary { mean, std, n }
     }
+
+    /// The mean, `None` when no run defined the metric.
+    pub fn mean_value(&self) -> Option<f64> {
+        (self.n > 0).then_some(self.mean)
+    }
+
+    /// The sample standard deviation, `None` for fewer than two runs.
+    pub fn std_value(&self) -> Option<f64> {
+        (self.n > 1).then_some(self.std)
+    }
 }
 
 impl core::fmt::Display for Summary {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let precision = f.precision().unwrap_or(1);
-        write!(
-            f,
-            "{:.*} ± {:.*}",
-            precision, self.mean, precision, self.std
-        )
+        match (self.mean_value(), self.std_value()) {
+            (None, _) => f.write_str("–"),
+            (Some(mean), None) => write!(f, "{mean:.precision$}"),
+            (Some(mean), Some(std)) => write!(f, "{mean:.precision$} ± {std:.precision$}"),
+        }
     }
 }
 
@@ -346,8 +403,10 @@ pub struct Aggregate {
     pub t95_ms: Summary,
     /// Time to 100 % in ms, over runs that reached it.
     pub t100_ms: Summary,
-    /// Overhead messages in `[t0, t95]`.
+    /// Overhead messages in `[t0, t95]`, over runs that reached 95 %.
     pub overhead: Summary,
+    /// Overhead bytes, over runs that reached 95 % and counted bytes.
+    pub overhead_bytes: Summary,
     /// Total messages until quiescence.
     pub total_messages: Summary,
     /// Duplicate receptions.
@@ -367,7 +426,8 @@ impl Aggregate {
             delivery_ratio: col(|r| Some(r.delivery_ratio)),
             t95_ms: col(|r| r.t95_ms),
             t100_ms: col(|r| r.t100_ms),
-            overhead: col(|r| Some(r.overhead as f64)),
+            overhead: col(|r| r.overhead.map(|o| o as f64)),
+            overhead_bytes: col(|r| r.overhead_bytes.map(|b| b as f64)),
             total_messages: col(|r| Some(r.total_messages as f64)),
             duplicates: col(|r| Some(r.duplicates as f64)),
             rmr: col(|r| r.rmr),
@@ -411,9 +471,9 @@ mod tests {
         assert_eq!(r.t95_ms, Some(40.0)); // ceil(3.8) = 4 of 4
         assert_eq!(r.t100_ms, Some(40.0));
         // [t0, t95] = [0, 40] ms holds three gossips and the ping at 25 ms.
-        assert_eq!(r.overhead, 4);
-        assert_eq!(r.overhead_by_type[MsgType::Gossip.index()], 3);
-        assert_eq!(r.overhead_bytes, 310);
+        assert_eq!(r.overhead, Some(4));
+        assert_eq!(r.overhead_by_type.unwrap()[MsgType::Gossip.index()], 3);
+        assert_eq!(r.overhead_bytes, Some(310));
         // Until the last copy (41 ms): the four above and the gossip at 41 ms.
         assert_eq!(r.total_messages, 5);
         assert_eq!(r.payload_receptions, 4);
@@ -434,13 +494,13 @@ mod tests {
         c.on_publish(t(0), id, 2);
         c.on_send(t(0), MsgType::Gossip, 1, Some(id));
         c.on_deliver(t(5), id, 1);
-        assert_eq!(c.report(id).unwrap().overhead, 1);
+        assert_eq!(c.report(id).unwrap().overhead, Some(1));
         c.on_send(t(5), MsgType::Gossip, 1, Some(id));
         c.on_send(t(6), MsgType::Ping, 1, None);
         c.on_send(t(7), MsgType::Gossip, 1, Some(id));
         let r = c.report(id).unwrap();
-        assert_eq!(r.overhead, 2);
-        assert_eq!(r.overhead_by_type[MsgType::Ping.index()], 0);
+        assert_eq!(r.overhead, Some(2));
+        assert_eq!(r.overhead_by_type.unwrap()[MsgType::Ping.index()], 0);
         assert_eq!(r.total_messages, 4);
     }
 
@@ -467,5 +527,51 @@ mod tests {
         assert_eq!(s.mean, 5.0);
         assert!((s.std - 2.138_089_935).abs() < 1e-6);
         assert_eq!(Summary::of([]), Summary::default());
+    }
+
+    /// Before 95 % coverage the overhead is undefined, not 0; without
+    /// measured sizes the byte overhead is absent.
+    #[test]
+    fn undefined_metrics_are_none() {
+        let id = MsgId(3);
+        let mut c = Collector::new();
+        c.on_publish(t(0), id, 4);
+        c.on_send(t(0), MsgType::Gossip, 0, Some(id));
+        c.on_deliver(t(10), id, 1);
+        let open = c.report(id).unwrap();
+        assert_eq!(
+            (open.t95_ms, open.overhead, open.overhead_by_type),
+            (None, None, None)
+        );
+        assert_eq!(open.overhead_bytes, None);
+        c.on_deliver(t(20), id, 1);
+        c.on_deliver(t(30), id, 1);
+        let done = c.report(id).unwrap();
+        assert_eq!(done.overhead, Some(1));
+        assert_eq!(done.overhead_bytes, None, "a send of unmeasured size");
+        let json = serde_json::to_value(&open).unwrap();
+        assert!(json["overhead"].is_null());
+        assert!(json.get("overhead_bytes").is_none());
+    }
+
+    /// Means skip runs without the value, count the rest, and an empty or
+    /// single-run summary says so instead of showing 0.
+    #[test]
+    fn summaries_of_undefined_values() {
+        let none = Summary::of([]);
+        assert_eq!(
+            (none.mean_value(), none.std_value(), none.n),
+            (None, None, 0)
+        );
+        assert_eq!(format!("{none:.1}"), "–");
+        let one = Summary::of([5.0]);
+        assert_eq!((one.mean_value(), one.std_value()), (Some(5.0), None));
+        assert_eq!(format!("{one:.1}"), "5.0");
+        assert_eq!(format!("{:.2}", Summary::of([1.0, 3.0])), "2.00 ± 1.41");
+        let json = serde_json::to_value(none).unwrap();
+        assert!(json["mean"].is_null() && json["std"].is_null());
+        assert_eq!(json["n"], 0);
+        let back: Summary = serde_json::from_value(serde_json::to_value(one).unwrap()).unwrap();
+        assert_eq!(back, one);
     }
 }

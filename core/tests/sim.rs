@@ -88,8 +88,8 @@ fn fidelity_mode_behaves_exactly_like_fast_mode_and_counts_bytes() {
     let (fast_delivered, fast_total, fast_bytes) = run(CodecMode::Fast);
     let (delivered, total, bytes) = run(CodecMode::Fidelity);
     assert_eq!((fast_delivered, fast_total), (delivered, total));
-    assert_eq!(fast_bytes, 0);
-    assert!(bytes > 0);
+    assert_eq!(fast_bytes, None, "fast mode measures no sizes");
+    assert!(bytes.unwrap() > 0);
 }
 
 #[test]
@@ -260,7 +260,7 @@ fn metrics_of_a_simulated_broadcast_are_consistent() {
     assert!(r.delivery_ratio > 0.9);
     let (t50, t95) = (r.t50_ms.unwrap(), r.t95_ms.unwrap());
     assert!(t50 > 0.0 && t50 <= t95);
-    assert!(r.overhead >= r.delivered - 1);
+    assert!(r.overhead.unwrap() >= r.delivered - 1);
     assert!(r.rmr.unwrap() >= 0.0);
     assert!(r.max_hops.unwrap() as f64 >= r.mean_hops.unwrap());
 }

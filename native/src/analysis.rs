@@ -353,8 +353,8 @@ mod tests {
         assert_eq!(r.t50_ms, Some(10.0)); // 2 of 3
         assert_eq!(r.t95_ms, Some(30.0));
         // [0, 30] ms: the gossips at 0 and 10 ms and the ping at 20 ms.
-        assert_eq!(r.overhead, 3);
-        assert_eq!(r.overhead_bytes, 300);
+        assert_eq!(r.overhead, Some(3));
+        assert_eq!(r.overhead_bytes, Some(300));
         // Until the last copy (35 ms): all four sends.
         assert_eq!(r.total_messages, 4);
         assert_eq!(r.duplicates, 1);

@@ -82,7 +82,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
             population,
             gossips: &gossips,
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{}", crate::experiment::rounded_json(&doc)?);
         return Ok(());
     }
     print!("{}", text_report(&log, writers, population, &gossips));
@@ -91,7 +91,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
 }
 
 fn opt_ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "never".to_owned(), |ms| format!("{ms:.2} ms"))
+    v.map_or_else(|| "–".to_owned(), |ms| format!("{ms:.2} ms"))
 }
 
 fn text_report(log: &EventLog, writers: usize, population: u32, gossips: &[Analysed]) -> String {
@@ -137,15 +137,17 @@ fn text_report(log: &EventLog, writers: usize, population: u32, gossips: &[Analy
         );
         let mut by_type = String::new();
         for t in MsgType::ALL {
-            let count = r.overhead_by_type[t.index()];
+            let count = r.overhead_by_type.map_or(0, |o| o[t.index()]);
             if count > 0 {
                 let _ = write!(by_type, " {}={count}", t.as_str());
             }
         }
+        let dash = || "–".to_owned();
         let _ = writeln!(
             out,
             "  overhead [t0,t95]  {} messages, {} bytes:{by_type}",
-            r.overhead, r.overhead_bytes
+            r.overhead.map_or_else(dash, |o| o.to_string()),
+            r.overhead_bytes.map_or_else(dash, |b| b.to_string())
         );
         let _ = writeln!(out, "  until quiescence   {} messages", r.total_messages);
         let _ = writeln!(

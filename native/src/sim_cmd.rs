@@ -267,7 +267,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         .collect();
 
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        println!("{}", crate::experiment::rounded_json(&reports)?);
     } else {
         for r in &reports {
             print_report(r);
@@ -282,7 +282,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
 }
 
 fn opt_ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "never".into(), |ms| format!("{ms:.1} ms"))
+    v.map_or_else(|| "–".into(), |ms| format!("{ms:.1} ms"))
 }
 
 /// Prints one gossip's metrics as an aligned block.
@@ -300,17 +300,22 @@ pub fn print_report(r: &GossipReport) {
         opt_ms(r.t95_ms),
         opt_ms(r.t100_ms)
     );
-    let by_type: Vec<String> = MsgType::ALL
-        .iter()
-        .filter(|t| r.overhead_by_type[t.index()] > 0)
-        .map(|t| format!("{} {}", t.as_str(), r.overhead_by_type[t.index()]))
-        .collect();
-    println!(
-        "  overhead [t0,t95] {} messages ({}), {} bytes",
-        r.overhead,
-        by_type.join(", "),
-        r.overhead_bytes
-    );
+    match (r.overhead, r.overhead_by_type) {
+        (Some(overhead), Some(by_type)) => {
+            let by_type: Vec<String> = MsgType::ALL
+                .iter()
+                .filter(|t| by_type[t.index()] > 0)
+                .map(|t| format!("{} {}", t.as_str(), by_type[t.index()]))
+                .collect();
+            println!(
+                "  overhead [t0,t95] {overhead} messages ({}), {} bytes",
+                by_type.join(", "),
+                r.overhead_bytes
+                    .map_or_else(|| "–".to_owned(), |b| b.to_string())
+            );
+        }
+        _ => println!("  overhead [t0,t95] – (95 % coverage not reached)"),
+    }
     println!("  total messages   {} until quiescence", r.total_messages);
     println!(
         "  redundancy       {} duplicates, RMR {}",

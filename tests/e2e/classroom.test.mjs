@@ -70,7 +70,7 @@ describe('classroom features (release build, headless Chromium)', () => {
       timeout: 120_000,
     });
     const rows = await page.$$eval('#summary-table tbody tr', (trs) =>
-      trs.map((tr) => [tr.querySelector('.mean').textContent, tr.querySelector('.std').textContent]),
+      trs.map((tr) => [tr.querySelector('.mean').dataset.value, tr.querySelector('.std').dataset.value]),
     );
     assert.ok(rows.length >= 8, 'one row per metric');
     for (const [mean, std] of rows) {

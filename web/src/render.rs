@@ -21,13 +21,30 @@ const SETTLING_LINKS_EVERY_MS: f64 = 200.0;
 /// Shades between "just informed" and "informed long ago".
 const FADE_STEPS: usize = 5;
 
-/// Colour of never-informed nodes.
-pub const UNINFORMED: &str = "#3d4b5c";
-/// Colour of the origin of the current gossip.
-pub const ORIGIN: &str = "#f778ba";
-/// Colour of crashed nodes.
-pub const CRASHED: &str = "#7a1f1f";
-const FADE: [&str; FADE_STEPS] = ["#3fb950", "#6cc04a", "#a3c944", "#d8cf3f", "#ffe066"];
+/// The canvas background (painted by [`Painter::draw`], so the contrast
+/// checked against it is the one on screen).
+pub const BACKGROUND: &str = "#0b0f14";
+/// Colour of never-informed nodes: at least 3:1 against the background and
+/// against every other node state (checked by a test).
+pub const UNINFORMED: &str = "#5a6a7e";
+/// Colour of the origin of the current gossip (drawn larger, with a ring).
+pub const ORIGIN: &str = "#e8b3ff";
+/// Colour of crashed nodes (drawn as a cross).
+pub const CRASHED: &str = "#ffb4ad";
+/// Informed nodes, from "informed long ago" to "just informed".
+pub const FADE: [&str; FADE_STEPS] = ["#6fdd7b", "#93de76", "#b7de70", "#dbdf6b", "#ffe066"];
+
+/// Every node colour with the state it shows, for the contrast check.
+pub const NODE_STATES: [(&str, &str); 8] = [
+    ("not informed", UNINFORMED),
+    ("origin", ORIGIN),
+    ("crashed", CRASHED),
+    ("informed", FADE[0]),
+    ("informed, fading", FADE[1]),
+    ("informed, fading", FADE[2]),
+    ("informed, fading", FADE[3]),
+    ("just informed", FADE[4]),
+];
 
 /// The message families the canvas distinguishes, with their colours.
 pub const FAMILIES: [(&str, &str); 5] = [
@@ -58,6 +75,8 @@ pub struct DrawOptions {
     pub hover: Option<u32>,
     /// Simulated µs over which a fresh node fades to "informed".
     pub fade_us: u64,
+    /// Size factor of nodes and datagram dots (larger in presentation mode).
+    pub scale: f64,
 }
 
 /// Owns the visible canvas and the cached link layer.
@@ -118,10 +137,24 @@ impl Painter {
         (w, h)
     }
 
-    /// Node radius for `n` nodes on a `w`×`h` canvas.
-    pub fn radius(n: u32, w: u32, h: u32) -> f64 {
+    /// Node radius for `n` nodes on a `w`×`h` canvas at size factor
+    /// `scale`: it grows with the canvas, and stays below a third of the
+    /// spacing of `n` nodes on the layout circle, so that neighbours on the
+    /// circle never merge (N = 200 on a 600 px canvas: 2.5 px, 3.5 px apart).
+    pub fn radius(n: u32, w: u32, h: u32, scale: f64) -> f64 {
         let side = f64::from(w.min(h));
-        (side * 0.9 / f64::from(n.max(1)).sqrt() / 4.0).clamp(1.6, 9.0)
+        let n = f64::from(n.max(1));
+        let spread = side * 0.9 / n.sqrt() / 4.0;
+        let ring_gap = std::f64::consts::TAU * 0.45 * side / n;
+        // The cap never falls below the floor (a canvas not laid out yet is 1 px).
+        let cap = (side / 50.0 * scale).max(1.5);
+        (spread.min(ring_gap * 0.3) * scale).clamp(1.5, cap)
+    }
+
+    /// Side of a datagram dot on a `side`-pixel canvas with `n` nodes.
+    pub fn dot_size(n: u32, side: f64, scale: f64) -> f64 {
+        let base = (side / 110.0).clamp(4.0, 14.0);
+        (if n > 500 { base * 0.7 } else { base }) * scale
     }
 
     /// Draws one frame.
@@ -136,7 +169,7 @@ impl Painter {
             (ox + f64::from(p[0]) * side, oy + f64::from(p[1]) * side)
         };
         let n = lab.len();
-        let r = Self::radius(n, w, h);
+        let r = Self::radius(n, w, h, opts.scale);
 
         // Links: redrawn only when they or the layout change.
         let key = (lab.links_version(), layout.version(), w, h);
@@ -150,11 +183,10 @@ impl Painter {
             let c = &self.links_ctx;
             c.clear_rect(0.0, 0.0, fw, fh);
             c.set_line_width(if n > 500 { 0.5 } else { 1.0 });
-            c.set_stroke_style_str(if n > 500 {
-                "rgba(110,130,150,0.18)"
-            } else {
-                "rgba(110,130,150,0.35)"
-            });
+            c.set_stroke_style_str(&format!(
+                "rgba(110,130,150,{:.3})",
+                link_alpha(lab.links().len())
+            ));
             c.begin_path();
             for &(a, b) in lab.links() {
                 if a < n && b < n {
@@ -167,7 +199,8 @@ impl Painter {
             c.stroke();
         }
         let ctx = &self.ctx;
-        ctx.clear_rect(0.0, 0.0, fw, fh);
+        ctx.set_fill_style_str(BACKGROUND);
+        ctx.fill_rect(0.0, 0.0, fw, fh);
         // Drawing a canvas onto itself cannot fail for a same-origin canvas.
         let _ = ctx.draw_image_with_html_canvas_element(&self.links, 0.0, 0.0);
 
@@ -201,20 +234,40 @@ impl Painter {
             } else {
                 FADE[b as usize - 3]
             };
-            ctx.set_fill_style_str(colour);
+            let members = self.buckets.iter().enumerate().filter(|(_, k)| **k == b);
             ctx.begin_path();
             let mut any = false;
-            for (i, _) in self.buckets.iter().enumerate().filter(|(_, k)| **k == b) {
+            if b == 2 {
+                // Crashed: a cross, told apart from the living by its shape.
+                for (i, _) in members {
+                    let (x, y) = at(i as u32);
+                    ctx.move_to(x - r, y - r);
+                    ctx.line_to(x + r, y + r);
+                    ctx.move_to(x + r, y - r);
+                    ctx.line_to(x - r, y + r);
+                    any = true;
+                }
+                if any {
+                    ctx.set_stroke_style_str(colour);
+                    ctx.set_line_width((r * 0.6).max(1.5));
+                    ctx.stroke();
+                }
+                continue;
+            }
+            // The origin is drawn half as large again.
+            let rr = if b == 1 { r * 1.5 } else { r };
+            for (i, _) in members {
                 let (x, y) = at(i as u32);
-                if r < 3.0 {
-                    ctx.rect(x - r, y - r, 2.0 * r, 2.0 * r);
+                if rr < 3.0 {
+                    ctx.rect(x - rr, y - rr, 2.0 * rr, 2.0 * rr);
                 } else {
-                    ctx.move_to(x + r, y);
-                    let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
+                    ctx.move_to(x + rr, y);
+                    let _ = ctx.arc(x, y, rr, 0.0, std::f64::consts::TAU);
                 }
                 any = true;
             }
             if any {
+                ctx.set_fill_style_str(colour);
                 ctx.fill();
             }
         }
@@ -228,7 +281,7 @@ impl Painter {
         }
 
         // Datagrams in flight, one path per message family.
-        let dot = if n > 500 { 3.0 } else { 4.5 };
+        let dot = Self::dot_size(n, side, opts.scale);
         let flights = lab.flights();
         for (fam, (_, colour)) in FAMILIES.iter().enumerate() {
             if !opts.show_control && fam >= 3 {
@@ -260,10 +313,92 @@ impl Painter {
         let (w, h) = self.size;
         let side = f64::from(w.min(h)).max(1.0);
         let (ox, oy) = ((f64::from(w) - side) / 2.0, (f64::from(h) - side) / 2.0);
-        let r = Self::radius(n, w, h).max(5.0) + 2.0;
+        let r = Self::radius(n, w, h, 1.0).max(5.0) + 2.0;
         (
             [((x - ox) / side) as f32, ((y - oy) / side) as f32],
             (r / side) as f32,
         )
+    }
+}
+
+/// Opacity of the link layer: fainter the more links there are, so that
+/// where hundreds of links meet at the nodes on a circle the nodes still
+/// stand out (N = 200 has about 2 900 links).
+pub fn link_alpha(links: usize) -> f64 {
+    (0.35 * 400.0 / links.max(1) as f64).clamp(0.06, 0.35)
+}
+
+/// Relative luminance of a `#rrggbb` colour (WCAG 2).
+pub fn luminance(hex: &str) -> f64 {
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0))
+            / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+}
+
+/// WCAG contrast ratio of two `#rrggbb` colours (1 to 21).
+pub fn contrast(a: &str, b: &str) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn contrast_matches_known_pairs() {
+        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
+        // The issue's measurements of the old palette.
+        assert!((contrast("#3d4b5c", BACKGROUND) - 2.16).abs() < 0.01);
+        assert!((contrast("#7a1f1f", "#3d4b5c") - 1.15).abs() < 0.01);
+    }
+
+    /// Every node state stands out 3:1 from the background, and "not
+    /// informed" 3:1 from every other state. (The bright states cannot also
+    /// be 3:1 from each other: above a dark background there is room for
+    /// only three such luminance steps, so they differ by hue and shape:
+    /// the origin is larger, a crashed node is a cross.)
+    #[test]
+    fn node_states_contrast_at_least_three_to_one() {
+        for (state, colour) in NODE_STATES {
+            let vs_bg = contrast(colour, BACKGROUND);
+            assert!(vs_bg >= 3.0, "{state} {colour} vs background: {vs_bg:.2}");
+            if colour != UNINFORMED {
+                let vs_not = contrast(colour, UNINFORMED);
+                assert!(
+                    vs_not >= 3.0,
+                    "{state} {colour} vs not informed: {vs_not:.2}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_scale_with_the_canvas_and_presentation_and_separate_at_200() {
+        let small = Painter::radius(50, 600, 600, 1.0);
+        let big = Painter::radius(50, 1_000, 1_000, 1.0);
+        assert!(big > small * 1.5, "{small} {big}");
+        assert!(Painter::radius(50, 600, 600, 1.4) > small);
+        let r200 = Painter::radius(200, 600, 600, 1.0);
+        let gap = std::f64::consts::TAU * 0.45 * 600.0 / 200.0;
+        assert!(
+            2.0 * r200 < gap * 0.7,
+            "neighbours on the ring stay apart: r {r200}, gap {gap}"
+        );
+        assert!(Painter::dot_size(50, 1_000.0, 1.0) > Painter::dot_size(50, 600.0, 1.0));
+        assert!(
+            Painter::dot_size(50, 1_000.0, 1.0) >= 8.0,
+            "visible from the back"
+        );
     }
 }

@@ -104,7 +104,7 @@ async fn the_lab_mounts_every_panel_and_opens_running() {
 
 #[wasm_bindgen_test]
 async fn controls_change_the_running_simulation() {
-    let lab = LabHandle::new(Params::default());
+    let lab = LabHandle::new(Params::default(), Default::default());
     let root = container();
     let controls = {
         let lab = lab.clone();

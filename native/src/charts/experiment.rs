@@ -361,7 +361,7 @@ fn sweep_figure(series: &[Series], reference: &Reference, varied: Param, names: 
             "messages sent",
             Unit::Count,
             // Only defined where the run reached 95 %.
-            metric(&|runs| bar(runs, |r| r.t95_ms.map(|_| r.overhead as f64))),
+            metric(&|runs| bar(runs, |r| r.overhead.map(|o| o as f64))),
         ),
         panel(
             "Delivery: nodes reached",

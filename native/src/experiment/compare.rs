@@ -33,16 +33,12 @@ pub fn pair(sim: &[GroupResult], real: &[GroupResult]) -> Vec<Comparison> {
 }
 
 fn cell(s: &Summary, scale: f64, precision: usize) -> String {
-    if s.n == 0 {
-        return "never".to_owned();
-    }
-    format!(
-        "{:.*} ± {:.*}",
-        precision,
-        s.mean * scale,
-        precision,
-        s.std * scale
-    )
+    let scaled = Summary {
+        mean: s.mean * scale,
+        std: s.std * scale,
+        n: s.n,
+    };
+    format!("{scaled:.precision$}")
 }
 
 /// The side-by-side Markdown table.

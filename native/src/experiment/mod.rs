@@ -13,6 +13,8 @@ mod compare;
 mod output;
 mod real;
 
+pub use output::rounded_json;
+
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -3,20 +3,38 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
-use super::classroom::{sync_url, toggle_presentation};
+use super::classroom::{follow_fullscreen, follow_tab, sync_url, toggle_presentation, UrlIssues};
 use super::state::LabHandle;
 use super::{
     Classroom, ClassroomPanel, Controls, PowPanel, PresetBar, Shortcuts, Stage, Stats, Tabs,
 };
 
-/// Whether the focused element `el` uses `key` itself: text fields and
-/// selectors (type-ahead) use every key, a check box uses space. A focused
-/// slider uses neither, so `p` still publishes right after a slider moved.
-fn takes_key(el: &web_sys::Element, key: &str) -> bool {
-    match el.tag_name().as_str() {
+/// How much larger nodes and datagram dots are drawn in presentation mode.
+const PRESENT_SCALE: f64 = 1.4;
+
+/// Keys a focused slider uses to move.
+const SLIDER_KEYS: [&str; 8] = [
+    "ArrowLeft",
+    "ArrowRight",
+    "ArrowUp",
+    "ArrowDown",
+    "Home",
+    "End",
+    "PageUp",
+    "PageDown",
+];
+
+/// Whether the focused element `el` uses `key` itself, so the lab's
+/// shortcut must not: text fields and selectors (type-ahead) use every key,
+/// a slider its arrow, Home/End and Page keys, a check box space, a button
+/// space and Enter. Other keys (`p` right after a slider moved) still reach
+/// the lab.
+pub fn takes_key(tag: &str, input_type: Option<&str>, key: &str) -> bool {
+    match tag {
         "SELECT" | "TEXTAREA" => true,
-        "INPUT" => match el.get_attribute("type").as_deref() {
-            Some("range") => false,
+        "BUTTON" | "A" => key == " " || key == "Enter",
+        "INPUT" => match input_type {
+            Some("range") => SLIDER_KEYS.contains(&key),
             Some("checkbox") => key == " ",
             _ => true,
         },
@@ -32,7 +50,7 @@ fn install_keys(lab: LabHandle, room: Classroom) {
         let taken = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|e| takes_key(&e, &key));
+            .is_some_and(|e| takes_key(&e.tag_name(), e.get_attribute("type").as_deref(), &key));
         if taken || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
         }
@@ -67,12 +85,24 @@ fn install_keys(lab: LabHandle, room: Classroom) {
 /// The whole lab: controls, overlay canvas, statistics and the proof-of-work panel.
 #[component]
 pub fn App() -> impl IntoView {
-    let (room, params) = Classroom::from_page();
-    let lab = LabHandle::new(params);
+    let (room, params, settings) = Classroom::from_page();
+    let lab = LabHandle::new(params, settings);
     install_keys(lab.clone(), room);
-    sync_url(room, lab.params);
+    sync_url(room, lab.clone());
+    follow_tab(room);
+    follow_fullscreen(room);
+    let scaled = lab.clone();
+    Effect::new(move |_| {
+        let scale = if room.present.get() {
+            PRESENT_SCALE
+        } else {
+            1.0
+        };
+        scaled.with(|st| st.scale = scale);
+    });
     view! {
         <div class="app" class:present=move || room.present.get()>
+        <div class="screen">
         <header class="top">
             <h1>"Gossip lab"</h1>
             <span class="hint">
@@ -82,6 +112,7 @@ pub fn App() -> impl IntoView {
             <Tabs room=room />
         </header>
         <PresetBar room=room lab=lab.clone() />
+        <UrlIssues room=room />
         <main class="lab">
             <aside class="side">
                 <Controls lab=lab.clone() />
@@ -89,11 +120,34 @@ pub fn App() -> impl IntoView {
             <Stage lab=lab.clone() />
             <aside class="side">
                 <Stats snap=lab.snap />
-                <PowPanel />
+                <PowPanel k=room.pow_k />
             </aside>
         </main>
+        </div>
         <ClassroomPanel room=room lab=lab.clone() />
         <Shortcuts room=room />
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::takes_key;
+
+    #[test]
+    fn a_focused_control_gets_its_own_keys_first() {
+        assert!(takes_key("INPUT", Some("range"), "ArrowRight"));
+        assert!(takes_key("INPUT", Some("range"), "Home"));
+        assert!(!takes_key("INPUT", Some("range"), "p"), "p still publishes");
+        assert!(
+            !takes_key("INPUT", Some("range"), " "),
+            "space still pauses"
+        );
+        assert!(takes_key("BUTTON", None, " "));
+        assert!(!takes_key("BUTTON", None, "ArrowRight"));
+        assert!(takes_key("INPUT", Some("checkbox"), " "));
+        assert!(takes_key("INPUT", Some("number"), "p"));
+        assert!(takes_key("SELECT", None, "ArrowDown"));
+        assert!(!takes_key("CANVAS", None, "ArrowRight"));
     }
 }

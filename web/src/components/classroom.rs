@@ -8,7 +8,7 @@ use crate::model::params::Params;
 use crate::model::presets::{self, Preset};
 use crate::model::script::Script;
 use crate::model::sybil::SybilParams;
-use crate::model::url::{LabConfig, View};
+use crate::model::url::{LabConfig, View, ViewSettings};
 
 /// The keyboard shortcuts, as shown by `?`.
 pub const SHORTCUTS: [(&str, &str); 7] = [
@@ -39,14 +39,24 @@ pub struct Classroom {
     pub shortcuts: RwSignal<bool>,
     /// Problems found in the page's URL, as sentences.
     pub issues: RwSignal<Vec<String>>,
+    /// Difficulty of the proof-of-work panel.
+    pub pow_k: RwSignal<u32>,
+    /// Set when a preset loads whose tab action starts by itself; the tab
+    /// clears it when it starts.
+    pub autostart: RwSignal<bool>,
 }
 
 impl Classroom {
     /// Reads the page's query string (a preset, then fields overriding it);
-    /// returns the classroom state and the lab parameters to start with.
-    pub fn from_page() -> (Classroom, Params) {
+    /// returns the classroom state, the lab parameters and how to show them.
+    pub fn from_page() -> (Classroom, Params, ViewSettings) {
         let parsed = presets::config_from_query(&page::query());
         let config = parsed.config;
+        let autostart = config
+            .preset
+            .as_deref()
+            .and_then(presets::by_slug)
+            .is_some_and(|p| p.starts_tab);
         let room = Classroom {
             view: RwSignal::new(config.view),
             sybil: RwSignal::new(config.sybil),
@@ -54,25 +64,66 @@ impl Classroom {
             present: RwSignal::new(false),
             shortcuts: RwSignal::new(false),
             issues: RwSignal::new(parsed.issues.iter().map(ToString::to_string).collect()),
+            pow_k: RwSignal::new(config.settings.pow_k),
+            autostart: RwSignal::new(autostart),
         };
-        (room, config.params)
+        (room, config.params, config.settings)
     }
 
     /// The whole configuration, for the URL.
-    pub fn config(&self, params: Params) -> LabConfig {
+    pub fn config(&self, lab: &LabHandle) -> LabConfig {
         LabConfig {
-            params,
+            params: lab.params.get(),
+            settings: ViewSettings {
+                speed: lab.speed.get(),
+                layout: lab.layout.get(),
+                show_control: lab.show_control.get(),
+                pow_k: self.pow_k.get(),
+            },
             sybil: self.sybil.get(),
             view: self.view.get(),
             preset: self.preset.get(),
         }
     }
+
+    /// Takes the one-shot "start the tab's action" flag.
+    pub fn take_autostart(&self) -> bool {
+        let on = self.autostart.get_untracked();
+        if on {
+            self.autostart.set(false);
+        }
+        on
+    }
 }
 
-/// Keeps the address bar's query equal to the configuration, so copying the
-/// link reproduces the run.
-pub fn sync_url(room: Classroom, params: RwSignal<Params>) {
-    Effect::new(move |_| page::replace_query(&room.config(params.get()).to_query()));
+/// Keeps the address bar's query equal to the configuration (parameters and
+/// view settings), so copying the link reproduces what is on screen.
+pub fn sync_url(room: Classroom, lab: LabHandle) {
+    Effect::new(move |_| page::replace_query(&room.config(&lab).to_query()));
+}
+
+/// Brings the chosen tab's panel into view whenever the tab changes (and at
+/// load, for a link that opens on a tab); the lab tab scrolls to the top.
+pub fn follow_tab(room: Classroom) {
+    Effect::new(move |_| {
+        let view = room.view.get();
+        request_animation_frame(move || {
+            if view == View::Lab {
+                page::scroll_to_top();
+            } else {
+                page::scroll_into_view("classroom");
+            }
+        });
+    });
+}
+
+/// Keeps presentation mode equal to full screen: leaving full screen (Esc,
+/// the browser's own button) leaves presentation mode, and vice versa.
+pub fn follow_fullscreen(room: Classroom) {
+    let handle = window_event_listener_untyped("fullscreenchange", move |_| {
+        room.present.set(page::is_fullscreen());
+    });
+    on_cleanup(move || handle.remove());
 }
 
 /// Plays `preset`'s script on the lab, one check per frame, until done or unmounted.
@@ -120,10 +171,13 @@ pub fn PresetBar(room: Classroom, lab: LabHandle) -> impl IntoView {
                 let slug = preset.slug;
                 let load = move |_| {
                     let config = preset.config.clone();
+                    room.autostart.set(preset.starts_tab);
                     room.view.set(config.view);
                     room.sybil.set(config.sybil);
+                    room.pow_k.set(config.settings.pow_k);
                     room.preset.set(Some(preset.slug.to_owned()));
                     lab.rebuild(config.params);
+                    lab.apply_view(config.settings);
                     play_script(&preset, &lab, &task);
                 };
                 view! {
@@ -154,10 +208,12 @@ pub fn Tabs(room: Classroom) -> impl IntoView {
     }
 }
 
-/// Switches presentation mode and full screen together.
+/// Switches presentation mode and full screen together: both on, or both
+/// off. (A browser that refuses full screen still gets the large type.)
 pub fn toggle_presentation(room: Classroom) {
-    room.present.update(|p| *p = !*p);
-    page::toggle_fullscreen();
+    let on = !room.present.get_untracked();
+    room.present.set(on);
+    page::set_fullscreen(on);
 }
 
 /// The panel of the chosen tab (the export buttons for the lab itself).
@@ -165,23 +221,33 @@ pub fn toggle_presentation(room: Classroom) {
 pub fn ClassroomPanel(room: Classroom, lab: LabHandle) -> impl IntoView {
     let params = lab.params;
     view! {
-        <div class="classroom">
+        <div class="classroom" id="classroom" class:tab-open=move || room.view.get() != View::Lab>
             <div style:display=move || if room.view.get() == View::Lab { "" } else { "none" }>
                 <ExportBar lab=lab />
             </div>
             {move || match room.view.get() {
                 View::Lab => None,
-                View::Compare => Some(view! { <ComparePanel params=params /> }.into_any()),
+                View::Compare => Some(view! { <ComparePanel params=params autostart=room.take_autostart() /> }.into_any()),
                 View::Experiments => Some(view! { <ExperimentsPanel params=params /> }.into_any()),
-                View::Sybil => Some(view! { <SybilPanel params=params sybil=room.sybil /> }.into_any()),
-            }}
-            {move || {
-                let issues = room.issues.get();
-                (!issues.is_empty()).then(|| view! {
-                    <p class="status" id="url-issues">{format!("link: {}", issues.join("; "))}</p>
-                })
+                View::Sybil => Some(view! { <SybilPanel params=params sybil=room.sybil autostart=room.take_autostart() /> }.into_any()),
             }}
         </div>
+    }
+}
+
+/// What could not be used from the page's link, in plain sentences, at the
+/// top of the page where the reader looks; it can be dismissed.
+#[component]
+pub fn UrlIssues(room: Classroom) -> impl IntoView {
+    view! {
+        <Show when=move || room.issues.with(|i| !i.is_empty())>
+            <div class="notice" id="url-issues" role="status">
+                <ul>
+                    {move || room.issues.get().into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}
+                </ul>
+                <button id="url-issues-close" on:click=move |_| room.issues.set(Vec::new())>"dismiss"</button>
+            </div>
+        </Show>
     }
 }
 

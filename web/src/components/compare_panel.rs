@@ -5,12 +5,8 @@ use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::compare::{Compare, Side};
 use crate::model::export::{coverage_svg, report_json, Series};
+use crate::model::format::{opt_ms, or_dash, si};
 use crate::model::params::Params;
-use crate::model::snapshot::format_ms;
-
-fn opt_ms(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_owned(), format_ms)
-}
 
 fn chart(sides: &[Side]) -> String {
     let series: Vec<Series<'_>> = sides
@@ -24,13 +20,14 @@ fn chart(sides: &[Side]) -> String {
 }
 
 /// Runs the current parameters in push and in hybrid mode on the same seed
-/// and overlays their coverage curves.
+/// and overlays their coverage curves; `autostart` runs them as the panel
+/// opens (a preset).
 #[component]
-pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
+pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView {
     let sides = RwSignal::new(Vec::<Side>::new());
     let status = RwSignal::new(String::new());
     let task = FrameTask::new();
-    let run = move |_| {
+    let run = move || {
         let p = params.get_untracked();
         let a = Params {
             mode: Mode::Push,
@@ -59,11 +56,14 @@ pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
             }
         });
     };
+    if autostart {
+        run();
+    }
     view! {
         <section class="panel" id="compare-panel">
             <h2>"Compare"</h2>
             <div class="buttons">
-                <button id="compare-run" on:click=run>"compare push vs hybrid"</button>
+                <button id="compare-run" on:click=move |_| run()>"compare push vs hybrid"</button>
             </div>
             <p class="status" id="compare-status">{move || status.get()}</p>
             <div class="chart-box" id="compare-chart" data-curves=move || sides.with(|s| s.len().to_string())
@@ -82,9 +82,9 @@ pub fn ComparePanel(params: RwSignal<Params>) -> impl IntoView {
                                 <td class="num">{format!("{:.0}%", r.delivery_ratio * 100.0)}</td>
                                 <td class="num">{opt_ms(r.t95_ms)}</td>
                                 <td class="num">{opt_ms(r.t100_ms)}</td>
-                                <td class="num">{r.overhead}</td>
-                                <td class="num">{r.duplicates}</td>
-                                <td class="num">{r.rmr.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))}</td>
+                                <td class="num">{or_dash(r.overhead, |o| si(o as f64))}</td>
+                                <td class="num">{si(r.duplicates as f64)}</td>
+                                <td class="num">{or_dash(r.rmr, |v| format!("{v:.2}"))}</td>
                             </tr>
                         }
                     }).collect_view()}

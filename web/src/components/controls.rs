@@ -119,8 +119,9 @@ pub fn Controls(lab: LabHandle) -> impl IntoView {
         l_jit.update(|st| st.lab.set_latency(p.latency_ms, p.jitter_ms));
     };
     let l_speed = lab.clone();
-    let set_speed = move |v: f64| l_speed.update(|st| st.lab.set_speed(10f64.powf(v)));
-    let speed = Signal::derive(move || snap.with(|s| speed_position(s.speed)));
+    let set_speed = move |v: f64| l_speed.set_speed(10f64.powf(v));
+    let speed_signal = lab.speed;
+    let speed = Signal::derive(move || speed_position(speed_signal.get()));
 
     let l_mode = lab.clone();
     let on_mode = move |ev: web_sys::Event| {
@@ -139,21 +140,14 @@ pub fn Controls(lab: LabHandle) -> impl IntoView {
         l_overlay.rebuild(next);
     };
     let l_layout = lab.clone();
+    let layout = lab.layout;
     let on_layout = move |ev: web_sys::Event| {
-        let kind = if event_target_value(&ev) == "force" {
-            LayoutKind::Force
-        } else {
-            LayoutKind::Circle
-        };
+        let kind = LayoutKind::parse(&event_target_value(&ev)).unwrap_or(LayoutKind::Circle);
         l_layout.set_layout(kind);
     };
     let show_control = lab.show_control;
     let l_ctl = lab.clone();
-    let on_control = move |ev: web_sys::Event| {
-        let on = event_target_checked(&ev);
-        show_control.set(on);
-        l_ctl.with(|st| st.show_control = on);
-    };
+    let on_control = move |ev: web_sys::Event| l_ctl.set_show_control(event_target_checked(&ev));
 
     let l_play = lab.clone();
     let l_step = lab.clone();
@@ -241,7 +235,7 @@ pub fn Controls(lab: LabHandle) -> impl IntoView {
             </label>
             <label class="ctl">
                 <span>"layout"</span>
-                <select id="layout" on:change=on_layout>
+                <select id="layout" on:change=on_layout prop:value=move || layout.get().as_str()>
                     <option value="circle">"circle"</option>
                     <option value="force">"force"</option>
                 </select>

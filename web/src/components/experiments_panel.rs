@@ -4,6 +4,7 @@ use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::batch::{Batch, TableRow, MAX_SEEDS};
 use crate::model::export::{coverage_svg, runs_csv, table_csv, Series};
+use crate::model::format::{or_dash, si};
 use crate::model::params::Params;
 
 /// What the tab shows of a batch.
@@ -75,16 +76,17 @@ pub fn ExperimentsPanel(params: RwSignal<Params>) -> impl IntoView {
                 {move || result.with(|r| r.as_ref().map(|s| format!("{} of {} runs", s.done, s.total)))}
             </p>
             <table class="types" id="summary-table">
-                <thead><tr><th>"metric"</th><th>"mean"</th><th>"std"</th><th>"runs"</th></tr></thead>
+                <thead><tr><th>"metric"</th><th>"mean"</th><th>"std"</th>
+                    <th title="runs where the metric is defined (e.g. time to 95 % only counts runs that reached 95 %)">"runs"</th></tr></thead>
                 <tbody>
                     {move || result.with(|r| r.as_ref().map(|s| s.rows.iter().map(|row| {
                         let unit = if row.unit.is_empty() { String::new() } else { format!(" ({})", row.unit) };
                         view! {
                             <tr>
                                 <td>{format!("{}{unit}", row.metric)}</td>
-                                <td class="num mean">{format!("{:.3}", row.summary.mean)}</td>
-                                <td class="num std">{format!("{:.3}", row.summary.std)}</td>
-                                <td class="num">{row.summary.n}</td>
+                                <td class="num mean" data-value=row.summary.mean_value().map(|v| v.to_string())>{or_dash(row.summary.mean_value(), si)}</td>
+                                <td class="num std" data-value=row.summary.std_value().map(|v| v.to_string())>{or_dash(row.summary.std_value(), si)}</td>
+                                <td class="num runs">{format!("{} of {}", row.summary.n, s.done)}</td>
                             </tr>
                         }
                     }).collect_view()))}

@@ -44,15 +44,46 @@ pub fn replace_query(query: &str) {
     }
 }
 
-/// Enters full screen, or leaves it when already there.
-pub fn toggle_fullscreen() {
-    let Some(document) = window().and_then(|w| get(&w, "document")) else {
+fn document() -> Option<JsValue> {
+    window().and_then(|w| get(&w, "document"))
+}
+
+/// Whether the page is in full screen.
+pub fn is_fullscreen() -> bool {
+    document().is_some_and(|d| get(&d, "fullscreenElement").is_some())
+}
+
+/// Enters full screen (`on`) or leaves it; does nothing when already so.
+pub fn set_fullscreen(on: bool) {
+    let Some(document) = document() else {
         return;
     };
-    if get(&document, "fullscreenElement").is_some() {
+    if on == is_fullscreen() {
+        return;
+    }
+    if on {
+        if let Some(root) = get(&document, "documentElement") {
+            call0(&root, "requestFullscreen");
+        }
+    } else {
         call0(&document, "exitFullscreen");
-    } else if let Some(root) = get(&document, "documentElement") {
-        call0(&root, "requestFullscreen");
+    }
+}
+
+/// Scrolls the element with id `id` to the top of the window.
+pub fn scroll_into_view(id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    {
+        el.scroll_into_view();
+    }
+}
+
+/// Scrolls the window back to the top.
+pub fn scroll_to_top() {
+    if let Some(w) = web_sys::window() {
+        w.scroll_to_with_x_and_y(0.0, 0.0);
     }
 }
 

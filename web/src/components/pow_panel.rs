@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use super::stage::short;
 use crate::clock::{epoch_ms, now_ms};
 use crate::frame::FrameTask;
-use crate::model::pow::{PowRun, PowView, MAX_K};
+use crate::model::format::{or_dash, si, si_unit};
+use crate::model::pow::{PowRun, PowView, MAX_K, MIN_TIMED_MS};
 
 /// Wall-clock budget for hashing in one animation frame, in ms.
 const FRAME_BUDGET_MS: f64 = 8.0;
@@ -14,8 +15,10 @@ const FRAME_BUDGET_MS: f64 = 8.0;
 /// Difficulty slider that solves a real SHA-256 proof for a fresh id, a slice
 /// per animation frame.
 #[component]
-pub fn PowPanel() -> impl IntoView {
-    let k = RwSignal::new(3u32);
+pub fn PowPanel(
+    /// The difficulty (shared with the URL).
+    k: RwSignal<u32>,
+) -> impl IntoView {
     let shown = RwSignal::new(None::<PowView>);
     let task = FrameTask::new();
     let runs = Rc::new(RefCell::new(0u64));
@@ -23,7 +26,7 @@ pub fn PowPanel() -> impl IntoView {
     let solve = move |difficulty: u32| {
         *runs.borrow_mut() += 1;
         let seed = (epoch_ms() as u64) ^ (*runs.borrow() << 48);
-        let mut run = PowRun::new(difficulty, seed, now_ms());
+        let mut run = PowRun::new(difficulty, seed);
         shown.set(Some(run.view()));
         task.start(move |_| {
             let solved = run.work_until(now_ms() + FRAME_BUDGET_MS, now_ms);
@@ -69,22 +72,12 @@ fn pow_view(v: PowView) -> impl IntoView {
     view! {
         <dl class="kv">
             <dt>"identity"</dt><dd class="mono">{short(&v.node_id, 16).to_owned()}"…"</dd>
-            <dt>"attempts"</dt><dd id="pow-attempts">{v.attempts}</dd>
-            <dt>"expected 16^k"</dt><dd>{format_count(v.expected)}</dd>
+            <dt>"attempts"</dt><dd id="pow-attempts" data-count=v.attempts.to_string()>{si(v.attempts as f64)}</dd>
+            <dt>"expected 16^k"</dt><dd>{si(v.expected)}</dd>
             <dt>"elapsed"</dt><dd>{format!("{:.1} ms", v.elapsed_ms)}</dd>
-            <dt>"hash rate"</dt><dd id="pow-rate">{format!("{} H/s", format_count(v.hash_rate))}</dd>
+            <dt title=format!("attempts per second, shown once hashing took {MIN_TIMED_MS} ms or more")>"hash rate"</dt>
+            <dd id="pow-rate">{or_dash(v.hash_rate, |r| si_unit(r, "H/s"))}</dd>
         </dl>
         <p id="pow-status" class="status" class:solved=solved>{status}</p>
-    }
-}
-
-/// `12 345` style counts, with k/M suffixes above a million.
-pub(crate) fn format_count(x: f64) -> String {
-    if x >= 1e7 {
-        format!("{:.1} M", x / 1e6)
-    } else if x >= 1e4 {
-        format!("{:.1} k", x / 1e3)
-    } else {
-        format!("{x:.0}")
     }
 }

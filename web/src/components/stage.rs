@@ -25,7 +25,7 @@ const FADE_WALL_MS: f64 = 1_500.0;
 #[component]
 pub fn Stage(lab: LabHandle) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let tooltip = RwSignal::new(None::<(NodeInfo, f64, f64)>);
+    let tooltip = RwSignal::new(None::<(NodeInfo, TooltipPlace)>);
     let fps = RwSignal::new(0.0f64);
     let mounted = Arc::new(AtomicBool::new(true));
     let unmounted = Arc::clone(&mounted);
@@ -62,6 +62,7 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
                     show_control: st.show_control,
                     hover: st.hover,
                     fade_us: (FADE_WALL_MS * st.lab.speed() * 1_000.0) as u64,
+                    scale: st.scale,
                 };
                 if let Some(p) = st.painter.as_mut() {
                     p.draw(&st.lab, &st.layout, opts);
@@ -97,9 +98,11 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
                 st.layout.hit(pt, r)
             });
             st.hover = hit;
+            let size = st.painter.as_ref().map_or((0, 0), Painter::size);
             hit.and_then(|i| st.lab.info(i))
+                .map(|info| (info, TooltipPlace::near(x, y, size)))
         });
-        tooltip.set(info.map(|i| (i, x, y)));
+        tooltip.set(info);
     };
     let leave_lab = lab.clone();
     let on_leave = move |_: MouseEvent| {
@@ -137,11 +140,14 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
                 on:click=on_click
                 data-nodes=move || snap.with(|s| s.nodes.to_string())
             ></canvas>
-            <div class="fps" id="fps">{move || format!("{:.0} fps", fps.get())}</div>
+            <div class="fps" id="fps">{move || (fps.get() > 0.0).then(|| format!("{:.0} fps", fps.get()))}</div>
+            <Show when=move || snap.with(|s| !s.playing)>
+                <div class="paused" id="paused-badge" role="status">"❚❚ paused · space to play"</div>
+            </Show>
             {move || {
                 tooltip
                     .get()
-                    .map(|(i, x, y)| {
+                    .map(|(i, place)| {
                         let text = format!(
                             "node {} ({})\nid {}…\npeers {}  seen {}\nsent {}  received {}\ndelivered {}  duplicates {}{}",
                             i.index,
@@ -156,7 +162,9 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
                             if i.group > 0 { format!("\npartition group {}", i.group) } else { String::new() },
                         );
                         view! {
-                            <div class="tooltip" id="tooltip" style:left=format!("{}px", x + 14.0) style:top=format!("{}px", y + 14.0)>
+                            <div class="tooltip" id="tooltip"
+                                style:left=place.left.map(px) style:right=place.right.map(px)
+                                style:top=place.top.map(px) style:bottom=place.bottom.map(px)>
                                 {text}
                             </div>
                         }
@@ -166,7 +174,62 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
     }
 }
 
+/// Gap between the pointer and the tooltip, px.
+const TOOLTIP_GAP: f64 = 14.0;
+
+fn px(v: f64) -> String {
+    format!("{v:.0}px")
+}
+
+/// Where the tooltip sits in the canvas: beside the pointer, on the side
+/// with more room, so it never runs past the canvas's edges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TooltipPlace {
+    /// Distance of its left edge from the canvas's left edge, px.
+    pub left: Option<f64>,
+    /// Distance of its right edge from the canvas's right edge, px.
+    pub right: Option<f64>,
+    /// Distance of its top from the canvas's top, px.
+    pub top: Option<f64>,
+    /// Distance of its bottom from the canvas's bottom, px.
+    pub bottom: Option<f64>,
+}
+
+impl TooltipPlace {
+    /// The place for a pointer at `(x, y)` on a canvas of `(w, h)` px.
+    pub fn near(x: f64, y: f64, (w, h): (u32, u32)) -> TooltipPlace {
+        let (w, h) = (f64::from(w), f64::from(h));
+        let right_half = x > w / 2.0;
+        let lower_half = y > h / 2.0;
+        TooltipPlace {
+            left: (!right_half).then_some(x + TOOLTIP_GAP),
+            right: right_half.then_some(w - x + TOOLTIP_GAP),
+            top: (!lower_half).then_some(y + TOOLTIP_GAP),
+            bottom: lower_half.then_some(h - y + TOOLTIP_GAP),
+        }
+    }
+}
+
 /// The first `n` characters of a hex string (all of it when shorter).
 pub(crate) fn short(hex: &str, n: usize) -> &str {
     hex.get(..n).unwrap_or(hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TooltipPlace;
+
+    #[test]
+    fn the_tooltip_opens_towards_the_middle_of_the_canvas() {
+        let at_three_o_clock = TooltipPlace::near(790.0, 300.0, (800, 600));
+        assert_eq!(at_three_o_clock.left, None);
+        assert_eq!(at_three_o_clock.right, Some(24.0));
+        assert_eq!(at_three_o_clock.top, Some(314.0));
+        let bottom_left = TooltipPlace::near(10.0, 590.0, (800, 600));
+        assert_eq!(
+            (bottom_left.left, bottom_left.bottom),
+            (Some(24.0), Some(24.0))
+        );
+        assert_eq!((bottom_left.right, bottom_left.top), (None, None));
+    }
 }

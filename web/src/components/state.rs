@@ -7,6 +7,7 @@ use crate::model::lab::Lab;
 use crate::model::layout::{Layout, LayoutKind};
 use crate::model::params::Params;
 use crate::model::snapshot::Snapshot;
+use crate::model::url::ViewSettings;
 use crate::render::Painter;
 
 /// Everything the frame loop and the event handlers share. Only event
@@ -22,6 +23,8 @@ pub struct LabState {
     pub show_control: bool,
     /// Node under the pointer.
     pub hover: Option<u32>,
+    /// Size factor of nodes and dots (larger in presentation mode).
+    pub scale: f64,
 }
 
 /// Shared handle to the lab plus the signals the panels read.
@@ -36,27 +39,56 @@ pub struct LabHandle {
     pub layout: RwSignal<LayoutKind>,
     /// Whether control traffic is drawn.
     pub show_control: RwSignal<bool>,
+    /// Simulated seconds per wall-clock second.
+    pub speed: RwSignal<f64>,
 }
 
 impl LabHandle {
-    /// A lab with `params`, its overlay already formed.
-    pub fn new(params: Params) -> LabHandle {
-        let lab = Lab::new(params.clone());
-        let layout = Layout::new(LayoutKind::Circle, lab.len() as usize);
+    /// A lab with `params`, its overlay already formed, shown as `view` says.
+    pub fn new(params: Params, view: ViewSettings) -> LabHandle {
+        let mut lab = Lab::new(params.clone());
+        lab.set_speed(view.speed);
+        let layout = Layout::new(view.layout, lab.len() as usize);
         let snap = Snapshot::of(&lab);
         LabHandle {
             state: Rc::new(RefCell::new(LabState {
                 lab,
                 layout,
                 painter: None,
-                show_control: true,
+                show_control: view.show_control,
                 hover: None,
+                scale: 1.0,
             })),
             params: RwSignal::new(params),
             snap: RwSignal::new(snap),
-            layout: RwSignal::new(LayoutKind::Circle),
-            show_control: RwSignal::new(true),
+            layout: RwSignal::new(view.layout),
+            show_control: RwSignal::new(view.show_control),
+            speed: RwSignal::new(view.speed),
         }
+    }
+
+    /// Sets the simulation speed (clamped to the lab's range).
+    pub fn set_speed(&self, speed: f64) {
+        let speed = self.update(|st| {
+            st.lab.set_speed(speed);
+            st.lab.speed()
+        });
+        self.speed.set(speed);
+    }
+
+    /// Draws control traffic or not.
+    pub fn set_show_control(&self, on: bool) {
+        self.show_control.set(on);
+        self.with(|st| st.show_control = on);
+    }
+
+    /// Applies the speed, layout and control-traffic choice of `view`.
+    pub fn apply_view(&self, view: ViewSettings) {
+        self.set_speed(view.speed);
+        if self.layout.get_untracked() != view.layout {
+            self.set_layout(view.layout);
+        }
+        self.set_show_control(view.show_control);
     }
 
     /// Runs `f` on the shared state, then refreshes the panels.

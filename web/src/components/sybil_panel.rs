@@ -1,11 +1,10 @@
 use gossip_core::pow::{self, Solver};
 use leptos::prelude::*;
 
-use super::pow_panel::format_count;
 use crate::clock::now_ms;
 use crate::frame::FrameTask;
+use crate::model::format::{ms, si, si_unit};
 use crate::model::params::Params;
-use crate::model::snapshot::format_ms;
 use crate::model::sybil::{
     Attacker, SybilDemo, SybilFill, SybilParams, SybilReport, SybilRun, MAX_IDENTITIES, MAX_K,
 };
@@ -40,8 +39,8 @@ fn report_row(r: &SybilReport) -> impl IntoView {
             <td>{who}</td>
             <td class="num">{format!("{} / {}", r.admitted, r.tried)}</td>
             <td class="num">{format!("{:.1}", r.admitted_per_s)}</td>
-            <td class="num">{format_count(r.attempts as f64)}</td>
-            <td class="num">{format_ms(r.attacker_ms)}</td>
+            <td class="num">{si(r.attempts as f64)}</td>
+            <td class="num">{ms(r.attacker_ms)}</td>
             <td class="num">{r.table_entries.map_or_else(|| "–".to_owned(), |e| e.to_string())}</td>
         </tr>
     }
@@ -92,14 +91,19 @@ fn draw((title, dots): Picture) -> impl IntoView {
     }
 }
 
-/// The Sybil demo: the same attacker at k = 0 and at the chosen k, and a forger.
+/// The Sybil demo: the same attacker at k = 0 and at the chosen k, and a
+/// forger; `autostart` starts the attack as the panel opens (a preset).
 #[component]
-pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> impl IntoView {
+pub fn SybilPanel(
+    params: RwSignal<Params>,
+    sybil: RwSignal<SybilParams>,
+    autostart: bool,
+) -> impl IntoView {
     let task = FrameTask::new();
     let reports = RwSignal::new(None::<[SybilReport; 3]>);
     let pictures = RwSignal::new(Vec::<Picture>::new());
 
-    let start = move |_| {
+    let start = move || {
         let mut d = SybilDemo::new(&params.get_untracked(), sybil.get_untracked());
         let mut drawn = None;
         task.start(move |_| {
@@ -124,6 +128,9 @@ pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> imp
             !done
         });
     };
+    if autostart {
+        start();
+    }
     let slider = move |id: &'static str,
                        label: &'static str,
                        min: u32,
@@ -159,18 +166,23 @@ pub fn SybilPanel(params: RwSignal<Params>, sybil: RwSignal<SybilParams>) -> imp
                             sybil.update(|s| *s = s.clamped());
                         }
                     } />
-                <output>{move || format!("{} H/s", format_count(sybil.with(|s| s.hash_rate)))}</output>
+                <output>{move || si_unit(sybil.with(|s| s.hash_rate), "H/s")}</output>
             </label>
             <div class="buttons">
                 <button id="sybil-measure" on:click=move |_| sybil.update(|s| s.hash_rate = measure_hash_rate(200.0).max(1.0))>
                     "use this machine's rate"
                 </button>
-                <button id="sybil-start" on:click=start>"start the attack"</button>
+                <button id="sybil-start" on:click=move |_| start()>"start the attack"</button>
             </div>
             <table class="types" id="sybil-table">
                 <thead><tr>
-                    <th>"network"</th><th>"attacker"</th><th>"admitted"</th><th>"per sim. s"</th>
-                    <th>"hashes"</th><th>"attacker time"</th><th>"table entries"</th>
+                    <th title="the proof-of-work difficulty the honest nodes require">"difficulty"</th>
+                    <th>"attacker"</th>
+                    <th title="fake identities taken into an honest node's peer table, of those tried">"admitted"</th>
+                    <th title="admitted identities per second of simulated time, from the start of the attack to the last admission">"admitted per second"</th>
+                    <th title="SHA-256 attempts the attacker spent">"hashes"</th>
+                    <th title="time the attacker's machine spent hashing, at its hash rate">"hashing time"</th>
+                    <th title="honest peer-table entries the fake identities hold now">"table entries"</th>
                 </tr></thead>
                 <tbody>
                     {move || reports.get().map(|rs| rs.iter().map(report_row).collect_view())}

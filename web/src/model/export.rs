@@ -2,6 +2,10 @@
 //! as CSV (one row per seed, and the mean ± std table), and coverage curves
 //! as a standalone SVG chart. Plain strings; the page offers them as
 //! downloads.
+//!
+//! Like `gossip experiment`'s files: an undefined metric is an empty CSV
+//! cell or JSON `null`, never 0; floats keep [`EXPORT_DIGITS`](super::format::EXPORT_DIGITS) significant
+//! digits; loss is a probability (0 to 1) in CSV and JSON alike.
 
 use core::fmt::Write as _;
 
@@ -9,6 +13,7 @@ use gossip_core::metrics::{CoveragePoint, GossipReport};
 use gossip_core::MsgType;
 
 use super::batch::{Batch, TableRow};
+use super::format::{round_export, si, ticks};
 use super::params::Params;
 
 /// Columns of [`report_csv`] and [`runs_csv`], like `gossip experiment`'s results.csv.
@@ -18,25 +23,30 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// A float as exports write it: rounded to [`EXPORT_DIGITS`](super::format::EXPORT_DIGITS) digits.
+fn num(v: f64) -> String {
+    round_export(v).to_string()
+}
+
 fn csv_row(p: &Params, r: &GossipReport) -> String {
     [
         p.nodes.to_string(),
         p.fanout.to_string(),
         p.ttl.to_string(),
         p.mode.as_str().to_owned(),
-        (p.loss_pct / 100.0).to_string(),
+        num(p.loss_pct / 100.0),
         p.seed.to_string(),
         r.delivered.to_string(),
-        r.delivery_ratio.to_string(),
-        opt(r.t50_ms),
-        opt(r.t95_ms),
-        opt(r.t100_ms),
-        r.overhead.to_string(),
-        r.overhead_bytes.to_string(),
+        num(r.delivery_ratio),
+        opt(r.t50_ms.map(num)),
+        opt(r.t95_ms.map(num)),
+        opt(r.t100_ms.map(num)),
+        opt(r.overhead),
+        opt(r.overhead_bytes),
         r.total_messages.to_string(),
         r.duplicates.to_string(),
-        opt(r.rmr),
-        opt(r.mean_hops),
+        opt(r.rmr.map(num)),
+        opt(r.mean_hops.map(num)),
         opt(r.max_hops),
     ]
     .join(",")
@@ -63,7 +73,9 @@ pub fn runs_csv(batch: &Batch) -> String {
     out
 }
 
-/// The mean ± std table: `metric,unit,mean,std,runs`.
+/// The mean ± std table: `metric,unit,mean,std,runs`, where `runs` counts
+/// the runs that defined the metric (mean and std are empty without any,
+/// std without two).
 pub fn table_csv(rows: &[TableRow]) -> String {
     let mut out = String::from("metric,unit,mean,std,runs\n");
     for row in rows {
@@ -72,8 +84,8 @@ pub fn table_csv(rows: &[TableRow]) -> String {
             "{},{},{},{},{}",
             csv_field(row.metric),
             row.unit,
-            row.summary.mean,
-            row.summary.std,
+            opt(row.summary.mean_value().map(num)),
+            opt(row.summary.std_value().map(num)),
             row.summary.n
         );
     }
@@ -114,24 +126,30 @@ fn json_str(s: &str) -> String {
 pub fn report_json(params: &Params, report: &GossipReport) -> String {
     let p = params;
     let r = report;
-    let by_type = MsgType::ALL
-        .iter()
-        .map(|t| format!("{}:{}", json_str(t.as_str()), r.overhead_by_type[t.index()]))
-        .collect::<Vec<_>>()
-        .join(",");
+    let by_type = r.overhead_by_type.map_or_else(
+        || "null".to_owned(),
+        |counts| {
+            let fields = MsgType::ALL
+                .iter()
+                .map(|t| format!("{}:{}", json_str(t.as_str()), counts[t.index()]))
+                .collect::<Vec<_>>()
+                .join(",");
+            format!("{{{fields}}}")
+        },
+    );
     let coverage = r
         .coverage
         .iter()
-        .map(|c| format!("[{},{}]", c.ms, c.fraction))
+        .map(|c| format!("[{},{}]", num(c.ms), num(c.fraction)))
         .collect::<Vec<_>>()
         .join(",");
     format!(
         concat!(
             "{{\"params\":{{\"nodes\":{},\"seed\":{},\"fanout\":{},\"ttl\":{},\"peer_limit\":{},",
             "\"mode\":{},\"pull_interval_ms\":{},\"ihave_max_ids\":{},\"ping_interval_ms\":{},",
-            "\"peer_timeout_ms\":{},\"loss_pct\":{},\"latency_ms\":{},\"jitter_ms\":{},\"overlay\":{}}},",
+            "\"peer_timeout_ms\":{},\"loss\":{},\"latency_ms\":{},\"jitter_ms\":{},\"overlay\":{}}},",
             "\"report\":{{\"id\":{},\"population\":{},\"delivered\":{},\"delivery_ratio\":{},",
-            "\"t50_ms\":{},\"t95_ms\":{},\"t100_ms\":{},\"overhead\":{},\"overhead_by_type\":{{{}}},",
+            "\"t50_ms\":{},\"t95_ms\":{},\"t100_ms\":{},\"overhead\":{},\"overhead_by_type\":{},",
             "\"overhead_bytes\":{},\"total_messages\":{},\"payload_receptions\":{},\"duplicates\":{},",
             "\"rmr\":{},\"mean_hops\":{},\"max_hops\":{},\"coverage\":[{}]}}}}"
         ),
@@ -145,25 +163,25 @@ pub fn report_json(params: &Params, report: &GossipReport) -> String {
         p.ihave_max_ids,
         p.ping_interval_ms,
         p.peer_timeout_ms,
-        p.loss_pct,
-        p.latency_ms,
-        p.jitter_ms,
+        num(p.loss_pct / 100.0),
+        num(p.latency_ms),
+        num(p.jitter_ms),
         json_str(p.overlay.as_str()),
         json_str(&r.id.to_string()),
         r.population,
         r.delivered,
-        r.delivery_ratio,
-        json_opt(r.t50_ms),
-        json_opt(r.t95_ms),
-        json_opt(r.t100_ms),
-        r.overhead,
+        num(r.delivery_ratio),
+        json_opt(r.t50_ms.map(num)),
+        json_opt(r.t95_ms.map(num)),
+        json_opt(r.t100_ms.map(num)),
+        json_opt(r.overhead),
         by_type,
-        r.overhead_bytes,
+        json_opt(r.overhead_bytes),
         r.total_messages,
         r.payload_receptions,
         r.duplicates,
-        json_opt(r.rmr),
-        json_opt(r.mean_hops),
+        json_opt(r.rmr.map(num)),
+        json_opt(r.mean_hops.map(num)),
         json_opt(r.max_hops),
         coverage,
     )
@@ -221,14 +239,15 @@ pub fn coverage_svg(title: &str, series: &[Series<'_>], width: u32, height: u32)
             gy + 4.0
         );
     }
-    for i in 0..=4 {
-        let ms = max_ms * f64::from(i) / 4.0;
+    for ms in ticks(max_ms, 5) {
         let _ = write!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{:.0}</text>",
-            x(ms),
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#999\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            top + ph,
+            top + ph + 4.0,
             top + ph + 16.0,
-            ms
+            si(ms),
+            x = x(ms),
         );
     }
     let _ = write!(
@@ -297,9 +316,9 @@ mod tests {
             t50_ms: Some(10.0),
             t95_ms: Some(40.5),
             t100_ms: Some(40.5),
-            overhead: 4,
-            overhead_by_type: [0, 0, 0, 3, 1, 0, 0, 0, 0, 0],
-            overhead_bytes: 0,
+            overhead: Some(4),
+            overhead_by_type: Some([0, 0, 0, 3, 1, 0, 0, 0, 0, 0]),
+            overhead_bytes: None,
             total_messages: 5,
             payload_receptions: 4,
             duplicates: 1,
@@ -327,7 +346,7 @@ mod tests {
         assert_eq!(lines[0].split(',').count(), lines[1].split(',').count());
         assert_eq!(
             lines[1],
-            "50,3,8,hybrid,0,42,4,1,10,40.5,40.5,4,0,5,1,0.25,,2"
+            "50,3,8,hybrid,0,42,4,1,10,40.5,40.5,4,,5,1,0.25,,2"
         );
     }
 
@@ -344,6 +363,38 @@ mod tests {
         let closes = json.matches(['}', ']']).count();
         assert_eq!(opens, closes);
         assert_eq!(json_str("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+    }
+
+    #[test]
+    fn undefined_metrics_are_empty_or_null_and_floats_rounded() {
+        let open = GossipReport {
+            t95_ms: None,
+            t100_ms: None,
+            overhead: None,
+            overhead_by_type: None,
+            t50_ms: Some(415.748_999_999_999_97),
+            ..report()
+        };
+        let params = Params {
+            loss_pct: 30.0,
+            ..Params::default()
+        };
+        let csv = report_csv(&params, &open);
+        let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        assert_eq!(
+            (row[4], row[8], row[9], row[11], row[12]),
+            ("0.3", "415.749", "", "", "")
+        );
+        let json = report_json(&params, &open);
+        assert!(json.contains("\"loss\":0.3,"), "same unit as the CSV");
+        assert!(json.contains("\"t50_ms\":415.749,\"t95_ms\":null"));
+        assert!(
+            json.contains("\"overhead\":null,\"overhead_by_type\":null,\"overhead_bytes\":null")
+        );
+        let table = table_csv(&crate::model::batch::table(
+            &gossip_core::metrics::Aggregate::of(&[open]),
+        ));
+        assert!(table.contains("time to 95%,ms,,,0"), "{table}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use core::time::Duration;
 
 use gossip_core::metrics::GossipReport;
 use gossip_core::rng::NodeRng;
-use gossip_core::sim::{node_index, Simulator, TraceKind, TraceRecord};
+use gossip_core::sim::{node_index, DropReason, Simulator, TraceKind, TraceRecord};
 use gossip_core::{MsgId, MsgType};
 
 use super::params::Params;
@@ -195,7 +195,9 @@ impl Lab {
         self.links_version
     }
 
-    /// Messages sent since the start of the animation, by [`MsgType::index`].
+    /// Messages sent since the start of the animation, by [`MsgType::index`]:
+    /// every datagram a node sent, whether the network delivered or dropped
+    /// it (as core's metrics count the overhead).
     pub fn sent_by_type(&self) -> &[u64; MsgType::COUNT] {
         &self.sent_by_type
     }
@@ -226,6 +228,17 @@ impl Lab {
     /// Nodes holding the current gossip.
     pub fn informed_count(&self) -> usize {
         self.informed_us.iter().filter(|t| **t != u64::MAX).count()
+    }
+
+    /// Nodes holding the current gossip in each half of the partition
+    /// (indices below `len / 2`, and the rest).
+    pub fn informed_by_half(&self) -> (usize, usize) {
+        let half = self.informed_us.len() / 2;
+        let count = |s: &[u64]| s.iter().filter(|t| **t != u64::MAX).count();
+        (
+            count(&self.informed_us[..half]),
+            count(&self.informed_us[half..]),
+        )
     }
 
     /// The metrics of the current gossip, from [`gossip_core::metrics`].
@@ -435,7 +448,17 @@ impl Lab {
                         });
                     }
                 }
-                TraceKind::Drop { .. } => self.dropped += 1,
+                TraceKind::Drop {
+                    msg_type, reason, ..
+                } => {
+                    self.dropped += 1;
+                    // A datagram lost on the way was sent (and traced as a
+                    // drop instead of a send); one reaching a crashed node
+                    // was already counted when it left.
+                    if *reason != DropReason::NodeDown {
+                        self.sent_by_type[msg_type.index()] += 1;
+                    }
+                }
                 TraceKind::Publish { node, id } => {
                     self.current = Some(*id);
                     self.origin = Some(*node);

@@ -30,6 +30,9 @@ pub struct Layout {
 
 /// Pull towards the centre, relative to the other forces.
 const GRAVITY: f32 = 0.1;
+/// Extra pull on a node without links (e.g. crashed): without it the
+/// repulsion of the whole graph throws it far out, into a corner.
+const ISOLATED_GRAVITY: f32 = 2.5;
 /// Side of the coarse grid whose cells repel far nodes as one.
 const COARSE: usize = 12;
 /// Margin kept free around a fitted layout.
@@ -84,6 +87,25 @@ fn fit(raw: &[[f32; 2]], out: &mut [[f32; 2]]) {
     for (p, q) in raw.iter().zip(out.iter_mut()) {
         for k in 0..2 {
             q[k] = (0.5 + (p[k] - centre[k]) * scale).clamp(MARGIN, 1.0 - MARGIN);
+        }
+    }
+}
+
+impl LayoutKind {
+    /// The name used in the selector and the URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayoutKind::Circle => "circle",
+            LayoutKind::Force => "force",
+        }
+    }
+
+    /// Parses a name written by [`LayoutKind::as_str`].
+    pub fn parse(s: &str) -> Option<LayoutKind> {
+        match s {
+            "circle" => Some(LayoutKind::Circle),
+            "force" => Some(LayoutKind::Force),
+            _ => None,
         }
     }
 }
@@ -224,11 +246,27 @@ impl Layout {
             force[b][0] -= dx * f;
             force[b][1] -= dy * f;
         }
+        let mut linked = vec![false; n];
+        for &(a, b) in links {
+            for i in [a as usize, b as usize] {
+                if let Some(l) = linked.get_mut(i) {
+                    *l = true;
+                }
+            }
+        }
+        // Gravity pulls towards the layout's own centroid, so the picture
+        // does not drift away from the centre of the canvas.
+        let centre = self
+            .raw
+            .iter()
+            .fold([0.0f32; 2], |c, p| [c[0] + p[0], c[1] + p[1]]);
+        let centre = [centre[0] / n.max(1) as f32, centre[1] / n.max(1) as f32];
         let step = ideal * self.temperature;
-        for (p, f) in self.raw.iter_mut().zip(&mut force) {
+        for ((p, f), linked) in self.raw.iter_mut().zip(&mut force).zip(linked) {
             // Weak gravity keeps disconnected parts together.
-            f[0] += (0.5 - p[0]) * GRAVITY;
-            f[1] += (0.5 - p[1]) * GRAVITY;
+            let g = if linked { GRAVITY } else { ISOLATED_GRAVITY };
+            f[0] += (centre[0] - p[0]) * g;
+            f[1] += (centre[1] - p[1]) * g;
             let len = (f[0].powi(2) + f[1].powi(2)).sqrt().max(1e-9);
             let m = len.min(step) / len;
             p[0] += f[0] * m;
@@ -309,5 +347,24 @@ mod tests {
         let v = l.version();
         l.tick(&links);
         assert_eq!(l.version(), v, "a settled layout stays put");
+    }
+
+    #[test]
+    fn nodes_without_links_stay_near_the_graph_not_in_corners() {
+        let n = 60;
+        let links: Vec<(u32, u32)> = (0..40).map(|i| (i, (i + 1) % 40)).collect();
+        let mut layout = Layout::new(LayoutKind::Force, n);
+        for _ in 0..400 {
+            layout.tick(&links);
+        }
+        let pos = layout.positions();
+        let dist = |p: [f32; 2]| ((p[0] - 0.5).powi(2) + (p[1] - 0.5).powi(2)).sqrt();
+        for (i, p) in pos.iter().enumerate().skip(40) {
+            assert!(dist(*p) < 0.55, "isolated node {i} at {p:?}");
+        }
+        let mean = pos.iter().fold([0.0f32; 2], |c, p| {
+            [c[0] + p[0] / n as f32, c[1] + p[1] / n as f32]
+        });
+        assert!(dist(mean) < 0.1, "centred: {mean:?}");
     }
 }

@@ -4,6 +4,7 @@ pub mod batch;
 pub mod bench;
 pub mod compare;
 pub mod export;
+pub mod format;
 pub mod lab;
 pub mod layout;
 pub mod params;

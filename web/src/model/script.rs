@@ -113,11 +113,17 @@ mod tests {
         let mut script = Script::start(&preset.schedule, &lab);
         script.tick(&mut lab);
         assert!(lab.is_partitioned());
-        run(&mut lab, &mut script, 1_000.0);
+        run(&mut lab, &mut script, 1_200.0);
         assert!(lab.is_partitioned() && lab.current().is_some());
+        let (left, right) = lab.informed_by_half();
+        assert!(
+            left >= 15 && right == 0,
+            "the origin's side only: {left} / {right}"
+        );
         run(&mut lab, &mut script, 3_500.0);
         assert!(!lab.is_partitioned());
         assert_eq!(script.remaining(), 0);
+        assert_eq!(lab.informed_count(), 40, "healed: everyone");
     }
 
     #[test]

@@ -27,11 +27,15 @@ pub struct Snapshot {
     pub lagging: bool,
     /// Network split.
     pub partitioned: bool,
+    /// While split, holders of the current gossip in each half.
+    pub halves: Option<(usize, usize)>,
     /// Datagrams in flight.
     pub in_flight: usize,
     /// Datagrams dropped by the network.
     pub dropped: u64,
-    /// Messages sent since the lab opened, by [`MsgType::index`].
+    /// Messages sent since the lab opened (delivered or dropped), by
+    /// [`MsgType::index`]: the whole of which the current gossip's overhead
+    /// window is a part.
     pub sent_by_type: [u64; MsgType::COUNT],
     /// Simulator events processed so far.
     pub events: u64,
@@ -56,10 +60,10 @@ pub struct GossipStats {
     pub t95_ms: Option<f64>,
     /// Time to 100 %, ms.
     pub t100_ms: Option<f64>,
-    /// Messages of every type in `[t0, t95]`.
-    pub overhead: u64,
-    /// Overhead by [`MsgType::index`].
-    pub overhead_by_type: [u64; MsgType::COUNT],
+    /// Messages of every type in `[t0, t95]`; `None` before 95 % coverage.
+    pub overhead: Option<u64>,
+    /// Overhead by [`MsgType::index`]; `None` before 95 % coverage.
+    pub overhead_by_type: Option<[u64; MsgType::COUNT]>,
     /// Duplicate receptions.
     pub duplicates: u64,
     /// Relative message redundancy.
@@ -116,6 +120,8 @@ impl Snapshot {
             speed: lab.speed(),
             lagging: lab.is_lagging(),
             partitioned: lab.is_partitioned(),
+            halves: (lab.is_partitioned() && lab.current().is_some())
+                .then(|| lab.informed_by_half()),
             in_flight: lab.flights().len(),
             dropped: lab.dropped(),
             sent_by_type: *lab.sent_by_type(),
@@ -132,15 +138,6 @@ impl Snapshot {
     /// Messages of one type sent since the lab opened.
     pub fn sent(&self, t: MsgType) -> u64 {
         self.sent_by_type[t.index()]
-    }
-}
-
-/// `12.3 s` / `456 ms` for a virtual duration.
-pub fn format_ms(ms: f64) -> String {
-    if ms >= 10_000.0 {
-        format!("{:.1} s", ms / 1_000.0)
-    } else {
-        format!("{ms:.0} ms")
     }
 }
 
@@ -167,14 +164,15 @@ mod tests {
         assert!(g.t95_ms.unwrap() <= g.t100_ms.unwrap());
         assert!(g.curve.len() <= CURVE_POINTS + 1);
         assert_eq!(g.curve.last().map(|p| p.1), Some(1.0));
-        assert!(g.overhead >= g.overhead_by_type[MsgType::Gossip.index()]);
+        let by_type = g.overhead_by_type.expect("95 % reached");
+        assert!(g.overhead.unwrap() >= by_type[MsgType::Gossip.index()]);
+        for t in MsgType::ALL {
+            assert!(
+                by_type[t.index()] <= s.sent(t),
+                "{t:?}: a part of the whole"
+            );
+        }
         assert!(g.age_ms > 0.0);
         assert!(s.total_sent() >= s.sent(MsgType::Gossip));
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(format_ms(456.4), "456 ms");
-        assert_eq!(format_ms(12_345.0), "12.3 s");
     }
 }

@@ -1,6 +1,7 @@
 //! The whole lab configuration as a URL query string, so a link reproduces a
 //! run exactly: every [`Params`] field, the Sybil demo's settings, the view
-//! and the preset.
+//! settings (speed, layout, control traffic, proof-of-work k), the tab and
+//! the preset.
 //!
 //! [`LabConfig::to_query`] writes every field; [`parse_query`] reads them
 //! back onto a base configuration, keeping the base's value (and reporting a
@@ -13,6 +14,7 @@ use core::str::FromStr;
 
 use gossip_core::Mode;
 
+use super::layout::LayoutKind;
 use super::params::{OverlayKind, Params, NODES_RANGE};
 use super::sybil::{SybilParams, MAX_IDENTITIES, MAX_K};
 
@@ -59,11 +61,41 @@ impl View {
     }
 }
 
+/// Slowest and fastest simulation speed (simulated seconds per second).
+pub const SPEED_RANGE: (f64, f64) = (0.1, 100.0);
+
+/// How the lab is shown: nothing here changes the simulated run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ViewSettings {
+    /// Simulated seconds per wall-clock second.
+    pub speed: f64,
+    /// Where nodes are drawn.
+    pub layout: LayoutKind,
+    /// Whether control traffic (HELLO/PEERS, PING/PONG) is drawn.
+    pub show_control: bool,
+    /// Difficulty of the proof-of-work panel.
+    pub pow_k: u32,
+}
+
+impl Default for ViewSettings {
+    /// A quarter of real time: a hop of 100 ms takes 0.4 s on screen.
+    fn default() -> ViewSettings {
+        ViewSettings {
+            speed: 0.25,
+            layout: LayoutKind::Circle,
+            show_control: true,
+            pow_k: 3,
+        }
+    }
+}
+
 /// Everything a link carries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LabConfig {
     /// Network and protocol parameters.
     pub params: Params,
+    /// How the lab is shown.
+    pub settings: ViewSettings,
     /// The Sybil demo's attacker.
     pub sybil: SybilParams,
     /// The view shown.
@@ -116,14 +148,16 @@ pub enum UrlError {
 impl Display for UrlError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            UrlError::UnknownKey { key } => write!(f, "unknown setting {key:?} ignored"),
+            UrlError::UnknownKey { key } => {
+                write!(f, "the link names a setting \"{key}\" that the lab does not have; it was ignored")
+            }
             UrlError::BadValue {
                 key,
                 value,
                 expected,
             } => write!(
                 f,
-                "{key}={value:?} is not {expected}; kept the previous value"
+                "the link sets {key} to \"{value}\", but it must be {expected}; the lab kept its own value"
             ),
             UrlError::OutOfRange {
                 key,
@@ -132,10 +166,14 @@ impl Display for UrlError {
                 max,
             } => write!(
                 f,
-                "{key}={value} is outside {min}..={max}; kept the previous value"
+                "the link sets {key} to {value}, but it must be between {min} and {max}; the lab kept its own value"
             ),
-            UrlError::UnknownPreset { name } => write!(f, "no preset is called {name:?}"),
-            UrlError::TooManyPairs { max } => write!(f, "only the first {max} settings were read"),
+            UrlError::UnknownPreset { name } => {
+                write!(f, "the link asks for a preset called \"{name}\", which does not exist; the lab opened without a preset")
+            }
+            UrlError::TooManyPairs { max } => {
+                write!(f, "the link has more than {max} settings; only the first {max} were read")
+            }
         }
     }
 }
@@ -156,8 +194,16 @@ impl LabConfig {
     pub fn to_query(&self) -> String {
         let p = &self.params;
         let s = &self.sybil;
+        let v = &self.settings;
         let mut pairs = vec![
             ("view", self.view.as_str().to_owned()),
+            ("speed", v.speed.to_string()),
+            ("layout", v.layout.as_str().to_owned()),
+            (
+                "control",
+                if v.show_control { "on" } else { "off" }.to_owned(),
+            ),
+            ("powk", v.pow_k.to_string()),
             ("n", p.nodes.to_string()),
             ("seed", p.seed.to_string()),
             ("fanout", p.fanout.to_string()),
@@ -226,7 +272,23 @@ pub fn parse_query(query: &str, base: &LabConfig) -> Parsed {
 fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
     let p = &mut c.params;
     let s = &mut c.sybil;
+    let v = &mut c.settings;
     match key {
+        "speed" => v.speed = real("speed", value, SPEED_RANGE.0, SPEED_RANGE.1)?,
+        "layout" => v.layout = word("layout", value, LayoutKind::parse, "circle or force")?,
+        "control" => {
+            v.show_control = word(
+                "control",
+                value,
+                |w| match w {
+                    "on" => Some(true),
+                    "off" => Some(false),
+                    _ => None,
+                },
+                "on or off",
+            )?
+        }
+        "powk" => v.pow_k = int("powk", value, 0, super::pow::MAX_K)?,
         "view" => {
             c.view = word(
                 "view",
@@ -373,6 +435,16 @@ mod tests {
                     OverlayKind::Random
                 },
             },
+            settings: ViewSettings {
+                speed: SPEED_RANGE.0 + rng.unit() * (SPEED_RANGE.1 - SPEED_RANGE.0),
+                layout: if rng.chance(0.5) {
+                    LayoutKind::Circle
+                } else {
+                    LayoutKind::Force
+                },
+                show_control: rng.chance(0.5),
+                pow_k: between(rng, 0, super::super::pow::MAX_K),
+            },
             sybil: SybilParams {
                 k: between(rng, 0, MAX_K),
                 identities: between(rng, 1, MAX_IDENTITIES),
@@ -404,7 +476,7 @@ mod tests {
     fn the_default_round_trips_and_names_every_field() {
         let query = LabConfig::default().to_query();
         assert_eq!(LabConfig::from_query(&query), Ok(LabConfig::default()));
-        assert_eq!(pairs(&query).count(), 18);
+        assert_eq!(pairs(&query).count(), 22);
     }
 
     #[test]
@@ -448,7 +520,11 @@ mod tests {
             parsed.issues[5],
             UrlError::BadValue { key: "preset", .. }
         ));
-        assert!(parsed.issues[1].to_string().contains("1..=64"));
+        let said = parsed.issues[1].to_string();
+        assert!(
+            said.contains("between 1 and 64") && !said.contains(".."),
+            "{said}"
+        );
     }
 
     #[test]
@@ -463,6 +539,26 @@ mod tests {
             })
         );
         assert_eq!(LabConfig::from_query(""), Ok(LabConfig::default()));
+    }
+
+    #[test]
+    fn view_settings_are_read_back() {
+        let parsed = parse_query(
+            "speed=2.5&layout=force&control=off&powk=5",
+            &LabConfig::default(),
+        );
+        assert!(parsed.issues.is_empty());
+        let v = parsed.config.settings;
+        assert_eq!(
+            (v.speed, v.layout, v.show_control, v.pow_k),
+            (2.5, LayoutKind::Force, false, 5)
+        );
+        let bad = parse_query(
+            "speed=0&layout=grid&control=yes&powk=9",
+            &LabConfig::default(),
+        );
+        assert_eq!(bad.issues.len(), 4);
+        assert_eq!(bad.config.settings, ViewSettings::default());
     }
 
     #[test]
