@@ -250,6 +250,12 @@ impl Collector {
             mean_hops: (!hops.is_empty())
                 .then(|| hops.iter().map(|h| f64::from(*h)).sum::<f64>() / hops.len() as f64),
             max_hops: hops.iter().copied().max(),
+            last_hop: t
+                .deliveries
+                .iter()
+                .skip(1)
+                .max_by_key(|d| (d.0, d.1))
+                .map(|d| d.1),
             coverage,
         })
     }
@@ -305,6 +311,10 @@ pub struct GossipReport {
     pub mean_hops: Option<f64>,
     /// Largest hop count.
     pub max_hops: Option<u32>,
+    /// Hop count of the last node to receive the gossip (the "last delivery
+    /// hop" iroh-gossip's simulator reports): how deep the slowest path was,
+    /// which a tree strategy trades for fewer messages.
+    pub last_hop: Option<u32>,
     /// Coverage over time, one point per delivery.
     pub coverage: Vec<CoveragePoint>,
 }
@@ -481,6 +491,11 @@ mod tests {
         assert_eq!(r.rmr, Some(4.0 / 3.0 - 1.0));
         assert_eq!(r.mean_hops, Some(4.0 / 3.0));
         assert_eq!(r.max_hops, Some(2));
+        assert_eq!(
+            r.last_hop,
+            Some(2),
+            "the delivery at 40 ms travelled 2 hops"
+        );
         assert_eq!(r.coverage.len(), 4);
         assert_eq!(r.coverage[3].fraction, 1.0);
     }

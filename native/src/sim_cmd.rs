@@ -323,10 +323,11 @@ pub fn print_report(r: &GossipReport) {
         r.rmr.map_or_else(|| "n/a".into(), |v| format!("{v:.3}"))
     );
     println!(
-        "  hops             mean {}, max {}",
+        "  hops             mean {}, max {}, last delivery {}",
         r.mean_hops
             .map_or_else(|| "n/a".into(), |v| format!("{v:.2}")),
-        r.max_hops.map_or_else(|| "n/a".into(), |v| v.to_string())
+        r.max_hops.map_or_else(|| "n/a".into(), |v| v.to_string()),
+        r.last_hop.map_or_else(|| "n/a".into(), |v| v.to_string())
     );
 }
 

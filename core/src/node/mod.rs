@@ -373,7 +373,10 @@ impl Node {
                 self.strategy
                     .on_ihave(&mut cx, peers, &mut self.repo, &msg, ids, known)
             }
-            Body::IWant { ids } => self.repo.serve(&mut cx, &msg, ids, known, false),
+            Body::IWant { ids } => {
+                let forward = self.strategy.answers_push_on();
+                self.repo.serve(&mut cx, &msg, ids, known, forward)
+            }
             Body::Graft { ids } => {
                 self.strategy
                     .on_graft(&mut cx, &mut self.repo, &msg, ids, known)

@@ -46,6 +46,7 @@ pub(super) fn report(population: u32, times: &[f64], overhead: u64) -> GossipRep
         rmr: None,
         mean_hops: None,
         max_hops: None,
+        last_hop: None,
         coverage,
     }
 }

@@ -325,6 +325,7 @@ mod tests {
             rmr: Some(0.25),
             mean_hops: None,
             max_hops: Some(2),
+            last_hop: Some(2),
             coverage: vec![
                 CoveragePoint {
                     ms: 0.0,

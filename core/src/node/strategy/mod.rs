@@ -67,6 +67,14 @@ impl Strategy {
         }
     }
 
+    /// Whether gossips this node sends in answer to IWANT go at the `ttl`
+    /// it forwards them at, so the asker pushes them on (Plumtree: the asker
+    /// joins the tree), rather than at `ttl` 1 (the original's pull, where
+    /// the asker only delivers).
+    pub(crate) fn answers_push_on(&self) -> bool {
+        matches!(self, Strategy::Plumtree(_))
+    }
+
     /// This node published `id`.
     pub(crate) fn on_publish(
         &mut self,
