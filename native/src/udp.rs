@@ -394,8 +394,9 @@ impl BatchSocket {
                     Err(errno) => Status::Failed(errno),
                 };
             }
-            if alone && matches!(result, Err(Errno::EIO | Errno::EINVAL)) {
-                // The device or kernel cannot segment: stop trying.
+            if alone && result == Err(Errno::EIO) {
+                // The device cannot segment: stop trying. (A kernel without
+                // UDP_SEGMENT at all was found out in `new`.)
                 *gso = false;
             }
         }
@@ -409,5 +410,117 @@ fn std_addr(addr: &SockaddrStorage) -> Option<SocketAddr> {
     } else {
         addr.as_sockaddr_in6()
             .map(|v6| SocketAddr::V6(SocketAddrV6::from(*v6)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn receiver() -> std::net::UdpSocket {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        s.set_read_timeout(Some(Duration::from_secs(2)))
+            .expect("timeout");
+        s
+    }
+
+    fn recv_all(s: &std::net::UdpSocket, n: usize) -> Vec<Vec<u8>> {
+        let mut buf = [0u8; 2048];
+        (0..n)
+            .map(|_| {
+                let (len, _) = s.recv_from(&mut buf).expect("datagram");
+                buf[..len].to_vec()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_batch_reaches_every_destination_in_order_and_failures_stay_apart() {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let mut io = BatchSocket::new(socket);
+        let a = receiver();
+        let b = receiver();
+        let to_a = a.local_addr().expect("addr");
+        let to_b = b.local_addr().expect("addr");
+        let nowhere: SocketAddr = ([127, 0, 0, 1], 0).into();
+        let mut out = Outgoing::default();
+        // Three equal datagrams and a shorter one to A (one GSO message
+        // where the kernel has it), one to B between them, and one to a
+        // port no datagram can go to.
+        for (i, (to, text)) in [
+            (to_a, "a1-0123456789"),
+            (to_b, "b1-xyz"),
+            (to_a, "a2-0123456789"),
+            (nowhere, "lost"),
+            (to_a, "a3-0123456789"),
+            (to_a, "a4-short"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            out.push(to, i, |buf| buf.extend_from_slice(text.as_bytes()));
+        }
+        io.send(&mut out).await;
+        let statuses: Vec<(usize, Status)> = out.drain().map(|d| (d.tag, d.status)).collect();
+        assert_eq!(statuses.len(), 6);
+        for (i, status) in statuses {
+            if i == 3 {
+                assert!(matches!(status, Status::Failed(_)), "{status:?}");
+            } else {
+                assert_eq!(status, Status::Sent, "datagram {i}");
+            }
+        }
+        let got_a = recv_all(&a, 4);
+        assert_eq!(
+            got_a,
+            [
+                b"a1-0123456789".to_vec(),
+                b"a2-0123456789".to_vec(),
+                b"a3-0123456789".to_vec(),
+                b"a4-short".to_vec()
+            ]
+        );
+        assert_eq!(recv_all(&b, 1), [b"b1-xyz".to_vec()]);
+        assert!(out.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_batch_read_gives_each_datagram_with_its_sender() {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let at = socket.local_addr().expect("addr");
+        let mut io = BatchSocket::new(socket);
+        let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let from = peer.local_addr().expect("addr");
+        for i in 0..RECV_SLOTS + 3 {
+            peer.send_to(format!("datagram {i}").as_bytes(), at)
+                .expect("send");
+        }
+        let mut got = Vec::new();
+        for _ in 0..100 {
+            if got.len() == RECV_SLOTS + 3 {
+                break;
+            }
+            tokio::time::timeout(Duration::from_secs(2), io.readable())
+                .await
+                .expect("readable in time")
+                .expect("readable");
+            match io.try_recv() {
+                Ok(n) => {
+                    assert!(n <= RECV_SLOTS);
+                    for i in 0..n {
+                        let (sender, bytes) = io.received(i);
+                        assert_eq!(sender, Some(from));
+                        got.push(String::from_utf8(bytes.to_vec()).expect("utf-8"));
+                    }
+                }
+                Err(err) => assert_eq!(err.kind(), io::ErrorKind::WouldBlock),
+            }
+        }
+        let want: Vec<String> = (0..RECV_SLOTS + 3)
+            .map(|i| format!("datagram {i}"))
+            .collect();
+        assert_eq!(got, want);
     }
 }

@@ -17,7 +17,7 @@ fn fails_with(args: &[&str], needle: &str) {
 
 #[test]
 fn bad_flags_and_files_are_clear_errors() {
-    fails_with(&["--mode", "pull"], "invalid value 'pull'");
+    fails_with(&["--mode", "flood"], "invalid value 'flood'");
     fails_with(&["--port", "70000"], "invalid value '70000'");
     fails_with(&["--bootstrap", "nowhere"], "not an ip:port address");
     fails_with(
