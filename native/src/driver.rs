@@ -375,7 +375,6 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
         let mut outgoing = std::mem::take(&mut self.outgoing);
         if !outgoing.is_empty() {
             self.io.send(&mut outgoing).await;
-            let failed_at = Instant::now();
             for d in outgoing.drain() {
                 let errno = match d.status {
                     Status::Sent => {
@@ -398,7 +397,7 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
                 // Counted and logged; not a sent datagram in the events file.
                 self.send_errors += 1;
                 self.warnings
-                    .send_failed(failed_at, d.to, &io::Error::from(errno));
+                    .send_failed(Instant::now(), d.to, &io::Error::from(errno));
             }
         }
         self.outgoing = outgoing;
