@@ -177,10 +177,8 @@ where
                 for _ in 0..RECV_BATCH / RECV_SLOTS {
                     match d.io.try_recv() {
                         Ok(n) => {
-                            // One time for the batch: it arrived by then.
-                            let now = d.clock.now();
                             for i in 0..n {
-                                d.on_datagram(now, i);
+                                d.on_datagram(i);
                             }
                             d.send().await;
                             if n < RECV_SLOTS {
@@ -257,13 +255,18 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
         }
     }
 
-    /// Handles the `i`-th datagram of the last batch read, read at `now`;
-    /// what it causes is queued, and sent with the rest of the batch.
-    fn on_datagram(&mut self, now: Time, i: usize) {
+    /// Handles the `i`-th datagram of the last batch read; what it causes
+    /// is queued, and sent with the rest of the batch.
+    fn on_datagram(&mut self, i: usize) {
         let (from, len, decoded) = match self.io.received(i) {
             (Some(from), bytes) => (from, bytes.len(), codec::decode(bytes)),
             (None, _) => return debug!("skipped a datagram without a sender address"),
         };
+        // Each datagram gets its own time, not its batch's: peers heard in
+        // one batch must not look equally recent to the peer table, which
+        // evicts the least recently seen (ties went to the seed, and a
+        // 50-node cluster never formed).
+        let now = self.clock.now();
         self.bytes_received += len as u64;
         match decoded {
             Ok(msg) => {
