@@ -28,6 +28,8 @@ use tokio::net::UdpSocket;
 pub const RECV_SLOTS: usize = 32;
 /// Bytes of one receive slot: the largest UDP payload fits.
 const SLOT: usize = 65_536;
+/// Receive buffer asked of the kernel for each socket.
+const RECV_BUFFER: usize = 4 << 20;
 /// Messages handed to one `sendmmsg`.
 const SEND_SLOTS: usize = 64;
 /// Most segments in one GSO message (the kernel's `UDP_MAX_SEGMENTS` is 64
@@ -168,6 +170,10 @@ pub struct BatchSocket {
 impl BatchSocket {
     /// Wraps `socket`; GSO is used when the kernel knows `UDP_SEGMENT`.
     pub fn new(socket: UdpSocket) -> BatchSocket {
+        // Best effort (the kernel caps it at net.core.rmem_max): a flooded
+        // node waiting for the CPU drops fewer datagrams. The memory is the
+        // kernel's, used only while datagrams wait.
+        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(RECV_BUFFER);
         let gso = socket::getsockopt(&socket, sockopt::UdpGsoSegment).is_ok();
         let ipv6 = socket.local_addr().is_ok_and(|a| a.is_ipv6());
         BatchSocket {
