@@ -23,7 +23,7 @@ use tracing::{debug, info, warn};
 use crate::clock::Clock;
 use crate::events::{self, EventSink, Record};
 use crate::logging::{self, Warnings};
-use crate::udp::{BatchSocket, Outgoing, Status, RECV_SLOTS};
+use crate::udp::{BatchSocket, Outgoing, RECV_SLOTS};
 
 /// Datagrams read in one go before the task looks at its other inputs.
 const RECV_BATCH: usize = 256;
@@ -379,8 +379,8 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
         if !outgoing.is_empty() {
             self.io.send(&mut outgoing).await;
             for d in outgoing.drain() {
-                let errno = match d.status {
-                    Status::Sent => {
+                let errno = match d.outcome() {
+                    Ok(()) => {
                         self.bytes_sent += d.len as u64;
                         if self.sink.is_some() {
                             let record = Record::Send {
@@ -394,8 +394,7 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
                         }
                         continue;
                     }
-                    Status::Failed(errno) => errno,
-                    Status::Pending | Status::Alone => nix::errno::Errno::EIO,
+                    Err(errno) => errno,
                 };
                 // Counted and logged; not a sent datagram in the events file.
                 self.send_errors += 1;

@@ -59,7 +59,7 @@ struct Headers {
 
 /// What became of a queued datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+enum Status {
     /// Not sent yet.
     Pending,
     /// Not sent yet, and to be sent alone (it failed inside a GSO message).
@@ -82,7 +82,19 @@ pub struct Datagram<T> {
     /// The caller's data about it.
     pub tag: T,
     /// What became of it.
-    pub status: Status,
+    status: Status,
+}
+
+impl<T> Datagram<T> {
+    /// Whether the kernel took it, or its error; a datagram drained without
+    /// [`BatchSocket::send`] was never sent (`ENOTCONN`).
+    pub fn outcome(&self) -> Result<(), Errno> {
+        match self.status {
+            Status::Sent => Ok(()),
+            Status::Failed(errno) => Err(errno),
+            Status::Pending | Status::Alone => Err(Errno::ENOTCONN),
+        }
+    }
 }
 
 /// Datagrams waiting to be sent, encoded back to back into one buffer that
@@ -237,8 +249,8 @@ impl BatchSocket {
         (from, &self.recv_buf[start..start + len.min(SLOT)])
     }
 
-    /// Sends every pending datagram of `out` and sets its status: `Sent`, or
-    /// `Failed` with the kernel's error. Datagrams to one destination keep
+    /// Sends every datagram of `out`; [`Datagram::outcome`] then tells
+    /// whether the kernel took it. Datagrams to one destination keep
     /// their order within a GSO message and among single datagrams; runs of
     /// equal-sized datagrams to one destination become GSO messages.
     pub async fn send<T>(&mut self, out: &mut Outgoing<T>) {
@@ -469,13 +481,14 @@ mod tests {
             out.push(to, i, |buf| buf.extend_from_slice(text.as_bytes()));
         }
         io.send(&mut out).await;
-        let statuses: Vec<(usize, Status)> = out.drain().map(|d| (d.tag, d.status)).collect();
-        assert_eq!(statuses.len(), 6);
-        for (i, status) in statuses {
+        let outcomes: Vec<(usize, Result<(), Errno>)> =
+            out.drain().map(|d| (d.tag, d.outcome())).collect();
+        assert_eq!(outcomes.len(), 6);
+        for (i, outcome) in outcomes {
             if i == 3 {
-                assert!(matches!(status, Status::Failed(_)), "{status:?}");
+                assert!(outcome.is_err(), "{outcome:?}");
             } else {
-                assert_eq!(status, Status::Sent, "datagram {i}");
+                assert_eq!(outcome, Ok(()), "datagram {i}");
             }
         }
         let got_a = recv_all(&a, 4);
