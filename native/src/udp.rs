@@ -32,8 +32,8 @@ const SLOT: usize = 65_536;
 const RECV_BUFFER: usize = 4 << 20;
 /// Messages handed to one `sendmmsg`.
 const SEND_SLOTS: usize = 64;
-/// Most segments in one GSO message (the kernel's `UDP_MAX_SEGMENTS` is 64
-/// before Linux 6.9 and 128 after).
+/// Most segments in one GSO message (the kernel's `UDP_MAX_SEGMENTS`: 64,
+/// or 128 in recent kernels).
 const MAX_SEGMENTS: usize = 64;
 /// Most bytes in one GSO message: one IPv4 UDP payload.
 const MAX_GSO_BYTES: usize = gossip_core::codec::MAX_DATAGRAM;
