@@ -4,14 +4,16 @@
 //! The task selects over the socket, a timer set to [`Node::poll_timeout`],
 //! lines to publish (standard input, or a channel in `gossip cluster`), the
 //! proof-of-work solver running on the blocking pool, and a shutdown future
-//! (Ctrl-C / SIGTERM). After every input it drains every transmit and event.
+//! (Ctrl-C / SIGTERM). After every input it drains every event and encodes
+//! every transmit into one reused buffer; datagrams are read and sent in
+//! batches, a system call for up to [`RECV_SLOTS`] received datagrams and one
+//! for what they caused ([`crate::udp`]).
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use gossip_core::{codec, pow, Config, Event, Node, PowProof, Stats, Time};
+use gossip_core::{codec, pow, Config, Event, MsgId, MsgType, Node, PowProof, Stats, Time};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -21,6 +23,7 @@ use tracing::{debug, info, warn};
 use crate::clock::Clock;
 use crate::events::{self, EventSink, Record};
 use crate::logging::{self, Warnings};
+use crate::udp::{BatchSocket, Outgoing, RECV_SLOTS};
 
 /// Datagrams read in one go before the task looks at its other inputs.
 const RECV_BATCH: usize = 256;
@@ -79,12 +82,20 @@ struct Solved {
     attempts: u64,
 }
 
+/// What the events file says of a datagram once it is sent.
+struct Queued {
+    at: Time,
+    msg_type: MsgType,
+    msg_id: MsgId,
+    ttl: u32,
+}
+
 /// The node and everything it needs to act on its outputs.
 struct Driver<O> {
     node: Node,
-    socket: UdpSocket,
+    io: BatchSocket,
     clock: Clock,
-    out: Vec<u8>,
+    outgoing: Outgoing<Queued>,
     sink: Option<EventSink>,
     warnings: Warnings,
     send_errors: u64,
@@ -113,9 +124,9 @@ where
     let node = Node::new(config, now);
     let mut d = Driver {
         node,
-        socket,
+        io: BatchSocket::new(socket),
         clock,
-        out: Vec::with_capacity(2048),
+        outgoing: Outgoing::default(),
         sink,
         warnings: Warnings::default(),
         send_errors: 0,
@@ -133,7 +144,6 @@ where
         tokio::task::spawn_blocking(move || solve(&id, k))
     });
 
-    let mut buf = vec![0u8; 65_536];
     let mut lines_open = true;
     let sleep = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(sleep);
@@ -159,15 +169,22 @@ where
                     Err(err) => warn!(error = %err, "proof-of-work solver failed; not joining"),
                 }
             }
-            res = d.socket.recv_from(&mut buf) => {
-                match res {
-                    Ok((n, from)) => d.on_datagram(from, &buf[..n]).await,
-                    Err(err) => debug!(error = %err, "receive failed"),
+            res = d.io.readable() => {
+                if let Err(err) = res {
+                    debug!(error = %err, "socket not readable");
                 }
-                // Take what else is already queued without going back to select.
-                for _ in 1..RECV_BATCH {
-                    match d.socket.try_recv_from(&mut buf) {
-                        Ok((n, from)) => d.on_datagram(from, &buf[..n]).await,
+                // Take what is queued, a batch at a time, without going back to select.
+                for _ in 0..RECV_BATCH / RECV_SLOTS {
+                    match d.io.try_recv() {
+                        Ok(n) => {
+                            for i in 0..n {
+                                d.on_datagram(i);
+                            }
+                            d.send().await;
+                            if n < RECV_SLOTS {
+                                break;
+                            }
+                        }
                         Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                         Err(err) => {
                             debug!(error = %err, "receive failed");
@@ -238,10 +255,20 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
         }
     }
 
-    async fn on_datagram(&mut self, from: SocketAddr, bytes: &[u8]) {
+    /// Handles the `i`-th datagram of the last batch read; what it causes
+    /// is queued, and sent with the rest of the batch.
+    fn on_datagram(&mut self, i: usize) {
+        let (from, len, decoded) = match self.io.received(i) {
+            (Some(from), bytes) => (from, bytes.len(), codec::decode(bytes)),
+            (None, _) => return debug!("skipped a datagram without a sender address"),
+        };
+        // Each datagram gets its own time, not its batch's: peers heard in
+        // one batch must not look equally recent to the peer table, which
+        // evicts the least recently seen (ties went to the seed, and a
+        // 50-node cluster never formed).
         let now = self.clock.now();
-        self.bytes_received += bytes.len() as u64;
-        match codec::decode(bytes) {
+        self.bytes_received += len as u64;
+        match decoded {
             Ok(msg) => {
                 if self.sink.is_some() {
                     self.record(
@@ -252,7 +279,7 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
                             from,
                             sender_id: msg.sender_id,
                             ttl: msg.ttl,
-                            bytes: bytes.len(),
+                            bytes: len,
                         },
                     );
                 }
@@ -264,12 +291,12 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
                         "HELLO received"
                     );
                 }
-                self.node.handle_decoded(now, from, msg, bytes.len());
+                self.node.handle_decoded(now, from, msg, len);
             }
             // The node files the error under its reason and reports it.
-            Err(err) => self.node.reject_datagram(from, bytes.len(), &err),
+            Err(err) => self.node.reject_datagram(from, len, &err),
         }
-        self.drain(now).await;
+        self.queue(now);
     }
 
     async fn on_timeout(&mut self) {
@@ -319,28 +346,22 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
 
     /// Sends every queued datagram and reports every queued event.
     async fn drain(&mut self, now: Time) {
+        self.queue(now);
+        self.send().await;
+    }
+
+    /// Encodes every transmit of the node into the outgoing batch and
+    /// reports every queued event.
+    fn queue(&mut self, now: Time) {
         while let Some(t) = self.node.poll_transmit() {
-            self.out.clear();
-            codec::encode_into(&t.message, &mut self.out);
-            match self.socket.send_to(&self.out, t.to).await {
-                Ok(n) => self.bytes_sent += n as u64,
-                Err(err) => {
-                    // Counted and logged; not a sent datagram in the events file.
-                    self.send_errors += 1;
-                    self.warnings.send_failed(Instant::now(), t.to, &err);
-                    continue;
-                }
-            }
-            if self.sink.is_some() {
-                let record = Record::Send {
-                    msg_type: t.message.msg_type(),
-                    msg_id: t.message.msg_id,
-                    to: t.to,
-                    ttl: t.message.ttl,
-                    bytes: self.out.len(),
-                };
-                self.record(now, record);
-            }
+            let queued = Queued {
+                at: now,
+                msg_type: t.message.msg_type(),
+                msg_id: t.message.msg_id,
+                ttl: t.message.ttl,
+            };
+            self.outgoing
+                .push(t.to, queued, |buf| codec::encode_into(&t.message, buf));
         }
         while let Some(event) = self.node.poll_event() {
             (self.observe)(now, &event);
@@ -349,6 +370,39 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
                 self.record(now, Record::from_event(&event));
             }
         }
+    }
+
+    /// Sends the outgoing batch; records each datagram sent, counts and
+    /// logs each one that could not be.
+    async fn send(&mut self) {
+        let mut outgoing = std::mem::take(&mut self.outgoing);
+        if !outgoing.is_empty() {
+            self.io.send(&mut outgoing).await;
+            for d in outgoing.drain() {
+                let errno = match d.outcome() {
+                    Ok(()) => {
+                        self.bytes_sent += d.len as u64;
+                        if self.sink.is_some() {
+                            let record = Record::Send {
+                                msg_type: d.tag.msg_type,
+                                msg_id: d.tag.msg_id,
+                                to: d.to,
+                                ttl: d.tag.ttl,
+                                bytes: d.len,
+                            };
+                            self.record(d.tag.at, record);
+                        }
+                        continue;
+                    }
+                    Err(errno) => errno,
+                };
+                // Counted and logged; not a sent datagram in the events file.
+                self.send_errors += 1;
+                self.warnings
+                    .send_failed(Instant::now(), d.to, &io::Error::from(errno));
+            }
+        }
+        self.outgoing = outgoing;
         self.flush();
     }
 

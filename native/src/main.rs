@@ -22,6 +22,7 @@ mod logging;
 mod node_cmd;
 mod procfs;
 mod sim_cmd;
+mod udp;
 
 use std::process::ExitCode;
 use std::time::Duration;
