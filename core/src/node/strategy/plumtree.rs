@@ -277,8 +277,12 @@ impl Plumtree {
         let (now, timeout) = (cx.now, cx.config.peer_timeout);
         self.reverse
             .retain(|r| now.saturating_since(r.2) <= timeout);
-        self.lazy
-            .retain(|id| peers.get(*id).is_some() || peers.speaks_plumtree(*id));
+        let reverse = &self.reverse;
+        self.lazy.retain(|id| {
+            peers.get(*id).is_some()
+                || peers.speaks_plumtree(*id)
+                || reverse.iter().any(|r| r.0 == *id)
+        });
         if self.lazy.len() > crate::peers::MAX_PLUMTREE_IDS {
             self.lazy.retain(|id| peers.get(*id).is_some());
         }
