@@ -1,4 +1,4 @@
-//! Property: every message of all eight types survives encode then decode.
+//! Property: every message of every type survives encode then decode.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::net::SocketAddr;
