@@ -206,9 +206,15 @@ pub fn Controls(lab: LabHandle) -> impl IntoView {
                 restart(&lab, |p, v| p.peer_limit = v as u32))}
             <label class="ctl">
                 <span>"mode"</span>
-                <select id="mode" on:change=on_mode prop:value=move || params.with(|p| p.mode.as_str())>
-                    <option value="push">"push"</option>
-                    <option value="hybrid">"hybrid (push-pull)"</option>
+                <select
+                    id="mode"
+                    on:change=on_mode
+                    prop:value=move || params.with(|p| p.mode.as_str())
+                    title=move || params.with(|p| p.mode.description())
+                >
+                    {Mode::ALL.map(|m| view! {
+                        <option value=m.as_str() title=m.description()>{m.as_str()}</option>
+                    }).collect_view()}
                 </select>
                 <output id="mode-value">{move || params.with(|p| p.mode.as_str())}</output>
             </label>

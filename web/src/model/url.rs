@@ -120,7 +120,7 @@ pub enum UrlError {
         /// The value found.
         value: String,
         /// What was expected.
-        expected: &'static str,
+        expected: String,
     },
     /// The value is a number outside the accepted range.
     OutOfRange {
@@ -303,7 +303,7 @@ fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
         "fanout" => p.fanout = int("fanout", value, 1, 64)?,
         "ttl" => p.ttl = int("ttl", value, 1, 64)?,
         "peers" => p.peer_limit = int("peers", value, 1, 1_000)?,
-        "mode" => p.mode = word("mode", value, |v| v.parse::<Mode>().ok(), "push or hybrid")?,
+        "mode" => p.mode = word("mode", value, |v| v.parse::<Mode>().ok(), &mode_names())?,
         "pull" => p.pull_interval_ms = int("pull", value, 1, MAX_INTERVAL_MS)?,
         "ihave" => p.ihave_max_ids = int("ihave", value, 1, 4_096)?,
         "ping" => p.ping_interval_ms = int("ping", value, 1, MAX_INTERVAL_MS)?,
@@ -324,11 +324,20 @@ fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
     Ok(())
 }
 
-fn bad(key: &'static str, value: &str, expected: &'static str) -> UrlError {
+/// Every strategy core has, as a sentence: "push, hybrid, plumtree or pull".
+fn mode_names() -> String {
+    let names: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
+fn bad(key: &'static str, value: &str, expected: &str) -> UrlError {
     UrlError::BadValue {
         key,
         value: value.chars().take(MAX_PRESET_LEN).collect(),
-        expected,
+        expected: expected.to_owned(),
     }
 }
 
@@ -336,7 +345,7 @@ fn word<T>(
     key: &'static str,
     value: &str,
     parse: impl Fn(&str) -> Option<T>,
-    expected: &'static str,
+    expected: &str,
 ) -> Result<T, UrlError> {
     parse(value).ok_or_else(|| bad(key, value, expected))
 }
@@ -417,11 +426,7 @@ mod tests {
                 fanout: between(rng, 1, 64),
                 ttl: between(rng, 1, 64),
                 peer_limit: between(rng, 1, 1_000),
-                mode: if rng.chance(0.5) {
-                    Mode::Push
-                } else {
-                    Mode::Hybrid
-                },
+                mode: Mode::ALL[rng.below(Mode::ALL.len() as u64) as usize],
                 pull_interval_ms: between(rng, 1, MAX_INTERVAL_MS),
                 ihave_max_ids: between(rng, 1, 4_096),
                 ping_interval_ms: between(rng, 1, MAX_INTERVAL_MS),
@@ -525,6 +530,19 @@ mod tests {
             said.contains("between 1 and 64") && !said.contains(".."),
             "{said}"
         );
+    }
+
+    #[test]
+    fn every_strategy_of_core_is_accepted() {
+        for mode in Mode::ALL {
+            let query = format!("mode={}", mode.as_str());
+            assert_eq!(
+                LabConfig::from_query(&query).map(|c| c.params.mode),
+                Ok(mode)
+            );
+        }
+        let said = LabConfig::from_query("mode=flood").unwrap_err().to_string();
+        assert!(said.contains("push, hybrid, plumtree or pull"), "{said}");
     }
 
     #[test]
