@@ -132,16 +132,12 @@ fn play_script(preset: &Preset, lab: &LabHandle, task: &FrameTask) {
     if preset.schedule.is_empty() {
         return;
     }
-    let mut script = lab.with(|st| Script::start(&preset.schedule, &st.lab));
+    let mut script = lab.update(|st| Script::start(&preset.schedule, &mut st.lab));
+    if script.remaining() == 0 {
+        return;
+    }
     let lab = lab.clone();
-    task.start(move |_| {
-        let before = script.remaining();
-        let more = lab.with(|st| script.tick(&mut st.lab));
-        if script.remaining() != before {
-            lab.update(|st| st.lab.refresh_links());
-        }
-        more
-    });
+    task.start(move |_| lab.with(|st| script.tick(&mut st.lab)));
 }
 
 /// Preset buttons; the preset named in the URL starts playing at once.

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::compare::{Compare, Side, DEFAULT_MODES};
-use crate::model::export::{coverage_svg, report_json, Series};
+use crate::model::export::{coverage_svg, reports_json, Series};
 use crate::model::format::{opt_ms, or_dash, si};
 use crate::model::params::Params;
 
@@ -120,10 +120,7 @@ pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView 
             </table>
             <div class="buttons">
                 {move || sides.with(|s| (!s.is_empty() && s.len() == total.get()).then(|| {
-                    let json = format!(
-                        "[{}]",
-                        s.iter().map(|side| report_json(&side.params, &side.report)).collect::<Vec<_>>().join(",")
-                    );
+                    let json = reports_json(s.iter().map(|side| (&side.params, &side.report)));
                     view! {
                         {download("compare-svg", "chart SVG", "compare.svg", "image/svg+xml", chart(s))}
                         {download("compare-json", "metrics JSON", "compare.json", "application/json", json)}
