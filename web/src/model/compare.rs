@@ -8,8 +8,7 @@ use gossip_core::metrics::GossipReport;
 use gossip_core::sim::{broadcast, BroadcastError};
 use gossip_core::Mode;
 
-use super::params::Params;
-use super::url::{pairs, LabConfig};
+use super::params::{Params, PARAMS};
 
 /// Simulated time a broadcast may take after its publish, ms (as `gossip experiment`).
 pub const LIMIT_MS: f64 = 30_000.0;
@@ -109,28 +108,14 @@ impl Compare {
 }
 
 /// Short labels naming the settings in which the sets differ (`"a"`, `"b"`,
-/// … when they are all the same).
+/// … when they are all the same), as `key=value` in [`PARAMS`] order.
 pub fn labels(sets: &[Params]) -> Vec<String> {
-    let queries: Vec<String> = sets
-        .iter()
-        .map(|p| {
-            LabConfig {
-                params: p.clone(),
-                ..LabConfig::default()
-            }
-            .to_query()
-        })
-        .collect();
-    let split: Vec<Vec<(&str, &str)>> = queries.iter().map(|q| pairs(q).collect()).collect();
     let mut out = vec![Vec::new(); sets.len()];
-    if let Some(first) = split.first() {
-        for (i, pair) in first.iter().enumerate() {
-            if split.iter().any(|q| q.get(i) != Some(pair)) {
-                for (label, q) in out.iter_mut().zip(&split) {
-                    if let Some((k, v)) = q.get(i) {
-                        label.push(format!("{k}={v}"));
-                    }
-                }
+    for param in PARAMS.iter() {
+        let texts: Vec<String> = sets.iter().map(|p| param.text(p)).collect();
+        if texts.iter().any(|t| Some(t) != texts.first()) {
+            for (label, text) in out.iter_mut().zip(texts) {
+                label.push(format!("{}={text}", param.key));
             }
         }
     }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::batch::{Batch, TableRow};
 use super::format::{round_export, si, ticks};
-use super::params::Params;
+use super::params::{Params, PARAMS};
 
 /// Columns of [`report_csv`] and [`runs_csv`], like `gossip experiment`'s results.csv.
 pub const CSV_HEADER: &str = "n,fanout,ttl,mode,loss,seed,delivered,delivery_ratio,t50_ms,t95_ms,t100_ms,overhead,overhead_bytes,total_messages,duplicates,rmr,mean_hops,max_hops";
@@ -101,25 +101,6 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// A run's parameters as [`report_json`] writes them (loss as a probability).
-#[derive(Serialize)]
-struct ParamsJson {
-    nodes: u32,
-    seed: u64,
-    fanout: u32,
-    ttl: u32,
-    peer_limit: u32,
-    mode: &'static str,
-    pull_interval_ms: u32,
-    ihave_max_ids: u32,
-    ping_interval_ms: u32,
-    peer_timeout_ms: u32,
-    loss: f64,
-    latency_ms: f64,
-    jitter_ms: f64,
-    overlay: &'static str,
-}
-
 /// A run's metrics as [`report_json`] writes them: floats rounded, the id
 /// as a string, the curve as `[ms, fraction]` pairs.
 #[derive(Serialize)]
@@ -146,29 +127,17 @@ struct ReportJson {
 /// One run: its parameters and its metrics.
 #[derive(Serialize)]
 struct RunJson {
-    params: ParamsJson,
+    params: serde_json::Map<String, serde_json::Value>,
     report: ReportJson,
 }
 
 impl RunJson {
     fn of(p: &Params, r: &GossipReport) -> RunJson {
         RunJson {
-            params: ParamsJson {
-                nodes: p.nodes,
-                seed: p.seed,
-                fanout: p.fanout,
-                ttl: p.ttl,
-                peer_limit: p.peer_limit,
-                mode: p.mode.as_str(),
-                pull_interval_ms: p.pull_interval_ms,
-                ihave_max_ids: p.ihave_max_ids,
-                ping_interval_ms: p.ping_interval_ms,
-                peer_timeout_ms: p.peer_timeout_ms,
-                loss: round_export(p.loss_pct / 100.0),
-                latency_ms: round_export(p.latency_ms),
-                jitter_ms: round_export(p.jitter_ms),
-                overlay: p.overlay.as_str(),
-            },
+            params: PARAMS
+                .iter()
+                .map(|param| (param.json.to_owned(), param.json_value(p)))
+                .collect(),
             report: ReportJson {
                 id: r.id.to_string(),
                 population: r.population,

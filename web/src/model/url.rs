@@ -12,20 +12,14 @@
 use core::fmt::Display;
 use core::str::FromStr;
 
-use gossip_core::Mode;
-
 use super::layout::LayoutKind;
-use super::params::{OverlayKind, Params, NODES_RANGE};
+use super::params::{param, Params, ValueError, PARAMS};
 use super::sybil::{SybilParams, MAX_IDENTITIES, MAX_K};
 
 /// Longest preset name accepted.
 pub const MAX_PRESET_LEN: usize = 64;
 /// Most `key=value` pairs read from one query; the rest are reported and ignored.
 pub const MAX_PAIRS: usize = 64;
-/// Longest interval accepted, ms (one hour).
-const MAX_INTERVAL_MS: u32 = 3_600_000;
-/// Longest latency or jitter accepted, ms.
-const MAX_LATENCY_MS: f64 = 60_000.0;
 
 /// Which part of the lab is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,7 +186,6 @@ pub struct Parsed {
 impl LabConfig {
     /// Every field as `key=value` pairs joined by `&`, without a leading `?`.
     pub fn to_query(&self) -> String {
-        let p = &self.params;
         let s = &self.sybil;
         let v = &self.settings;
         let mut pairs = vec![
@@ -204,24 +197,13 @@ impl LabConfig {
                 if v.show_control { "on" } else { "off" }.to_owned(),
             ),
             ("powk", v.pow_k.to_string()),
-            ("n", p.nodes.to_string()),
-            ("seed", p.seed.to_string()),
-            ("fanout", p.fanout.to_string()),
-            ("ttl", p.ttl.to_string()),
-            ("peers", p.peer_limit.to_string()),
-            ("mode", p.mode.as_str().to_owned()),
-            ("pull", p.pull_interval_ms.to_string()),
-            ("ihave", p.ihave_max_ids.to_string()),
-            ("ping", p.ping_interval_ms.to_string()),
-            ("timeout", p.peer_timeout_ms.to_string()),
-            ("loss", p.loss_pct.to_string()),
-            ("latency", p.latency_ms.to_string()),
-            ("jitter", p.jitter_ms.to_string()),
-            ("overlay", p.overlay.as_str().to_owned()),
+        ];
+        pairs.extend(PARAMS.iter().map(|p| (p.key, p.text(&self.params))));
+        pairs.extend([
             ("k", s.k.to_string()),
             ("ids", s.identities.to_string()),
             ("rate", s.hash_rate.to_string()),
-        ];
+        ]);
         if let Some(name) = &self.preset {
             pairs.insert(0, ("preset", name.clone()));
         }
@@ -270,7 +252,17 @@ pub fn parse_query(query: &str, base: &LabConfig) -> Parsed {
 }
 
 fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
-    let p = &mut c.params;
+    if let Some(param) = param(key) {
+        return param.read(&mut c.params, value).map_err(|e| match e {
+            ValueError::Form(expected) => bad(param.key, value, &expected),
+            ValueError::Range { min, max } => UrlError::OutOfRange {
+                key: param.key,
+                value: value.chars().take(MAX_PRESET_LEN).collect(),
+                min,
+                max,
+            },
+        });
+    }
     let s = &mut c.sybil;
     let v = &mut c.settings;
     match key {
@@ -298,20 +290,6 @@ fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
             )?
         }
         "preset" => c.preset = Some(preset_name(value)?),
-        "n" => p.nodes = int("n", value, NODES_RANGE.0, NODES_RANGE.1)?,
-        "seed" => p.seed = int("seed", value, 0, u64::MAX)?,
-        "fanout" => p.fanout = int("fanout", value, 1, 64)?,
-        "ttl" => p.ttl = int("ttl", value, 1, 64)?,
-        "peers" => p.peer_limit = int("peers", value, 1, 1_000)?,
-        "mode" => p.mode = word("mode", value, |v| v.parse::<Mode>().ok(), &mode_names())?,
-        "pull" => p.pull_interval_ms = int("pull", value, 1, MAX_INTERVAL_MS)?,
-        "ihave" => p.ihave_max_ids = int("ihave", value, 1, 4_096)?,
-        "ping" => p.ping_interval_ms = int("ping", value, 1, MAX_INTERVAL_MS)?,
-        "timeout" => p.peer_timeout_ms = int("timeout", value, 1, MAX_INTERVAL_MS)?,
-        "loss" => p.loss_pct = real("loss", value, 0.0, 100.0)?,
-        "latency" => p.latency_ms = real("latency", value, 0.0, MAX_LATENCY_MS)?,
-        "jitter" => p.jitter_ms = real("jitter", value, 0.0, MAX_LATENCY_MS)?,
-        "overlay" => p.overlay = word("overlay", value, OverlayKind::parse, "bootstrap or random")?,
         "k" => s.k = int("k", value, 0, MAX_K)?,
         "ids" => s.identities = int("ids", value, 1, MAX_IDENTITIES)?,
         "rate" => s.hash_rate = real("rate", value, 1.0, 1e12)?,
@@ -322,15 +300,6 @@ fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
         }
     }
     Ok(())
-}
-
-/// Every strategy core has, as a sentence: "push, hybrid, plumtree or pull".
-fn mode_names() -> String {
-    let names: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => names.concat(),
-    }
 }
 
 fn bad(key: &'static str, value: &str, expected: &str) -> UrlError {
@@ -409,7 +378,9 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use gossip_core::rng::NodeRng;
+    use gossip_core::Mode;
 
+    use super::super::params::{Field, OverlayKind, MAX_INTERVAL_MS, MAX_LATENCY_MS, NODES_RANGE};
     use super::*;
 
     fn between(rng: &mut NodeRng, lo: u32, hi: u32) -> u32 {
@@ -427,10 +398,10 @@ mod tests {
                 ttl: between(rng, 1, 64),
                 peer_limit: between(rng, 1, 1_000),
                 mode: Mode::ALL[rng.below(Mode::ALL.len() as u64) as usize],
-                pull_interval_ms: between(rng, 1, MAX_INTERVAL_MS),
+                pull_interval_ms: between(rng, 1, MAX_INTERVAL_MS as u32),
                 ihave_max_ids: between(rng, 1, 4_096),
-                ping_interval_ms: between(rng, 1, MAX_INTERVAL_MS),
-                peer_timeout_ms: between(rng, 1, MAX_INTERVAL_MS),
+                ping_interval_ms: between(rng, 1, MAX_INTERVAL_MS as u32),
+                peer_timeout_ms: between(rng, 1, MAX_INTERVAL_MS as u32),
                 loss_pct: rng.unit() * 100.0,
                 latency_ms: rng.unit() * MAX_LATENCY_MS,
                 jitter_ms: rng.unit() * 3.0,
@@ -530,6 +501,44 @@ mod tests {
             said.contains("between 1 and 64") && !said.contains(".."),
             "{said}"
         );
+    }
+
+    #[test]
+    fn every_row_of_the_parameter_table_round_trips_through_the_url() {
+        let keys: std::collections::BTreeSet<&str> = PARAMS.iter().map(|p| p.key).collect();
+        assert_eq!(keys.len(), PARAMS.len(), "URL keys are unique");
+        for param in PARAMS.iter() {
+            let value = match param.field {
+                Field::Int { max, .. } => max.to_string(),
+                Field::Real { max, .. } => max.to_string(),
+                Field::Choice { choices, .. } => choices()
+                    .last()
+                    .map(|c| c.value.to_owned())
+                    .unwrap_or_default(),
+            };
+            let mut params = Params::default();
+            assert_eq!(param.read(&mut params, &value), Ok(()), "{}", param.key);
+            assert_ne!(params, Params::default(), "{} changed nothing", param.key);
+            assert_eq!(param.text(&params), value);
+            let config = LabConfig {
+                params: params.clone(),
+                ..LabConfig::default()
+            };
+            let query = config.to_query();
+            assert!(
+                query.contains(&format!("&{}={value}&", param.key)),
+                "{query}"
+            );
+            assert_eq!(LabConfig::from_query(&query), Ok(config));
+            let mut unchanged = Params::default();
+            assert!(param.read(&mut unchanged, "x").is_err());
+            assert_eq!(
+                unchanged,
+                Params::default(),
+                "a bad {} keeps the value",
+                param.key
+            );
+        }
     }
 
     #[test]
