@@ -58,7 +58,7 @@ pub struct Params {
     pub ttl: u32,
     /// Largest peer table.
     pub peer_limit: u32,
-    /// Push or hybrid push-pull.
+    /// The dissemination strategy, one of [`Mode::ALL`].
     pub mode: Mode,
     /// Time between IHAVE rounds, ms.
     pub pull_interval_ms: u32,
@@ -596,6 +596,29 @@ mod tests {
         assert_eq!(s.node.mode, Mode::Hybrid);
         assert_eq!(s.overlay, Overlay::Bootstrap);
         assert!(s.trace);
+    }
+
+    #[test]
+    fn every_default_is_within_its_rows_range() {
+        let default = Params::default();
+        for param in PARAMS.iter() {
+            let mut p = default.clone();
+            assert_eq!(
+                param.read(&mut p, &param.text(&default)),
+                Ok(()),
+                "{}",
+                param.key
+            );
+            assert_eq!(p, default);
+            if let Some(s) = param.slider {
+                let at = param.position(&default);
+                assert!(
+                    s.min <= at && at <= s.max,
+                    "{} slider holds {at}",
+                    param.key
+                );
+            }
+        }
     }
 
     #[test]
