@@ -79,6 +79,7 @@ describe('classroom features (release build, headless Chromium)', () => {
     const names = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
     assert.deepEqual(names, ['mode=push', 'mode=plumtree', 'mode=pull']);
     await page.waitForSelector('#compare-json');
+    assert.match(await page.evaluate(() => location.search), /[?&]compare=push,plumtree,pull(&|$)/, 'the link keeps the choice');
   });
 
   it('the experiments tab shows mean and std over seeds', async () => {

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
-use crate::model::compare::{Compare, Side, DEFAULT_MODES};
+use crate::model::compare::{Compare, Side};
 use crate::model::export::{coverage_svg, reports_json, Series};
 use crate::model::format::{opt_ms, or_dash, si};
 use crate::model::params::Params;
@@ -19,24 +19,21 @@ fn chart(sides: &[Side]) -> String {
     coverage_svg("coverage over time, same seed", &series, 640, 320)
 }
 
-/// Runs the current parameters in each strategy the user ticked (push and
-/// hybrid unless changed) on the same seed and overlays their coverage
-/// curves; `autostart` runs them as the panel opens (a preset).
+/// Runs the current parameters in each strategy ticked in `modes` on the
+/// same seed and overlays their coverage curves; `autostart` runs them as
+/// the panel opens (a preset).
 #[component]
-pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView {
+pub fn ComparePanel(
+    params: RwSignal<Params>,
+    modes: RwSignal<Vec<Mode>>,
+    autostart: bool,
+) -> impl IntoView {
     let sides = RwSignal::new(Vec::<Side>::new());
-    let modes = RwSignal::new(DEFAULT_MODES.to_vec());
     let total = RwSignal::new(0_usize);
     let status = RwSignal::new(String::new());
     let task = FrameTask::new();
     let run = move || {
-        let picked: Vec<Mode> = modes.with_untracked(|m| {
-            Mode::ALL
-                .into_iter()
-                .filter(|mode| m.contains(mode))
-                .collect()
-        });
-        let mut cmp = Compare::strategies(&params.get_untracked(), &picked);
+        let mut cmp = modes.with_untracked(|m| Compare::strategies(&params.get_untracked(), m));
         sides.set(Vec::new());
         total.set(cmp.len());
         if cmp.is_empty() {
@@ -81,10 +78,10 @@ pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView 
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
                                 modes.update(|m| {
-                                    m.retain(|x| *x != mode);
-                                    if on {
-                                        m.push(mode);
-                                    }
+                                    *m = Mode::ALL
+                                        .into_iter()
+                                        .filter(|x| if *x == mode { on } else { m.contains(x) })
+                                        .collect();
                                 });
                             }
                         />

@@ -12,6 +12,9 @@
 use core::fmt::Display;
 use core::str::FromStr;
 
+use gossip_core::Mode;
+
+use super::compare::DEFAULT_MODES;
 use super::layout::LayoutKind;
 use super::params::{param, Params, ValueError, PARAMS};
 use super::sybil::{SybilParams, MAX_IDENTITIES, MAX_K};
@@ -84,7 +87,7 @@ impl Default for ViewSettings {
 }
 
 /// Everything a link carries.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LabConfig {
     /// Network and protocol parameters.
     pub params: Params,
@@ -96,6 +99,47 @@ pub struct LabConfig {
     pub view: View,
     /// The preset this configuration came from, if any (its name).
     pub preset: Option<String>,
+    /// The strategies the compare tab runs, in [`Mode::ALL`] order.
+    pub compare: Vec<Mode>,
+}
+
+impl Default for LabConfig {
+    /// Default parameters and view, no preset, push against hybrid.
+    fn default() -> LabConfig {
+        LabConfig {
+            params: Params::default(),
+            settings: ViewSettings::default(),
+            sybil: SybilParams::default(),
+            view: View::default(),
+            preset: None,
+            compare: DEFAULT_MODES.to_vec(),
+        }
+    }
+}
+
+/// `modes` as the URL writes them: names in [`Mode::ALL`] order, comma-separated.
+pub fn modes_text(modes: &[Mode]) -> String {
+    Mode::ALL
+        .iter()
+        .filter(|m| modes.contains(m))
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads a comma-separated list of strategy names (in any order, each at
+/// most once counted) into [`Mode::ALL`] order; `None` if a name is unknown.
+pub fn parse_modes(text: &str) -> Option<Vec<Mode>> {
+    let mut picked = Vec::new();
+    for name in text.split(',').filter(|n| !n.is_empty()) {
+        picked.push(name.parse::<Mode>().ok()?);
+    }
+    Some(
+        Mode::ALL
+            .into_iter()
+            .filter(|m| picked.contains(m))
+            .collect(),
+    )
 }
 
 /// A key or value of a query that could not be used; the field kept its
@@ -197,6 +241,7 @@ impl LabConfig {
                 if v.show_control { "on" } else { "off" }.to_owned(),
             ),
             ("powk", v.pow_k.to_string()),
+            ("compare", modes_text(&self.compare)),
         ];
         pairs.extend(PARAMS.iter().map(|p| (p.key, p.text(&self.params))));
         pairs.extend([
@@ -290,6 +335,14 @@ fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
             )?
         }
         "preset" => c.preset = Some(preset_name(value)?),
+        "compare" => {
+            c.compare = word(
+                "compare",
+                value,
+                parse_modes,
+                "strategy names separated by commas",
+            )?
+        }
         "k" => s.k = int("k", value, 0, MAX_K)?,
         "ids" => s.identities = int("ids", value, 1, MAX_IDENTITIES)?,
         "rate" => s.hash_rate = real("rate", value, 1.0, 1e12)?,
@@ -378,7 +431,6 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use gossip_core::rng::NodeRng;
-    use gossip_core::Mode;
 
     use super::super::params::{Field, OverlayKind, MAX_INTERVAL_MS, MAX_LATENCY_MS, NODES_RANGE};
     use super::*;
@@ -430,6 +482,7 @@ mod tests {
             preset: rng
                 .chance(0.5)
                 .then(|| format!("preset-{}", rng.below(100))),
+            compare: Mode::ALL.into_iter().filter(|_| rng.chance(0.5)).collect(),
         }
     }
 
@@ -452,7 +505,7 @@ mod tests {
     fn the_default_round_trips_and_names_every_field() {
         let query = LabConfig::default().to_query();
         assert_eq!(LabConfig::from_query(&query), Ok(LabConfig::default()));
-        assert_eq!(pairs(&query).count(), 22);
+        assert_eq!(pairs(&query).count(), 23);
     }
 
     #[test]
@@ -539,6 +592,22 @@ mod tests {
                 param.key
             );
         }
+    }
+
+    #[test]
+    fn the_compare_tabs_strategies_are_read_in_core_order() {
+        let parsed = parse_query("compare=pull,push,pull", &LabConfig::default());
+        assert!(parsed.issues.is_empty());
+        assert_eq!(parsed.config.compare, [Mode::Push, Mode::Pull]);
+        assert!(parsed.config.to_query().contains("&compare=push,pull&"));
+        let none = parse_query("compare=", &LabConfig::default()).config;
+        assert!(none.compare.is_empty());
+        let bad = parse_query("compare=push,flood", &LabConfig::default());
+        assert_eq!(bad.config.compare, DEFAULT_MODES);
+        assert!(matches!(
+            bad.issues[..],
+            [UrlError::BadValue { key: "compare", .. }]
+        ));
     }
 
     #[test]
