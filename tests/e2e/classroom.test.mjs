@@ -59,6 +59,29 @@ describe('classroom features (release build, headless Chromium)', () => {
     await shot('compare');
   });
 
+  it('compare runs any set of strategies: three ticked, three curves and rows', async () => {
+    await open('?view=compare&n=20');
+    const boxes = await page.$$eval('#compare-panel input[type=checkbox]', (els) => els.map((e) => [e.value, e.checked]));
+    assert.deepEqual(boxes, [
+      ['push', true],
+      ['hybrid', true],
+      ['plumtree', false],
+      ['pull', false],
+    ]);
+    await page.check('#compare-mode-plumtree');
+    await page.check('#compare-mode-pull');
+    await page.uncheck('#compare-mode-hybrid');
+    await page.click('#compare-run');
+    await page.waitForFunction(() => document.querySelector('#compare-chart').dataset.curves === '3', null, {
+      timeout: 120_000,
+    });
+    assert.equal((await page.$$('#compare-chart polyline')).length, 3, 'three curves drawn');
+    const names = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
+    assert.deepEqual(names, ['mode=push', 'mode=plumtree', 'mode=pull']);
+    await page.waitForSelector('#compare-json');
+    assert.match(await page.evaluate(() => location.search), /[?&]compare=push,plumtree,pull(&|$)/, 'the link keeps the choice');
+  });
+
   it('the experiments tab shows mean and std over seeds', async () => {
     await open('?view=experiments&n=20');
     await page.$eval('#experiment-seeds', (el) => {

@@ -46,23 +46,32 @@ pub const NODE_STATES: [(&str, &str); 8] = [
     ("just informed", FADE[4]),
 ];
 
-/// The message families the canvas distinguishes, with their colours.
-pub const FAMILIES: [(&str, &str); 5] = [
+/// The message families the canvas distinguishes, with their colours:
+/// dissemination first, then control traffic (from [`CONTROL_FAMILIES`] on).
+pub const FAMILIES: [(&str, &str); 7] = [
     ("GOSSIP", "#ff9f43"),
     ("IHAVE", "#58a6ff"),
     ("IWANT", "#d2a8ff"),
+    ("GRAFT", "#f778ba"),
+    ("PRUNE", "#39c5cf"),
     ("HELLO / GET_PEERS / PEERS_LIST", "#7ee787"),
     ("PING / PONG", "#8b949e"),
 ];
+
+/// Index into [`FAMILIES`] of the first control-traffic family (hidden when
+/// control traffic is switched off).
+pub const CONTROL_FAMILIES: usize = 5;
 
 /// Index into [`FAMILIES`] of a message type.
 pub fn family(t: MsgType) -> usize {
     match t {
         MsgType::Gossip => 0,
-        MsgType::IHave | MsgType::Prune => 1,
-        MsgType::IWant | MsgType::Graft => 2,
-        MsgType::Hello | MsgType::GetPeers | MsgType::PeersList => 3,
-        MsgType::Ping | MsgType::Pong => 4,
+        MsgType::IHave => 1,
+        MsgType::IWant => 2,
+        MsgType::Graft => 3,
+        MsgType::Prune => 4,
+        MsgType::Hello | MsgType::GetPeers | MsgType::PeersList => 5,
+        MsgType::Ping | MsgType::Pong => 6,
     }
 }
 
@@ -284,7 +293,7 @@ impl Painter {
         let dot = Self::dot_size(n, side, opts.scale);
         let flights = lab.flights();
         for (fam, (_, colour)) in FAMILIES.iter().enumerate() {
-            if !opts.show_control && fam >= 3 {
+            if !opts.show_control && fam >= CONTROL_FAMILIES {
                 continue;
             }
             ctx.set_fill_style_str(colour);
@@ -354,6 +363,31 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn the_legend_names_every_message_type_in_its_family() {
+        for t in MsgType::ALL {
+            let (name, _) = FAMILIES[family(t)];
+            assert!(
+                name.split(" / ").any(|n| n == t.as_str()),
+                "{} drawn as {name}",
+                t.as_str()
+            );
+            assert_eq!(
+                family(t) >= CONTROL_FAMILIES,
+                matches!(
+                    t,
+                    MsgType::Hello
+                        | MsgType::GetPeers
+                        | MsgType::PeersList
+                        | MsgType::Ping
+                        | MsgType::Pong
+                ),
+                "{} hidden with control traffic",
+                t.as_str()
+            );
+        }
+    }
 
     #[test]
     fn contrast_matches_known_pairs() {

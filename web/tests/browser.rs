@@ -119,6 +119,30 @@ async fn controls_change_the_running_simulation() {
     assert_eq!(lab.with(|st| st.lab.len()), 120);
 
     let mode: HtmlSelectElement = find(&root, "#mode").unchecked_into();
+    let options = mode.options();
+    let listed: Vec<(String, String)> = (0..options.length())
+        .filter_map(|i| options.item(i))
+        .map(|o| {
+            (
+                o.get_attribute("value").unwrap_or_default(),
+                o.get_attribute("title").unwrap_or_default(),
+            )
+        })
+        .collect();
+    let core: Vec<(String, String)> = Mode::ALL
+        .iter()
+        .map(|m| (m.as_str().to_owned(), m.description().to_owned()))
+        .collect();
+    assert_eq!(
+        listed, core,
+        "the selector lists every strategy of core, described"
+    );
+    mode.set_value("plumtree");
+    fire(&mode, "change");
+    assert_eq!(
+        lab.with(|st| st.lab.sim().scenario().node.mode),
+        Mode::Plumtree
+    );
     mode.set_value("push");
     fire(&mode, "change");
     assert_eq!(lab.with(|st| st.lab.sim().scenario().node.mode), Mode::Push);

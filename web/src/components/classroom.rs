@@ -1,3 +1,4 @@
+use gossip_core::Mode;
 use leptos::prelude::*;
 
 use super::page;
@@ -41,6 +42,8 @@ pub struct Classroom {
     pub issues: RwSignal<Vec<String>>,
     /// Difficulty of the proof-of-work panel.
     pub pow_k: RwSignal<u32>,
+    /// The strategies the compare tab runs.
+    pub compare: RwSignal<Vec<Mode>>,
     /// Set when a preset loads whose tab action starts by itself; the tab
     /// clears it when it starts.
     pub autostart: RwSignal<bool>,
@@ -65,6 +68,7 @@ impl Classroom {
             shortcuts: RwSignal::new(false),
             issues: RwSignal::new(parsed.issues.iter().map(ToString::to_string).collect()),
             pow_k: RwSignal::new(config.settings.pow_k),
+            compare: RwSignal::new(config.compare),
             autostart: RwSignal::new(autostart),
         };
         (room, config.params, config.settings)
@@ -83,6 +87,7 @@ impl Classroom {
             sybil: self.sybil.get(),
             view: self.view.get(),
             preset: self.preset.get(),
+            compare: self.compare.get(),
         }
     }
 
@@ -132,16 +137,12 @@ fn play_script(preset: &Preset, lab: &LabHandle, task: &FrameTask) {
     if preset.schedule.is_empty() {
         return;
     }
-    let mut script = lab.with(|st| Script::start(&preset.schedule, &st.lab));
+    let mut script = lab.update(|st| Script::start(&preset.schedule, &mut st.lab));
+    if script.remaining() == 0 {
+        return;
+    }
     let lab = lab.clone();
-    task.start(move |_| {
-        let before = script.remaining();
-        let more = lab.with(|st| script.tick(&mut st.lab));
-        if script.remaining() != before {
-            lab.update(|st| st.lab.refresh_links());
-        }
-        more
-    });
+    task.start(move |_| lab.with(|st| script.tick(&mut st.lab)));
 }
 
 /// Preset buttons; the preset named in the URL starts playing at once.
@@ -175,6 +176,7 @@ pub fn PresetBar(room: Classroom, lab: LabHandle) -> impl IntoView {
                     room.view.set(config.view);
                     room.sybil.set(config.sybil);
                     room.pow_k.set(config.settings.pow_k);
+                    room.compare.set(config.compare);
                     room.preset.set(Some(preset.slug.to_owned()));
                     lab.rebuild(config.params);
                     lab.apply_view(config.settings);
@@ -227,7 +229,7 @@ pub fn ClassroomPanel(room: Classroom, lab: LabHandle) -> impl IntoView {
             </div>
             {move || match room.view.get() {
                 View::Lab => None,
-                View::Compare => Some(view! { <ComparePanel params=params autostart=room.take_autostart() /> }.into_any()),
+                View::Compare => Some(view! { <ComparePanel params=params modes=room.compare autostart=room.take_autostart() /> }.into_any()),
                 View::Experiments => Some(view! { <ExperimentsPanel params=params /> }.into_any()),
                 View::Sybil => Some(view! { <SybilPanel params=params sybil=room.sybil autostart=room.take_autostart() /> }.into_any()),
             }}

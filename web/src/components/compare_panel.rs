@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::compare::{Compare, Side};
-use crate::model::export::{coverage_svg, report_json, Series};
+use crate::model::export::{coverage_svg, reports_json, Series};
 use crate::model::format::{opt_ms, or_dash, si};
 use crate::model::params::Params;
 
@@ -19,34 +19,39 @@ fn chart(sides: &[Side]) -> String {
     coverage_svg("coverage over time, same seed", &series, 640, 320)
 }
 
-/// Runs the current parameters in push and in hybrid mode on the same seed
-/// and overlays their coverage curves; `autostart` runs them as the panel
-/// opens (a preset).
+/// Runs the current parameters in each strategy ticked in `modes` on the
+/// same seed and overlays their coverage curves; `autostart` runs them as
+/// the panel opens (a preset).
 #[component]
-pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView {
+pub fn ComparePanel(
+    params: RwSignal<Params>,
+    modes: RwSignal<Vec<Mode>>,
+    autostart: bool,
+) -> impl IntoView {
     let sides = RwSignal::new(Vec::<Side>::new());
+    let total = RwSignal::new(0_usize);
     let status = RwSignal::new(String::new());
     let task = FrameTask::new();
     let run = move || {
-        let p = params.get_untracked();
-        let a = Params {
-            mode: Mode::Push,
-            ..p.clone()
-        };
-        let b = Params {
-            mode: Mode::Hybrid,
-            ..p
-        };
-        let mut cmp = Compare::new(a, b);
+        let mut cmp = modes.with_untracked(|m| Compare::strategies(&params.get_untracked(), m));
         sides.set(Vec::new());
-        status.set(format!("running both on seed {}…", cmp.seed()));
+        total.set(cmp.len());
+        if cmp.is_empty() {
+            status.set("tick at least one strategy".to_owned());
+            return;
+        }
+        status.set(format!(
+            "running {} strategies on seed {}…",
+            cmp.len(),
+            cmp.seed()
+        ));
         task.start(move |_| {
             let step = cmp.step();
             sides.set(cmp.sides().to_vec());
             match step {
                 Ok(false) => true,
                 Ok(true) => {
-                    status.set(format!("both runs used seed {}", cmp.seed()));
+                    status.set(format!("all {} runs used seed {}", cmp.len(), cmp.seed()));
                     false
                 }
                 Err(err) => {
@@ -63,7 +68,27 @@ pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView 
         <section class="panel" id="compare-panel">
             <h2>"Compare"</h2>
             <div class="buttons">
-                <button id="compare-run" on:click=move |_| run()>"compare push vs hybrid"</button>
+                {Mode::ALL.map(|mode| view! {
+                    <label class="check" title=mode.description()>
+                        <input
+                            type="checkbox"
+                            id=format!("compare-mode-{}", mode.as_str())
+                            value=mode.as_str()
+                            prop:checked=move || modes.with(|m| m.contains(&mode))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                modes.update(|m| {
+                                    *m = Mode::ALL
+                                        .into_iter()
+                                        .filter(|x| if *x == mode { on } else { m.contains(x) })
+                                        .collect();
+                                });
+                            }
+                        />
+                        {mode.as_str()}
+                    </label>
+                }).collect_view()}
+                <button id="compare-run" on:click=move |_| run()>"compare strategies"</button>
             </div>
             <p class="status" id="compare-status">{move || status.get()}</p>
             <div class="chart-box" id="compare-chart" data-curves=move || sides.with(|s| s.len().to_string())
@@ -91,11 +116,8 @@ pub fn ComparePanel(params: RwSignal<Params>, autostart: bool) -> impl IntoView 
                 </tbody>
             </table>
             <div class="buttons">
-                {move || sides.with(|s| (s.len() == 2).then(|| {
-                    let json = format!(
-                        "[{}]",
-                        s.iter().map(|side| report_json(&side.params, &side.report)).collect::<Vec<_>>().join(",")
-                    );
+                {move || sides.with(|s| (!s.is_empty() && s.len() == total.get()).then(|| {
+                    let json = reports_json(s.iter().map(|side| (&side.params, &side.report)));
                     view! {
                         {download("compare-svg", "chart SVG", "compare.svg", "image/svg+xml", chart(s))}
                         {download("compare-json", "metrics JSON", "compare.json", "application/json", json)}

@@ -1,10 +1,8 @@
 use leptos::prelude::*;
 
-use gossip_core::Mode;
-
 use super::state::LabHandle;
 use crate::model::layout::LayoutKind;
-use crate::model::params::{OverlayKind, Params, NODES_RANGE};
+use crate::model::params::{Field, Param, Unit, PARAMS};
 
 /// A labelled range input whose value is shown next to it. `live` applies on
 /// every movement (`input`), otherwise when the slider is released (`change`).
@@ -77,6 +75,82 @@ fn times(v: f64) -> String {
     }
 }
 
+fn shown(unit: Unit) -> fn(f64) -> String {
+    match unit {
+        Unit::Count => int,
+        Unit::Ms => millis,
+        Unit::Pct => pct,
+    }
+}
+
+/// Sets `param` to `v`: a live knob changes the running network, any other
+/// restarts the run with the new parameters.
+fn set_param(lab: &LabHandle, param: &'static Param, v: f64) {
+    let mut next = lab.params.get_untracked();
+    param.set_position(&mut next, v);
+    if next == lab.params.get_untracked() {
+        return;
+    }
+    if param.live {
+        lab.params.set(next.clone());
+        lab.update(|st| {
+            st.lab.set_loss_pct(next.loss_pct);
+            st.lab.set_latency(next.latency_ms, next.jitter_ms);
+        });
+    } else {
+        lab.rebuild(next);
+    }
+}
+
+/// The control of one row of [`PARAMS`]: a selector for a choice, a slider
+/// for a number (nothing for a number without a slider, which only a link sets).
+fn control(lab: &LabHandle, param: &'static Param) -> AnyView {
+    let params = lab.params;
+    let lab = lab.clone();
+    match (param.field, param.slider) {
+        (Field::Choice { choices, .. }, _) => {
+            let title = move || {
+                let value = params.with(|p| param.text(p));
+                choices()
+                    .into_iter()
+                    .find(|c| c.value == value)
+                    .map_or("", |c| c.title)
+            };
+            let on_change = move |ev: web_sys::Event| {
+                let mut next = lab.params.get_untracked();
+                if param.read(&mut next, &event_target_value(&ev)).is_ok()
+                    && next != lab.params.get_untracked()
+                {
+                    lab.rebuild(next);
+                }
+            };
+            view! {
+                <label class="ctl">
+                    <span>{param.label}</span>
+                    <select id=param.id on:change=on_change prop:value=move || params.with(|p| param.text(p)) title=title>
+                        {choices().into_iter().map(|c| view! {
+                            <option value=c.value title=c.title>{c.text}</option>
+                        }).collect_view()}
+                    </select>
+                    <output id=format!("{}-value", param.id)>{move || params.with(|p| param.text(p))}</output>
+                </label>
+            }
+            .into_any()
+        }
+        (_, Some(s)) => slider(
+            param.id,
+            param.label,
+            (s.min, s.max, s.step),
+            Signal::derive(move || params.with(|p| param.position(p))),
+            shown(s.unit),
+            param.live,
+            move |v| set_param(&lab, param, v),
+        )
+        .into_any(),
+        (_, None) => ().into_any(),
+    }
+}
+
 /// Speed slider position (log10 of the factor) for a speed factor.
 fn speed_position(speed: f64) -> f64 {
     speed.log10()
@@ -85,60 +159,12 @@ fn speed_position(speed: f64) -> f64 {
 /// Every knob of the run, and play / pause / step / reset.
 #[component]
 pub fn Controls(lab: LabHandle) -> impl IntoView {
-    let params = lab.params;
     let snap = lab.snap;
-    let p = move |f: fn(&Params) -> f64| Signal::derive(move || params.with(f));
-
-    // A structural change restarts the run with the new parameters.
-    let restart = |lab: &LabHandle, change: fn(&mut Params, f64)| {
-        let lab = lab.clone();
-        move |v: f64| {
-            let mut next = lab.params.get_untracked();
-            change(&mut next, v);
-            if next != lab.params.get_untracked() {
-                lab.rebuild(next);
-            }
-        }
-    };
-
-    let l_loss = lab.clone();
-    let set_loss = move |v: f64| {
-        l_loss.params.update(|p| p.loss_pct = v);
-        l_loss.update(|st| st.lab.set_loss_pct(v));
-    };
-    let l_lat = lab.clone();
-    let set_latency = move |v: f64| {
-        l_lat.params.update(|p| p.latency_ms = v);
-        let p = l_lat.params.get_untracked();
-        l_lat.update(|st| st.lab.set_latency(p.latency_ms, p.jitter_ms));
-    };
-    let l_jit = lab.clone();
-    let set_jitter = move |v: f64| {
-        l_jit.params.update(|p| p.jitter_ms = v);
-        let p = l_jit.params.get_untracked();
-        l_jit.update(|st| st.lab.set_latency(p.latency_ms, p.jitter_ms));
-    };
     let l_speed = lab.clone();
     let set_speed = move |v: f64| l_speed.set_speed(10f64.powf(v));
     let speed_signal = lab.speed;
     let speed = Signal::derive(move || speed_position(speed_signal.get()));
 
-    let l_mode = lab.clone();
-    let on_mode = move |ev: web_sys::Event| {
-        let mode = event_target_value(&ev)
-            .parse::<Mode>()
-            .unwrap_or(Mode::Hybrid);
-        let mut next = l_mode.params.get_untracked();
-        next.mode = mode;
-        l_mode.rebuild(next);
-    };
-    let l_overlay = lab.clone();
-    let on_overlay = move |ev: web_sys::Event| {
-        let mut next = l_overlay.params.get_untracked();
-        next.overlay =
-            OverlayKind::parse(&event_target_value(&ev)).unwrap_or(OverlayKind::Bootstrap);
-        l_overlay.rebuild(next);
-    };
     let l_layout = lab.clone();
     let layout = lab.layout;
     let on_layout = move |ev: web_sys::Event| {
@@ -154,7 +180,6 @@ pub fn Controls(lab: LabHandle) -> impl IntoView {
     let l_reset = lab.clone();
     let l_pub = lab.clone();
     let l_part = lab.clone();
-    let l_seed = lab.clone();
 
     view! {
         <section class="panel" id="controls">
@@ -192,47 +217,7 @@ pub fn Controls(lab: LabHandle) -> impl IntoView {
         </section>
         <section class="panel" id="parameters">
             <h2>"Parameters"</h2>
-            {slider(
-                "nodes", "nodes N",
-                (f64::from(NODES_RANGE.0), f64::from(NODES_RANGE.1), 1.0),
-                p(|p| f64::from(p.nodes)), int, false,
-                restart(&lab, |p, v| p.nodes = v as u32),
-            )}
-            {slider("fanout", "fanout", (1.0, 10.0, 1.0), p(|p| f64::from(p.fanout)), int, false,
-                restart(&lab, |p, v| p.fanout = v as u32))}
-            {slider("ttl", "ttl", (1.0, 16.0, 1.0), p(|p| f64::from(p.ttl)), int, false,
-                restart(&lab, |p, v| p.ttl = v as u32))}
-            {slider("peer-limit", "peer limit", (2.0, 50.0, 1.0), p(|p| f64::from(p.peer_limit)), int, false,
-                restart(&lab, |p, v| p.peer_limit = v as u32))}
-            <label class="ctl">
-                <span>"mode"</span>
-                <select id="mode" on:change=on_mode prop:value=move || params.with(|p| p.mode.as_str())>
-                    <option value="push">"push"</option>
-                    <option value="hybrid">"hybrid (push-pull)"</option>
-                </select>
-                <output id="mode-value">{move || params.with(|p| p.mode.as_str())}</output>
-            </label>
-            {slider("pull-interval", "pull interval", (200.0, 10_000.0, 100.0), p(|p| f64::from(p.pull_interval_ms)), millis, false,
-                restart(&lab, |p, v| p.pull_interval_ms = v as u32))}
-            {slider("ihave-max", "IHAVE max ids", (1.0, 64.0, 1.0), p(|p| f64::from(p.ihave_max_ids)), int, false,
-                restart(&lab, |p, v| p.ihave_max_ids = v as u32))}
-            {slider("ping-interval", "ping interval", (200.0, 10_000.0, 100.0), p(|p| f64::from(p.ping_interval_ms)), millis, false,
-                restart(&lab, |p, v| p.ping_interval_ms = v as u32))}
-            {slider("peer-timeout", "peer timeout", (500.0, 30_000.0, 100.0), p(|p| f64::from(p.peer_timeout_ms)), millis, false,
-                restart(&lab, |p, v| p.peer_timeout_ms = v as u32))}
-            {slider("loss", "loss", (0.0, 90.0, 1.0), p(|p| p.loss_pct), pct, true, set_loss)}
-            {slider("latency", "latency", (1.0, 500.0, 1.0), p(|p| p.latency_ms), millis, true, set_latency)}
-            {slider("jitter", "jitter", (0.0, 500.0, 1.0), p(|p| p.jitter_ms), millis, true, set_jitter)}
-            {slider("seed", "seed", (1.0, 1_000.0, 1.0), p(|p| p.seed as f64), int, false,
-                move |v| { let mut next = l_seed.params.get_untracked(); next.seed = v as u64; l_seed.rebuild(next); })}
-            <label class="ctl">
-                <span>"overlay"</span>
-                <select id="overlay-kind" on:change=on_overlay prop:value=move || params.with(|p| p.overlay.as_str())>
-                    <option value="bootstrap">"bootstrap (real joins)"</option>
-                    <option value="random">"random regular"</option>
-                </select>
-                <output></output>
-            </label>
+            {PARAMS.iter().map(|param| control(&lab, param)).collect_view()}
             <label class="ctl">
                 <span>"layout"</span>
                 <select id="layout" on:change=on_layout prop:value=move || layout.get().as_str()>

@@ -157,7 +157,7 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                         <tr>
                             <td>{t.as_str()}</td>
                             <td class="num" title=SENT_TIP>{move || snap.with(|s| si(s.sent(t) as f64))}</td>
-                            <td class="num" title=WINDOW_TIP>{move || gossip().and_then(|g| g.overhead_by_type).map_or_else(|| UNDEFINED.to_owned(), |o| si(o[t.index()] as f64))}</td>
+                            <td class="num" title=WINDOW_TIP>{move || gossip().and_then(|g| g.overhead_by_type).map_or_else(|| UNDEFINED.to_owned(), |o| si(o[t] as f64))}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -1,21 +1,25 @@
-//! The "compare" action: two parameter sets (push against hybrid, or any
-//! two) broadcast once each on the same seed with core's simulator, exactly
-//! as `gossip experiment` measures a run, so their coverage curves can be
-//! overlaid. One side runs per [`Compare::step`] call, keeping frames short.
+//! The "compare" action: any number of parameter sets (usually the same
+//! parameters in several of core's strategies) broadcast once each on the
+//! same seed with core's simulator, exactly as `gossip experiment` measures
+//! a run, so their coverage curves can be overlaid. One set runs per
+//! [`Compare::step`] call, keeping frames short.
 
 use gossip_core::metrics::GossipReport;
 use gossip_core::sim::{broadcast, BroadcastError};
+use gossip_core::Mode;
 
-use super::params::Params;
-use super::url::{pairs, LabConfig};
+use super::params::{Params, PARAMS};
 
 /// Simulated time a broadcast may take after its publish, ms (as `gossip experiment`).
 pub const LIMIT_MS: f64 = 30_000.0;
 
-/// One finished side of a comparison.
+/// The strategies compared when nobody picked any: the original's two.
+pub const DEFAULT_MODES: [Mode; 2] = [Mode::Push, Mode::Hybrid];
+
+/// One finished run of a comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Side {
-    /// What sets it apart from the other side, e.g. `mode=push`.
+    /// What sets it apart from the other runs, e.g. `mode=push`.
     pub label: String,
     /// Its parameters.
     pub params: Params,
@@ -23,32 +27,56 @@ pub struct Side {
     pub report: GossipReport,
 }
 
-/// Two parameter sets on one seed, run one per step.
+/// Parameter sets on one seed, run one per step.
 #[derive(Debug, Clone)]
 pub struct Compare {
-    params: [Params; 2],
-    labels: [String; 2],
+    params: Vec<Params>,
+    labels: Vec<String>,
     sides: Vec<Side>,
 }
 
 impl Compare {
-    /// Compares `a` with `b`, both run on `a`'s seed.
-    pub fn new(a: Params, b: Params) -> Compare {
-        let b = Params { seed: a.seed, ..b };
-        let labels = labels(&a, &b);
+    /// Compares the parameter sets, every one run on the first one's seed.
+    pub fn new(sets: Vec<Params>) -> Compare {
+        let seed = sets.first().map_or(0, |p| p.seed);
+        let params: Vec<Params> = sets.into_iter().map(|p| Params { seed, ..p }).collect();
+        let labels = labels(&params);
         Compare {
-            params: [a, b],
+            sides: Vec::with_capacity(params.len()),
+            params,
             labels,
-            sides: Vec::with_capacity(2),
         }
     }
 
-    /// The seed both sides run on.
-    pub fn seed(&self) -> u64 {
-        self.params[0].seed
+    /// Compares `base` in each of `modes`, in that order.
+    pub fn strategies(base: &Params, modes: &[Mode]) -> Compare {
+        Compare::new(
+            modes
+                .iter()
+                .map(|&mode| Params {
+                    mode,
+                    ..base.clone()
+                })
+                .collect(),
+        )
     }
 
-    /// Runs the next side; returns whether both are done.
+    /// The seed every run uses.
+    pub fn seed(&self) -> u64 {
+        self.params.first().map_or(0, |p| p.seed)
+    }
+
+    /// How many runs the comparison has.
+    pub fn len(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Whether there is nothing to compare.
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty()
+    }
+
+    /// Runs the next set; returns whether all are done.
     pub fn step(&mut self) -> Result<bool, BroadcastError> {
         let next = self.sides.len();
         if let (Some(params), Some(label)) = (self.params.get(next), self.labels.get(next)) {
@@ -62,45 +90,45 @@ impl Compare {
         Ok(self.is_done())
     }
 
-    /// Runs both sides to the end.
+    /// Runs every set to the end.
     pub fn run(mut self) -> Result<Compare, BroadcastError> {
         while !self.step()? {}
         Ok(self)
     }
 
-    /// Whether both sides have run.
+    /// Whether every set has run.
     pub fn is_done(&self) -> bool {
         self.sides.len() == self.params.len()
     }
 
-    /// The sides finished so far, first parameter set first.
+    /// The runs finished so far, in the order of the sets.
     pub fn sides(&self) -> &[Side] {
         &self.sides
     }
 }
 
-/// Short labels naming the settings in which `a` and `b` differ
-/// (`"a"` and `"b"` when they are the same).
-pub fn labels(a: &Params, b: &Params) -> [String; 2] {
-    let query = |p: &Params| {
-        LabConfig {
-            params: p.clone(),
-            ..LabConfig::default()
-        }
-        .to_query()
-    };
-    let (qa, qb) = (query(a), query(b));
-    let (mut la, mut lb) = (Vec::new(), Vec::new());
-    for (pa, pb) in pairs(&qa).zip(pairs(&qb)) {
-        if pa != pb {
-            la.push(format!("{}={}", pa.0, pa.1));
-            lb.push(format!("{}={}", pb.0, pb.1));
+/// Short labels naming the settings in which the sets differ (`"a"`, `"b"`,
+/// … when they are all the same), as `key=value` in [`PARAMS`] order.
+pub fn labels(sets: &[Params]) -> Vec<String> {
+    let mut out = vec![Vec::new(); sets.len()];
+    for param in PARAMS.iter() {
+        let texts: Vec<String> = sets.iter().map(|p| param.text(p)).collect();
+        if texts.iter().any(|t| Some(t) != texts.first()) {
+            for (label, text) in out.iter_mut().zip(texts) {
+                label.push(format!("{}={text}", param.key));
+            }
         }
     }
-    if la.is_empty() {
-        return ["a".to_owned(), "b".to_owned()];
-    }
-    [la.join(", "), lb.join(", ")]
+    out.into_iter()
+        .enumerate()
+        .map(|(i, parts)| {
+            if parts.is_empty() {
+                char::from(b'a' + (i % 26) as u8).to_string()
+            } else {
+                parts.join(", ")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -128,7 +156,7 @@ mod tests {
             seed: 999,
             ..lossy(Mode::Hybrid)
         };
-        let mut cmp = Compare::new(lossy(Mode::Push), b);
+        let mut cmp = Compare::new(vec![lossy(Mode::Push), b]);
         assert_eq!(cmp.step(), Ok(false));
         assert_eq!(cmp.sides().len(), 1);
         let cmp = cmp.run().unwrap();
@@ -151,9 +179,27 @@ mod tests {
     }
 
     #[test]
+    fn three_strategies_give_three_runs_named_by_mode() {
+        let modes = [Mode::Push, Mode::Plumtree, Mode::Pull];
+        let cmp = Compare::strategies(&lossy(Mode::Hybrid), &modes)
+            .run()
+            .unwrap();
+        let names: Vec<&str> = cmp.sides().iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(names, ["mode=push", "mode=plumtree", "mode=pull"]);
+        for (side, mode) in cmp.sides().iter().zip(modes) {
+            assert_eq!(side.params.mode, mode);
+            assert!(!side.report.coverage.is_empty(), "{mode} delivered nothing");
+        }
+        assert!(Compare::strategies(&lossy(Mode::Push), &[])
+            .run()
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
     fn a_comparison_is_reproducible() {
         let run = || {
-            Compare::new(lossy(Mode::Push), lossy(Mode::Hybrid))
+            Compare::strategies(&lossy(Mode::Push), &Mode::ALL)
                 .run()
                 .unwrap()
                 .sides()
@@ -170,13 +216,18 @@ mod tests {
             loss_pct: 12.5,
             ..a.clone()
         };
+        let c = Params {
+            mode: Mode::Pull,
+            ..a.clone()
+        };
         assert_eq!(
-            labels(&a, &b),
+            labels(&[a.clone(), b, c]),
             [
-                "fanout=3, loss=0".to_owned(),
-                "fanout=5, loss=12.5".to_owned()
+                "fanout=3, mode=hybrid, loss=0",
+                "fanout=5, mode=hybrid, loss=12.5",
+                "fanout=3, mode=pull, loss=0"
             ]
         );
-        assert_eq!(labels(&a, &a), ["a".to_owned(), "b".to_owned()]);
+        assert_eq!(labels(&[a.clone(), a]), ["a", "b"]);
     }
 }

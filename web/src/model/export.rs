@@ -10,11 +10,12 @@
 use core::fmt::Write as _;
 
 use gossip_core::metrics::{CoveragePoint, GossipReport};
-use gossip_core::MsgType;
+use gossip_core::{MsgType, PerType};
+use serde::Serialize;
 
 use super::batch::{Batch, TableRow};
 use super::format::{round_export, si, ticks};
-use super::params::Params;
+use super::params::{Params, PARAMS};
 
 /// Columns of [`report_csv`] and [`runs_csv`], like `gossip experiment`'s results.csv.
 pub const CSV_HEADER: &str = "n,fanout,ttl,mode,loss,seed,delivered,delivery_ratio,t50_ms,t95_ms,t100_ms,overhead,overhead_bytes,total_messages,duplicates,rmr,mean_hops,max_hops";
@@ -100,90 +101,94 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn json_opt<T: ToString>(v: Option<T>) -> String {
-    v.map_or_else(|| "null".to_owned(), |v| v.to_string())
+/// A run's metrics as [`report_json`] writes them: floats rounded, the id
+/// as a string, the curve as `[ms, fraction]` pairs.
+#[derive(Serialize)]
+struct ReportJson {
+    id: String,
+    population: u32,
+    delivered: u64,
+    delivery_ratio: f64,
+    t50_ms: Option<f64>,
+    t95_ms: Option<f64>,
+    t100_ms: Option<f64>,
+    overhead: Option<u64>,
+    overhead_by_type: Option<PerType>,
+    overhead_bytes: Option<u64>,
+    total_messages: u64,
+    payload_receptions: u64,
+    duplicates: u64,
+    rmr: Option<f64>,
+    mean_hops: Option<f64>,
+    max_hops: Option<u32>,
+    coverage: Vec<[f64; 2]>,
 }
 
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+/// One run: its parameters and its metrics.
+#[derive(Serialize)]
+struct RunJson {
+    params: serde_json::Map<String, serde_json::Value>,
+    report: ReportJson,
+}
+
+impl RunJson {
+    fn of(p: &Params, r: &GossipReport) -> RunJson {
+        RunJson {
+            params: PARAMS
+                .iter()
+                .map(|param| (param.json.to_owned(), param.json_value(p)))
+                .collect(),
+            report: ReportJson {
+                id: r.id.to_string(),
+                population: r.population,
+                delivered: r.delivered,
+                delivery_ratio: round_export(r.delivery_ratio),
+                t50_ms: r.t50_ms.map(round_export),
+                t95_ms: r.t95_ms.map(round_export),
+                t100_ms: r.t100_ms.map(round_export),
+                overhead: r.overhead,
+                overhead_by_type: r.overhead_by_type.map(|counts| {
+                    let mut by_type = PerType::default();
+                    for t in MsgType::ALL {
+                        by_type[t] = counts[t.index()];
+                    }
+                    by_type
+                }),
+                overhead_bytes: r.overhead_bytes,
+                total_messages: r.total_messages,
+                payload_receptions: r.payload_receptions,
+                duplicates: r.duplicates,
+                rmr: r.rmr.map(round_export),
+                mean_hops: r.mean_hops.map(round_export),
+                max_hops: r.max_hops,
+                coverage: r
+                    .coverage
+                    .iter()
+                    .map(|c| [round_export(c.ms), round_export(c.fraction)])
+                    .collect(),
+            },
         }
     }
-    out.push('"');
-    out
+}
+
+/// Serializes a value whose every map key is a string, which cannot fail.
+fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// One run as a JSON object: its parameters and every metric, the overhead
 /// by message type and the coverage curve as `[ms, fraction]` pairs.
 pub fn report_json(params: &Params, report: &GossipReport) -> String {
-    let p = params;
-    let r = report;
-    let by_type = r.overhead_by_type.map_or_else(
-        || "null".to_owned(),
-        |counts| {
-            let fields = MsgType::ALL
-                .iter()
-                .map(|t| format!("{}:{}", json_str(t.as_str()), counts[t.index()]))
-                .collect::<Vec<_>>()
-                .join(",");
-            format!("{{{fields}}}")
-        },
-    );
-    let coverage = r
-        .coverage
-        .iter()
-        .map(|c| format!("[{},{}]", num(c.ms), num(c.fraction)))
-        .collect::<Vec<_>>()
-        .join(",");
-    format!(
-        concat!(
-            "{{\"params\":{{\"nodes\":{},\"seed\":{},\"fanout\":{},\"ttl\":{},\"peer_limit\":{},",
-            "\"mode\":{},\"pull_interval_ms\":{},\"ihave_max_ids\":{},\"ping_interval_ms\":{},",
-            "\"peer_timeout_ms\":{},\"loss\":{},\"latency_ms\":{},\"jitter_ms\":{},\"overlay\":{}}},",
-            "\"report\":{{\"id\":{},\"population\":{},\"delivered\":{},\"delivery_ratio\":{},",
-            "\"t50_ms\":{},\"t95_ms\":{},\"t100_ms\":{},\"overhead\":{},\"overhead_by_type\":{},",
-            "\"overhead_bytes\":{},\"total_messages\":{},\"payload_receptions\":{},\"duplicates\":{},",
-            "\"rmr\":{},\"mean_hops\":{},\"max_hops\":{},\"coverage\":[{}]}}}}"
-        ),
-        p.nodes,
-        p.seed,
-        p.fanout,
-        p.ttl,
-        p.peer_limit,
-        json_str(p.mode.as_str()),
-        p.pull_interval_ms,
-        p.ihave_max_ids,
-        p.ping_interval_ms,
-        p.peer_timeout_ms,
-        num(p.loss_pct / 100.0),
-        num(p.latency_ms),
-        num(p.jitter_ms),
-        json_str(p.overlay.as_str()),
-        json_str(&r.id.to_string()),
-        r.population,
-        r.delivered,
-        num(r.delivery_ratio),
-        json_opt(r.t50_ms.map(num)),
-        json_opt(r.t95_ms.map(num)),
-        json_opt(r.t100_ms.map(num)),
-        json_opt(r.overhead),
-        by_type,
-        json_opt(r.overhead_bytes),
-        r.total_messages,
-        r.payload_receptions,
-        r.duplicates,
-        json_opt(r.rmr.map(num)),
-        json_opt(r.mean_hops.map(num)),
-        json_opt(r.max_hops),
-        coverage,
+    to_json(&RunJson::of(params, report))
+}
+
+/// Several runs (a comparison) as a JSON array of [`report_json`] objects.
+pub fn reports_json<'a>(runs: impl IntoIterator<Item = (&'a Params, &'a GossipReport)>) -> String {
+    to_json(
+        &runs
+            .into_iter()
+            .map(|(p, r)| RunJson::of(p, r))
+            .collect::<Vec<_>>(),
     )
 }
 
@@ -354,16 +359,24 @@ mod tests {
     #[test]
     fn json_holds_parameters_metrics_and_the_curve() {
         let json = report_json(&Params::default(), &report());
-        assert!(json.starts_with("{\"params\":{\"nodes\":50,\"seed\":42,"));
-        assert!(json.contains("\"mode\":\"hybrid\""));
-        assert!(json.contains(&format!("\"id\":\"{}\"", MsgId(0xab))));
-        assert!(json.contains("\"mean_hops\":null,\"max_hops\":2"));
-        assert!(json.contains("\"GOSSIP\":3,\"PING\":1"));
-        assert!(json.ends_with("\"coverage\":[[0,0.25],[40.5,1]]}}"));
-        let opens = json.matches(['{', '[']).count();
-        let closes = json.matches(['}', ']']).count();
-        assert_eq!(opens, closes);
-        assert_eq!(json_str("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["params"]["nodes"], 50);
+        assert_eq!(v["params"]["seed"], 42);
+        assert_eq!(v["params"]["mode"], "hybrid");
+        assert_eq!(v["report"]["id"], MsgId(0xab).to_string());
+        assert!(v["report"]["mean_hops"].is_null());
+        assert_eq!(v["report"]["max_hops"], 2);
+        assert_eq!(v["report"]["overhead_by_type"]["GOSSIP"], 3);
+        assert_eq!(v["report"]["overhead_by_type"]["PING"], 1);
+        assert_eq!(v["report"]["overhead_by_type"]["GRAFT"], 0);
+        assert_eq!(
+            v["report"]["coverage"],
+            serde_json::json!([[0.0, 0.25], [40.5, 1.0]])
+        );
+        let both: serde_json::Value =
+            serde_json::from_str(&reports_json([(&Params::default(), &report()); 2])).unwrap();
+        assert_eq!(both.as_array().map(Vec::len), Some(2));
+        assert_eq!(both[1], v);
     }
 
     #[test]
@@ -386,12 +399,12 @@ mod tests {
             (row[4], row[8], row[9], row[11], row[12]),
             ("0.3", "415.749", "", "", "")
         );
-        let json = report_json(&params, &open);
-        assert!(json.contains("\"loss\":0.3,"), "same unit as the CSV");
-        assert!(json.contains("\"t50_ms\":415.749,\"t95_ms\":null"));
-        assert!(
-            json.contains("\"overhead\":null,\"overhead_by_type\":null,\"overhead_bytes\":null")
-        );
+        let json: serde_json::Value = serde_json::from_str(&report_json(&params, &open)).unwrap();
+        assert_eq!(json["params"]["loss"], 0.3, "same unit as the CSV");
+        assert_eq!(json["report"]["t50_ms"], 415.749);
+        for undefined in ["t95_ms", "overhead", "overhead_by_type", "overhead_bytes"] {
+            assert!(json["report"][undefined].is_null(), "{undefined}");
+        }
         let table = table_csv(&crate::model::batch::table(
             &gossip_core::metrics::Aggregate::of(&[open]),
         ));

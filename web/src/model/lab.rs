@@ -6,8 +6,8 @@ use core::time::Duration;
 
 use gossip_core::metrics::GossipReport;
 use gossip_core::rng::NodeRng;
-use gossip_core::sim::{node_index, DropReason, Simulator, TraceKind, TraceRecord};
-use gossip_core::{MsgId, MsgType};
+use gossip_core::sim::{node_index, Action, DropReason, Simulator, TraceKind, TraceRecord};
+use gossip_core::{MsgId, MsgType, PerType};
 
 use super::params::Params;
 
@@ -89,7 +89,7 @@ pub struct Lab {
     current: Option<MsgId>,
     origin: Option<u32>,
     published_us: u64,
-    sent_by_type: [u64; MsgType::COUNT],
+    sent_by_type: PerType,
     dropped: u64,
     playing: bool,
     speed: f64,
@@ -119,7 +119,7 @@ impl Lab {
             current: None,
             origin: None,
             published_us: 0,
-            sent_by_type: [0; MsgType::COUNT],
+            sent_by_type: PerType::default(),
             dropped: 0,
             playing: true,
             speed: 0.25,
@@ -198,7 +198,7 @@ impl Lab {
     /// Messages sent since the start of the animation, by [`MsgType::index`]:
     /// every datagram a node sent, whether the network delivered or dropped
     /// it (as core's metrics count the overhead).
-    pub fn sent_by_type(&self) -> &[u64; MsgType::COUNT] {
+    pub fn sent_by_type(&self) -> &PerType {
         &self.sent_by_type
     }
 
@@ -315,9 +315,22 @@ impl Lab {
     pub fn publish_from(&mut self, i: u32) -> Option<MsgId> {
         let text = format!("rumour #{} from node {i}", self.publishes + 1);
         let id = self.sim.publish(i, &text)?;
-        self.publishes += 1;
         self.ingest_trace();
         Some(id)
+    }
+
+    /// Queues `action` in core's simulator, `after_ms` simulated ms from
+    /// now ([`Simulator::schedule`]); one due now happens at once. The lab
+    /// follows what it does through the trace: a publish becomes the current
+    /// gossip, a partition or heal sets [`Lab::is_partitioned`], a crash or
+    /// restart redraws the links. A loss change is not traced, so
+    /// [`Lab::set_loss_pct`] is the way to change loss visibly.
+    pub fn schedule(&mut self, after_ms: f64, action: Action) {
+        self.sim.schedule(after_ms, action);
+        if after_ms <= 0.0 {
+            self.sim.run_until(self.sim.now());
+            self.ingest_trace();
+        }
     }
 
     /// A random running node publishes.
@@ -341,7 +354,6 @@ impl Lab {
             self.sim.restart(i);
         }
         self.ingest_trace();
-        self.refresh_links();
     }
 
     /// Splits the network into two halves by index, or heals it.
@@ -352,7 +364,6 @@ impl Lab {
             let half: Vec<u32> = (0..self.len() / 2).collect();
             self.sim.partition(&[half]);
         }
-        self.partitioned = !self.partitioned;
         self.ingest_trace();
     }
 
@@ -422,12 +433,16 @@ impl Lab {
 
     fn ingest_trace(&mut self) {
         let records = self.sim.take_trace();
-        self.ingest(&records);
+        if self.ingest(&records) {
+            self.refresh_links();
+        }
         let now = self.now_us();
         self.flights.retain(|f| f.arrive_us > now);
     }
 
-    fn ingest(&mut self, records: &[TraceRecord]) {
+    /// Follows the trace; returns whether a node crashed or restarted.
+    fn ingest(&mut self, records: &[TraceRecord]) -> bool {
+        let mut churn = false;
         for r in records {
             match &r.kind {
                 TraceKind::Send {
@@ -437,7 +452,7 @@ impl Lab {
                     arrive_us,
                     ..
                 } => {
-                    self.sent_by_type[msg_type.index()] += 1;
+                    self.sent_by_type[*msg_type] += 1;
                     if self.flights.len() < MAX_FLIGHTS {
                         self.flights.push(Flight {
                             from: *from,
@@ -456,10 +471,11 @@ impl Lab {
                     // drop instead of a send); one reaching a crashed node
                     // was already counted when it left.
                     if *reason != DropReason::NodeDown {
-                        self.sent_by_type[msg_type.index()] += 1;
+                        self.sent_by_type[*msg_type] += 1;
                     }
                 }
                 TraceKind::Publish { node, id } => {
+                    self.publishes += 1;
                     self.current = Some(*id);
                     self.origin = Some(*node);
                     self.published_us = r.t_us;
@@ -472,10 +488,15 @@ impl Lab {
                 TraceKind::Restart { node } => {
                     // A restarted node comes back with an empty seen cache.
                     self.informed_us[*node as usize] = u64::MAX;
+                    churn = true;
                 }
+                TraceKind::Crash { .. } => churn = true,
+                TraceKind::Partition { .. } => self.partitioned = true,
+                TraceKind::Heal => self.partitioned = false,
                 _ => {}
             }
         }
+        churn
     }
 }
 
@@ -519,7 +540,7 @@ mod tests {
         let report = lab.report().expect("report");
         assert_eq!(report.delivered, 50);
         assert!(report.t95_ms.is_some());
-        assert!(lab.sent_by_type()[MsgType::Gossip.index()] >= 49);
+        assert!(lab.sent_by_type()[MsgType::Gossip] >= 49);
     }
 
     #[test]
@@ -580,7 +601,7 @@ mod tests {
         assert_eq!(lab.now_us(), t);
         lab.step();
         assert!(lab.now_us() >= t);
-        assert!(!lab.flights().is_empty() || lab.sent_by_type().iter().sum::<u64>() > 0);
+        assert!(!lab.flights().is_empty() || lab.sent_by_type().total() > 0);
     }
 
     #[test]

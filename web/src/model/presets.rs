@@ -11,6 +11,7 @@
 use gossip_core::sim::{Action, Scenario, Scheduled};
 use gossip_core::Mode;
 
+use super::compare::DEFAULT_MODES;
 use super::params::{OverlayKind, Params};
 use super::sybil::SybilParams;
 use super::url::{pairs, parse_query, LabConfig, Parsed, UrlError, View, ViewSettings};
@@ -79,6 +80,7 @@ fn config(params: Params, speed: f64, view: View, sybil: SybilParams, slug: &str
         sybil,
         view,
         preset: Some(slug.to_owned()),
+        compare: DEFAULT_MODES.to_vec(),
     }
 }
 

@@ -1,78 +1,62 @@
-//! Plays a preset's script on the animated lab: each scheduled action is
-//! carried out once the lab's simulated clock has passed its time, counted
-//! from the moment the script started.
+//! Plays a preset's script on the animated lab. Core's simulator carries
+//! out the actions at their simulated times ([`Lab::schedule`], which is
+//! `Simulator::schedule`), counted from the moment the script started; the
+//! lab follows them through the trace.
+//!
+//! Loss changes are the one action kept here: core does not trace them, and
+//! the lab's loss slider (its [`Params`](super::params::Params)) must move
+//! with the network, so they go through [`Lab::set_loss_pct`] once the lab's
+//! clock passes their time.
 
 use gossip_core::sim::{Action, Scheduled};
 
 use super::lab::Lab;
 
-/// A preset's actions, waiting for their simulated time.
+/// A preset's loss changes, waiting for their simulated time (every other
+/// action is already queued in the simulator).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Script {
-    pending: Vec<Scheduled>,
+    losses: Vec<(f64, f64)>,
     start_us: u64,
 }
 
 impl Script {
-    /// Starts `schedule` at the lab's current simulated time.
-    pub fn start(schedule: &[Scheduled], lab: &Lab) -> Script {
-        let mut pending = schedule.to_vec();
-        pending.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
-        Script {
-            pending,
-            start_us: lab.now_us(),
+    /// Starts `schedule` at the lab's current simulated time: hands every
+    /// action but loss changes to the simulator.
+    pub fn start(schedule: &[Scheduled], lab: &mut Lab) -> Script {
+        let mut losses = Vec::new();
+        for s in schedule {
+            match s.action {
+                Action::SetLoss { loss } => losses.push((s.at_ms, loss)),
+                _ => lab.schedule(s.at_ms, s.action.clone()),
+            }
         }
+        losses.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut script = Script {
+            losses,
+            start_us: lab.now_us(),
+        };
+        script.tick(lab);
+        script
     }
 
-    /// Carries out every action that is due; returns whether any remain.
+    /// Carries out every loss change that is due; returns whether any remain.
     pub fn tick(&mut self, lab: &mut Lab) -> bool {
         let elapsed_ms = lab.now_us().saturating_sub(self.start_us) as f64 / 1_000.0;
         let due = self
-            .pending
+            .losses
             .iter()
-            .take_while(|s| s.at_ms <= elapsed_ms)
+            .take_while(|(at_ms, _)| *at_ms <= elapsed_ms)
             .count();
-        for s in self.pending.drain(..due) {
-            apply(lab, &s.action);
+        for (_, loss) in self.losses.drain(..due) {
+            lab.set_loss_pct(loss * 100.0);
         }
-        !self.pending.is_empty()
+        !self.losses.is_empty()
     }
 
-    /// Actions not yet carried out.
+    /// Loss changes not yet carried out.
     pub fn remaining(&self) -> usize {
-        self.pending.len()
-    }
-}
-
-/// Carries out one action on the lab with the lab's own controls. The lab
-/// partitions into two halves by index, so a partition action splits it that
-/// way whatever groups it lists (the presets list exactly those halves).
-pub fn apply(lab: &mut Lab, action: &Action) {
-    match action {
-        Action::Publish { node, .. } => {
-            lab.publish_from(*node);
-        }
-        Action::Crash { node } => {
-            if lab.sim().is_alive(*node) {
-                lab.toggle_node(*node);
-            }
-        }
-        Action::Restart { node } => {
-            if *node < lab.len() && !lab.sim().is_alive(*node) {
-                lab.toggle_node(*node);
-            }
-        }
-        Action::Partition { .. } => {
-            if !lab.is_partitioned() {
-                lab.toggle_partition();
-            }
-        }
-        Action::Heal => {
-            if lab.is_partitioned() {
-                lab.toggle_partition();
-            }
-        }
-        Action::SetLoss { loss } => lab.set_loss_pct(loss * 100.0),
+        self.losses.len()
     }
 }
 
@@ -82,6 +66,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use crate::model::params::Params;
     use crate::model::presets::by_slug;
 
     fn run(lab: &mut Lab, script: &mut Script, ms: f64) {
@@ -97,21 +82,23 @@ mod tests {
     fn kill_a_third_crashes_every_third_node_then_publishes() {
         let preset = by_slug("kill-a-third").unwrap();
         let mut lab = Lab::new(preset.config.params.clone());
-        let mut script = Script::start(&preset.schedule, &lab);
-        assert!(script.tick(&mut lab), "the publish waits for 500 ms");
-        assert_eq!(lab.sim().alive_count(), 40);
-        assert_eq!(lab.current(), None);
+        let mut script = Script::start(&preset.schedule, &mut lab);
+        assert_eq!(
+            lab.sim().alive_count(),
+            40,
+            "crashes due now happen at once"
+        );
+        assert_eq!(lab.current(), None, "the publish waits for 500 ms");
         run(&mut lab, &mut script, 600.0);
-        assert_eq!(script.remaining(), 0);
         assert!(lab.current().is_some());
+        assert_eq!(lab.publishes(), 1);
     }
 
     #[test]
     fn partition_and_heal_follows_its_timeline() {
         let preset = by_slug("partition-and-heal").unwrap();
         let mut lab = Lab::new(preset.config.params.clone());
-        let mut script = Script::start(&preset.schedule, &lab);
-        script.tick(&mut lab);
+        let mut script = Script::start(&preset.schedule, &mut lab);
         assert!(lab.is_partitioned());
         run(&mut lab, &mut script, 1_200.0);
         assert!(lab.is_partitioned() && lab.current().is_some());
@@ -122,23 +109,26 @@ mod tests {
         );
         run(&mut lab, &mut script, 3_500.0);
         assert!(!lab.is_partitioned());
-        assert_eq!(script.remaining(), 0);
         assert_eq!(lab.informed_count(), 40, "healed: everyone");
     }
 
     #[test]
-    fn restart_and_loss_use_the_labs_controls() {
-        let mut lab = Lab::new(crate::model::params::Params {
+    fn loss_changes_move_the_labs_loss_on_time() {
+        let mut lab = Lab::new(Params {
             nodes: 10,
-            ..Default::default()
+            ..Params::default()
         });
-        apply(&mut lab, &Action::Crash { node: 3 });
-        apply(&mut lab, &Action::Crash { node: 3 });
+        let at = |at_ms: f64, action: Action| Scheduled { at_ms, action };
+        let schedule = [
+            at(0.0, Action::Crash { node: 3 }),
+            at(200.0, Action::SetLoss { loss: 0.25 }),
+            at(300.0, Action::Restart { node: 3 }),
+        ];
+        let mut script = Script::start(&schedule, &mut lab);
         assert!(!lab.sim().is_alive(3));
-        apply(&mut lab, &Action::Restart { node: 3 });
-        apply(&mut lab, &Action::Restart { node: 99 });
+        assert_eq!((script.remaining(), lab.params().loss_pct), (1, 0.0));
+        run(&mut lab, &mut script, 400.0);
+        assert_eq!((script.remaining(), lab.params().loss_pct), (0, 25.0));
         assert!(lab.sim().is_alive(3));
-        apply(&mut lab, &Action::SetLoss { loss: 0.25 });
-        assert_eq!(lab.params().loss_pct, 25.0);
     }
 }

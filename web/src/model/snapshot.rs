@@ -1,7 +1,7 @@
 //! The numbers the statistics panel shows, taken from the lab a few times a
 //! second (the metrics themselves come from [`gossip_core::metrics`]).
 
-use gossip_core::MsgType;
+use gossip_core::{MsgType, PerType};
 
 use super::lab::Lab;
 
@@ -34,9 +34,9 @@ pub struct Snapshot {
     /// Datagrams dropped by the network.
     pub dropped: u64,
     /// Messages sent since the lab opened (delivered or dropped), by
-    /// [`MsgType::index`]: the whole of which the current gossip's overhead
-    /// window is a part.
-    pub sent_by_type: [u64; MsgType::COUNT],
+    /// type: the whole of which the current gossip's overhead window is a
+    /// part.
+    pub sent_by_type: PerType,
     /// Simulator events processed so far.
     pub events: u64,
     /// Metrics of the current gossip, when there is one.
@@ -62,8 +62,8 @@ pub struct GossipStats {
     pub t100_ms: Option<f64>,
     /// Messages of every type in `[t0, t95]`; `None` before 95 % coverage.
     pub overhead: Option<u64>,
-    /// Overhead by [`MsgType::index`]; `None` before 95 % coverage.
-    pub overhead_by_type: Option<[u64; MsgType::COUNT]>,
+    /// Overhead by type; `None` before 95 % coverage.
+    pub overhead_by_type: Option<PerType>,
     /// Duplicate receptions.
     pub duplicates: u64,
     /// Relative message redundancy.
@@ -103,7 +103,13 @@ impl Snapshot {
                 t95_ms: r.t95_ms,
                 t100_ms: r.t100_ms,
                 overhead: r.overhead,
-                overhead_by_type: r.overhead_by_type,
+                overhead_by_type: r.overhead_by_type.map(|counts| {
+                    let mut by_type = PerType::default();
+                    for t in MsgType::ALL {
+                        by_type[t] = counts[t.index()];
+                    }
+                    by_type
+                }),
                 duplicates: r.duplicates,
                 rmr: r.rmr,
                 mean_hops: r.mean_hops,
@@ -132,12 +138,12 @@ impl Snapshot {
 
     /// Total messages sent since the lab opened.
     pub fn total_sent(&self) -> u64 {
-        self.sent_by_type.iter().sum()
+        self.sent_by_type.total()
     }
 
     /// Messages of one type sent since the lab opened.
     pub fn sent(&self, t: MsgType) -> u64 {
-        self.sent_by_type[t.index()]
+        self.sent_by_type[t]
     }
 }
 
@@ -165,12 +171,9 @@ mod tests {
         assert!(g.curve.len() <= CURVE_POINTS + 1);
         assert_eq!(g.curve.last().map(|p| p.1), Some(1.0));
         let by_type = g.overhead_by_type.expect("95 % reached");
-        assert!(g.overhead.unwrap() >= by_type[MsgType::Gossip.index()]);
+        assert!(g.overhead.unwrap() >= by_type[MsgType::Gossip]);
         for t in MsgType::ALL {
-            assert!(
-                by_type[t.index()] <= s.sent(t),
-                "{t:?}: a part of the whole"
-            );
+            assert!(by_type[t] <= s.sent(t), "{t:?}: a part of the whole");
         }
         assert!(g.age_ms > 0.0);
         assert!(s.total_sent() >= s.sent(MsgType::Gossip));

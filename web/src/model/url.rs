@@ -14,18 +14,15 @@ use core::str::FromStr;
 
 use gossip_core::Mode;
 
+use super::compare::DEFAULT_MODES;
 use super::layout::LayoutKind;
-use super::params::{OverlayKind, Params, NODES_RANGE};
+use super::params::{param, Params, ValueError, PARAMS};
 use super::sybil::{SybilParams, MAX_IDENTITIES, MAX_K};
 
 /// Longest preset name accepted.
 pub const MAX_PRESET_LEN: usize = 64;
 /// Most `key=value` pairs read from one query; the rest are reported and ignored.
 pub const MAX_PAIRS: usize = 64;
-/// Longest interval accepted, ms (one hour).
-const MAX_INTERVAL_MS: u32 = 3_600_000;
-/// Longest latency or jitter accepted, ms.
-const MAX_LATENCY_MS: f64 = 60_000.0;
 
 /// Which part of the lab is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -90,7 +87,7 @@ impl Default for ViewSettings {
 }
 
 /// Everything a link carries.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LabConfig {
     /// Network and protocol parameters.
     pub params: Params,
@@ -102,6 +99,47 @@ pub struct LabConfig {
     pub view: View,
     /// The preset this configuration came from, if any (its name).
     pub preset: Option<String>,
+    /// The strategies the compare tab runs, in [`Mode::ALL`] order.
+    pub compare: Vec<Mode>,
+}
+
+impl Default for LabConfig {
+    /// Default parameters and view, no preset, push against hybrid.
+    fn default() -> LabConfig {
+        LabConfig {
+            params: Params::default(),
+            settings: ViewSettings::default(),
+            sybil: SybilParams::default(),
+            view: View::default(),
+            preset: None,
+            compare: DEFAULT_MODES.to_vec(),
+        }
+    }
+}
+
+/// `modes` as the URL writes them: names in [`Mode::ALL`] order, comma-separated.
+pub fn modes_text(modes: &[Mode]) -> String {
+    Mode::ALL
+        .iter()
+        .filter(|m| modes.contains(m))
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads a comma-separated list of strategy names (in any order, each at
+/// most once counted) into [`Mode::ALL`] order; `None` if a name is unknown.
+pub fn parse_modes(text: &str) -> Option<Vec<Mode>> {
+    let mut picked = Vec::new();
+    for name in text.split(',').filter(|n| !n.is_empty()) {
+        picked.push(name.parse::<Mode>().ok()?);
+    }
+    Some(
+        Mode::ALL
+            .into_iter()
+            .filter(|m| picked.contains(m))
+            .collect(),
+    )
 }
 
 /// A key or value of a query that could not be used; the field kept its
@@ -120,7 +158,7 @@ pub enum UrlError {
         /// The value found.
         value: String,
         /// What was expected.
-        expected: &'static str,
+        expected: String,
     },
     /// The value is a number outside the accepted range.
     OutOfRange {
@@ -192,7 +230,6 @@ pub struct Parsed {
 impl LabConfig {
     /// Every field as `key=value` pairs joined by `&`, without a leading `?`.
     pub fn to_query(&self) -> String {
-        let p = &self.params;
         let s = &self.sybil;
         let v = &self.settings;
         let mut pairs = vec![
@@ -204,24 +241,14 @@ impl LabConfig {
                 if v.show_control { "on" } else { "off" }.to_owned(),
             ),
             ("powk", v.pow_k.to_string()),
-            ("n", p.nodes.to_string()),
-            ("seed", p.seed.to_string()),
-            ("fanout", p.fanout.to_string()),
-            ("ttl", p.ttl.to_string()),
-            ("peers", p.peer_limit.to_string()),
-            ("mode", p.mode.as_str().to_owned()),
-            ("pull", p.pull_interval_ms.to_string()),
-            ("ihave", p.ihave_max_ids.to_string()),
-            ("ping", p.ping_interval_ms.to_string()),
-            ("timeout", p.peer_timeout_ms.to_string()),
-            ("loss", p.loss_pct.to_string()),
-            ("latency", p.latency_ms.to_string()),
-            ("jitter", p.jitter_ms.to_string()),
-            ("overlay", p.overlay.as_str().to_owned()),
+            ("compare", modes_text(&self.compare)),
+        ];
+        pairs.extend(PARAMS.iter().map(|p| (p.key, p.text(&self.params))));
+        pairs.extend([
             ("k", s.k.to_string()),
             ("ids", s.identities.to_string()),
             ("rate", s.hash_rate.to_string()),
-        ];
+        ]);
         if let Some(name) = &self.preset {
             pairs.insert(0, ("preset", name.clone()));
         }
@@ -270,7 +297,17 @@ pub fn parse_query(query: &str, base: &LabConfig) -> Parsed {
 }
 
 fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
-    let p = &mut c.params;
+    if let Some(param) = param(key) {
+        return param.read(&mut c.params, value).map_err(|e| match e {
+            ValueError::Form(expected) => bad(param.key, value, &expected),
+            ValueError::Range { min, max } => UrlError::OutOfRange {
+                key: param.key,
+                value: value.chars().take(MAX_PRESET_LEN).collect(),
+                min,
+                max,
+            },
+        });
+    }
     let s = &mut c.sybil;
     let v = &mut c.settings;
     match key {
@@ -298,20 +335,14 @@ fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
             )?
         }
         "preset" => c.preset = Some(preset_name(value)?),
-        "n" => p.nodes = int("n", value, NODES_RANGE.0, NODES_RANGE.1)?,
-        "seed" => p.seed = int("seed", value, 0, u64::MAX)?,
-        "fanout" => p.fanout = int("fanout", value, 1, 64)?,
-        "ttl" => p.ttl = int("ttl", value, 1, 64)?,
-        "peers" => p.peer_limit = int("peers", value, 1, 1_000)?,
-        "mode" => p.mode = word("mode", value, |v| v.parse::<Mode>().ok(), "push or hybrid")?,
-        "pull" => p.pull_interval_ms = int("pull", value, 1, MAX_INTERVAL_MS)?,
-        "ihave" => p.ihave_max_ids = int("ihave", value, 1, 4_096)?,
-        "ping" => p.ping_interval_ms = int("ping", value, 1, MAX_INTERVAL_MS)?,
-        "timeout" => p.peer_timeout_ms = int("timeout", value, 1, MAX_INTERVAL_MS)?,
-        "loss" => p.loss_pct = real("loss", value, 0.0, 100.0)?,
-        "latency" => p.latency_ms = real("latency", value, 0.0, MAX_LATENCY_MS)?,
-        "jitter" => p.jitter_ms = real("jitter", value, 0.0, MAX_LATENCY_MS)?,
-        "overlay" => p.overlay = word("overlay", value, OverlayKind::parse, "bootstrap or random")?,
+        "compare" => {
+            c.compare = word(
+                "compare",
+                value,
+                parse_modes,
+                "strategy names separated by commas",
+            )?
+        }
         "k" => s.k = int("k", value, 0, MAX_K)?,
         "ids" => s.identities = int("ids", value, 1, MAX_IDENTITIES)?,
         "rate" => s.hash_rate = real("rate", value, 1.0, 1e12)?,
@@ -324,11 +355,11 @@ fn apply(c: &mut LabConfig, key: &str, value: &str) -> Result<(), UrlError> {
     Ok(())
 }
 
-fn bad(key: &'static str, value: &str, expected: &'static str) -> UrlError {
+fn bad(key: &'static str, value: &str, expected: &str) -> UrlError {
     UrlError::BadValue {
         key,
         value: value.chars().take(MAX_PRESET_LEN).collect(),
-        expected,
+        expected: expected.to_owned(),
     }
 }
 
@@ -336,7 +367,7 @@ fn word<T>(
     key: &'static str,
     value: &str,
     parse: impl Fn(&str) -> Option<T>,
-    expected: &'static str,
+    expected: &str,
 ) -> Result<T, UrlError> {
     parse(value).ok_or_else(|| bad(key, value, expected))
 }
@@ -401,6 +432,7 @@ mod tests {
 
     use gossip_core::rng::NodeRng;
 
+    use super::super::params::{Field, OverlayKind, MAX_INTERVAL_MS, MAX_LATENCY_MS, NODES_RANGE};
     use super::*;
 
     fn between(rng: &mut NodeRng, lo: u32, hi: u32) -> u32 {
@@ -417,15 +449,11 @@ mod tests {
                 fanout: between(rng, 1, 64),
                 ttl: between(rng, 1, 64),
                 peer_limit: between(rng, 1, 1_000),
-                mode: if rng.chance(0.5) {
-                    Mode::Push
-                } else {
-                    Mode::Hybrid
-                },
-                pull_interval_ms: between(rng, 1, MAX_INTERVAL_MS),
+                mode: Mode::ALL[rng.below(Mode::ALL.len() as u64) as usize],
+                pull_interval_ms: between(rng, 1, MAX_INTERVAL_MS as u32),
                 ihave_max_ids: between(rng, 1, 4_096),
-                ping_interval_ms: between(rng, 1, MAX_INTERVAL_MS),
-                peer_timeout_ms: between(rng, 1, MAX_INTERVAL_MS),
+                ping_interval_ms: between(rng, 1, MAX_INTERVAL_MS as u32),
+                peer_timeout_ms: between(rng, 1, MAX_INTERVAL_MS as u32),
                 loss_pct: rng.unit() * 100.0,
                 latency_ms: rng.unit() * MAX_LATENCY_MS,
                 jitter_ms: rng.unit() * 3.0,
@@ -454,6 +482,7 @@ mod tests {
             preset: rng
                 .chance(0.5)
                 .then(|| format!("preset-{}", rng.below(100))),
+            compare: Mode::ALL.into_iter().filter(|_| rng.chance(0.5)).collect(),
         }
     }
 
@@ -476,7 +505,7 @@ mod tests {
     fn the_default_round_trips_and_names_every_field() {
         let query = LabConfig::default().to_query();
         assert_eq!(LabConfig::from_query(&query), Ok(LabConfig::default()));
-        assert_eq!(pairs(&query).count(), 22);
+        assert_eq!(pairs(&query).count(), 23);
     }
 
     #[test]
@@ -525,6 +554,73 @@ mod tests {
             said.contains("between 1 and 64") && !said.contains(".."),
             "{said}"
         );
+    }
+
+    #[test]
+    fn every_row_of_the_parameter_table_round_trips_through_the_url() {
+        let keys: std::collections::BTreeSet<&str> = PARAMS.iter().map(|p| p.key).collect();
+        assert_eq!(keys.len(), PARAMS.len(), "URL keys are unique");
+        for param in PARAMS.iter() {
+            let value = match param.field {
+                Field::Int { max, .. } => max.to_string(),
+                Field::Real { max, .. } => max.to_string(),
+                Field::Choice { choices, .. } => choices()
+                    .last()
+                    .map(|c| c.value.to_owned())
+                    .unwrap_or_default(),
+            };
+            let mut params = Params::default();
+            assert_eq!(param.read(&mut params, &value), Ok(()), "{}", param.key);
+            assert_ne!(params, Params::default(), "{} changed nothing", param.key);
+            assert_eq!(param.text(&params), value);
+            let config = LabConfig {
+                params: params.clone(),
+                ..LabConfig::default()
+            };
+            let query = config.to_query();
+            assert!(
+                query.contains(&format!("&{}={value}&", param.key)),
+                "{query}"
+            );
+            assert_eq!(LabConfig::from_query(&query), Ok(config));
+            let mut unchanged = Params::default();
+            assert!(param.read(&mut unchanged, "x").is_err());
+            assert_eq!(
+                unchanged,
+                Params::default(),
+                "a bad {} keeps the value",
+                param.key
+            );
+        }
+    }
+
+    #[test]
+    fn the_compare_tabs_strategies_are_read_in_core_order() {
+        let parsed = parse_query("compare=pull,push,pull", &LabConfig::default());
+        assert!(parsed.issues.is_empty());
+        assert_eq!(parsed.config.compare, [Mode::Push, Mode::Pull]);
+        assert!(parsed.config.to_query().contains("&compare=push,pull&"));
+        let none = parse_query("compare=", &LabConfig::default()).config;
+        assert!(none.compare.is_empty());
+        let bad = parse_query("compare=push,flood", &LabConfig::default());
+        assert_eq!(bad.config.compare, DEFAULT_MODES);
+        assert!(matches!(
+            bad.issues[..],
+            [UrlError::BadValue { key: "compare", .. }]
+        ));
+    }
+
+    #[test]
+    fn every_strategy_of_core_is_accepted() {
+        for mode in Mode::ALL {
+            let query = format!("mode={}", mode.as_str());
+            assert_eq!(
+                LabConfig::from_query(&query).map(|c| c.params.mode),
+                Ok(mode)
+            );
+        }
+        let said = LabConfig::from_query("mode=flood").unwrap_err().to_string();
+        assert!(said.contains("push, hybrid, plumtree or pull"), "{said}");
     }
 
     #[test]
