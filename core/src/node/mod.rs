@@ -62,6 +62,21 @@ use repository::Repository;
 use strategy::{Arrival, Strategy};
 use timers::Timers;
 
+/// The [`Ctx`] of an input at `$now`, borrowing the node's fields one by one
+/// (so the membership, the repository and the strategy stay free to borrow).
+macro_rules! ctx {
+    ($node:ident, $now:expr) => {
+        Ctx {
+            now: $now,
+            config: &$node.config,
+            rng: &mut $node.rng,
+            out: &mut $node.out,
+            timers: &mut $node.timers,
+            scratch: &mut $node.scratch,
+        }
+    };
+}
+
 /// What a part of the node may touch while it handles one input.
 pub(crate) struct Ctx<'a> {
     /// The input's time.
@@ -232,14 +247,7 @@ impl Node {
 
     /// Runs every timer that is due; calling it early or twice does nothing extra.
     pub fn handle_timeout(&mut self, now: Time) {
-        let mut cx = Ctx {
-            now,
-            config: &self.config,
-            rng: &mut self.rng,
-            out: &mut self.out,
-            timers: &mut self.timers,
-            scratch: &mut self.scratch,
-        };
+        let mut cx = ctx!(self, now);
         self.membership.on_timeout(&mut cx);
         self.strategy
             .on_timeout(&mut cx, &self.membership.peers, &mut self.repo);
@@ -279,14 +287,7 @@ impl Node {
             id,
             gossip: gossip.clone(),
         });
-        let mut cx = Ctx {
-            now,
-            config: &self.config,
-            rng: &mut self.rng,
-            out: &mut self.out,
-            timers: &mut self.timers,
-            scratch: &mut self.scratch,
-        };
+        let mut cx = ctx!(self, now);
         self.strategy
             .on_publish(&mut cx, &self.membership.peers, id, &gossip);
         Ok(id)
@@ -327,14 +328,7 @@ impl Node {
     /// request's size measure the message when it is `None`.
     fn handle(&mut self, now: Time, from: SocketAddr, msg: Message, wire_len: Option<usize>) {
         self.out.stats.received[msg.msg_type()] += 1;
-        let mut cx = Ctx {
-            now,
-            config: &self.config,
-            rng: &mut self.rng,
-            out: &mut self.out,
-            timers: &mut self.timers,
-            scratch: &mut self.scratch,
-        };
+        let mut cx = ctx!(self, now);
         let m = &mut self.membership;
         let Some(known) = m.check_sender(&mut cx, from, &msg) else {
             return;
@@ -439,14 +433,7 @@ impl Node {
     /// `Ok` when a GOSSIP of `gossip` forwarded by us fits in one datagram,
     /// otherwise `Err` with its encoded size.
     fn forward_fits(&mut self, now: Time, id: MsgId, gossip: &Arc<Gossip>) -> Result<(), usize> {
-        let mut cx = Ctx {
-            now,
-            config: &self.config,
-            rng: &mut self.rng,
-            out: &mut self.out,
-            timers: &mut self.timers,
-            scratch: &mut self.scratch,
-        };
+        let mut cx = ctx!(self, now);
         forward_fits(&mut cx, id, gossip)
     }
 }
