@@ -50,9 +50,9 @@ pub struct BenchArgs {
     pub write_calibration: Option<std::path::PathBuf>,
 }
 
-/// The processing cost measured on this machine: CPU time per GOSSIP
-/// datagram a node receives and forwards once, served on one CPU (the
-/// fleet of `gossip experiment --real` shares one thread).
+/// The simulator's processing model for a measured CPU time per datagram,
+/// served on one CPU (the fleet of `gossip experiment --real` shares one
+/// thread).
 pub fn calibration(per_datagram_us: f64) -> Processing {
     Processing {
         service_us: per_datagram_us,

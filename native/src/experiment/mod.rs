@@ -80,9 +80,11 @@ pub struct ExperimentArgs {
     /// without a new delivery [default: 1000 in push; 2 pull intervals + 500 in hybrid]
     #[arg(long, value_name = "MS")]
     pub quiet_ms: Option<f64>,
-    /// Measure this machine's CPU time per datagram first (a 2 s flood, as
-    /// `gossip bench`) and give every simulated run that processing cost on
-    /// one CPU, unless --service-us or --calibration set one
+    /// Measure this machine's CPU time per datagram first and give every
+    /// simulated run that processing cost on one CPU, unless --service-us or
+    /// --calibration set one: with --real from a real run of 20 nodes (the
+    /// fleet's CPU time per message), else from a 2 s flood as `gossip bench`
+    /// does
     #[arg(long)]
     pub calibrate: bool,
     /// Other network and protocol parameters, shared by every run
@@ -319,7 +321,7 @@ fn write_outputs(
 pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
     let mut base = Scenario::default();
     args.params.apply(&mut base)?;
-    if args.calibrate && base.processing.is_off() {
+    if args.calibrate && !args.real && base.processing.is_off() {
         base.processing = crate::bench::calibrate(CALIBRATION_SECS)?;
         println!(
             "calibrated: {:.2} us per datagram on {} CPU",
