@@ -6,8 +6,8 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use gossip_core::message::MsgType;
 use gossip_core::sim::{
-    trace, Action, CodecMode, DropReason, Network, Overlay, Scenario, Scheduled, Simulator,
-    TraceKind,
+    trace, Action, CodecMode, DropReason, Network, Overlay, Processing, Scenario, Scheduled,
+    Simulator, TraceKind,
 };
 use gossip_core::{Config, Mode, MsgId};
 
@@ -29,10 +29,12 @@ fn holders(sim: &Simulator, id: MsgId, nodes: impl Iterator<Item = u32>) -> usiz
         .count()
 }
 
-/// The reference run whose trace hash must be identical on every platform.
-fn reference_run() -> (u64, usize) {
+/// The reference run whose trace hash must be identical on every platform,
+/// with the processing-cost model off (today's simulator) or on.
+fn reference_run(processing: Processing) -> (u64, usize) {
     let mut sc = scenario(20, Mode::Hybrid, 2024);
     sc.network.loss = 0.1;
+    sc.processing = processing;
     sc.schedule = vec![
         Scheduled {
             at_ms: 1_000.0,
@@ -59,18 +61,120 @@ fn reference_run() -> (u64, usize) {
 /// Computed on x86_64 Linux; the wasm32 build of this test must agree.
 const REFERENCE_HASH: u64 = 6_398_883_524_246_764_819;
 
+/// The reference run with 400 ± 300 µs per datagram on 2 shared CPUs.
+const REFERENCE_HASH_PROCESSING: u64 = 14_969_789_865_302_699_621;
+
+fn busy_processing() -> Processing {
+    Processing {
+        service_us: 400.0,
+        spread_us: 300.0,
+        cpus: 2,
+    }
+}
+
 #[test]
 fn same_scenario_same_trace_on_every_platform() {
-    let (hash, len) = reference_run();
+    let (hash, len) = reference_run(Processing::default());
     assert!(
         len > 500,
         "the reference run is substantial ({len} records)"
     );
-    assert_eq!(reference_run().0, hash, "two runs in one process agree");
+    assert_eq!(
+        reference_run(Processing::default()).0,
+        hash,
+        "two runs in one process agree"
+    );
     assert_eq!(
         hash, REFERENCE_HASH,
         "trace hash differs from the native reference"
     );
+}
+
+#[test]
+fn same_trace_on_every_platform_with_the_processing_model_on() {
+    let (hash, len) = reference_run(busy_processing());
+    assert!(len > 500, "a substantial run ({len} records)");
+    assert_eq!(reference_run(busy_processing()).0, hash, "runs agree");
+    assert_ne!(hash, REFERENCE_HASH, "the model changes the timing");
+    assert_eq!(
+        hash, REFERENCE_HASH_PROCESSING,
+        "trace hash differs from the native reference"
+    );
+}
+
+/// Nodes wired into a full overlay on 1 ms links without jitter, charging
+/// `service_us` per datagram on `cpus` shared CPUs; the overlay's pings are
+/// over when the first 500 ms have run.
+fn served(nodes: u32, service_us: f64, cpus: u32) -> Simulator {
+    let mut sc = scenario(nodes, Mode::Push, 11);
+    sc.overlay = Overlay::Full;
+    sc.network = Network {
+        latency_ms: 1.0,
+        jitter_ms: 0.0,
+        ..Network::default()
+    };
+    sc.processing = Processing {
+        service_us,
+        spread_us: 0.0,
+        cpus,
+    };
+    let mut sim = Simulator::new(sc);
+    sim.run_for_ms(500.0);
+    sim.take_trace();
+    sim
+}
+
+/// Delivery times of every gossip after the publish, µs after the publish.
+fn delivery_offsets(sim: &mut Simulator, published_at_us: u64) -> Vec<(u32, u64)> {
+    let mut out: Vec<(u32, u64)> = sim
+        .take_trace()
+        .into_iter()
+        .filter_map(|r| match r.kind {
+            TraceKind::Deliver { node, .. } => Some((node, r.t_us - published_at_us)),
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|&(node, t)| (t, node));
+    out
+}
+
+#[test]
+fn a_busy_node_delays_the_next_datagram_by_exactly_the_service_time() {
+    let mut sim = served(2, 250.0, 0);
+    let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
+    sim.publish(0, "first").unwrap();
+    sim.publish(0, "second").unwrap();
+    sim.run_for_ms(50.0);
+    // Both arrive together after 1 ms; the second waits for the first.
+    assert_eq!(delivery_offsets(&mut sim, t0), vec![(1, 1_250), (1, 1_500)]);
+}
+
+#[test]
+fn nodes_with_own_cpus_serve_in_parallel_and_shared_cpus_serialise() {
+    let publish = |cpus| {
+        let mut sim = served(3, 250.0, cpus);
+        let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
+        sim.publish(0, "hello").unwrap();
+        sim.run_for_ms(50.0);
+        delivery_offsets(&mut sim, t0)
+    };
+    assert_eq!(publish(0), vec![(1, 1_250), (2, 1_250)], "own CPUs");
+    assert_eq!(publish(2), vec![(1, 1_250), (2, 1_250)], "two CPUs");
+    assert_eq!(publish(1), vec![(1, 1_250), (2, 1_500)], "one CPU");
+}
+
+#[test]
+fn processing_off_is_the_default_and_is_left_out_of_scenario_files() {
+    let sc = Scenario::default();
+    assert!(sc.processing.is_off());
+    let json = serde_json::to_string(&sc).unwrap();
+    assert!(!json.contains("processing"), "{json}");
+    let on = Scenario {
+        processing: busy_processing(),
+        ..Scenario::default()
+    };
+    let back: Scenario = serde_json::from_str(&serde_json::to_string(&on).unwrap()).unwrap();
+    assert_eq!(back.processing, busy_processing());
 }
 
 #[test]

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Args;
+use gossip_core::sim::Processing;
 use gossip_core::{codec, Body, Gossip, Hello, Message, MsgId, MsgType, NodeId};
 use nix::sys::socket::{self, ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage};
 
@@ -41,6 +42,44 @@ pub struct BenchArgs {
     /// the sink stay this binary's, so two builds compare on equal terms
     #[arg(long, value_name = "PATH")]
     pub node: Option<std::path::PathBuf>,
+    /// Write the measured CPU time per datagram as a scenario file with only
+    /// a `processing` section, for `gossip sim` / `gossip experiment
+    /// --calibration FILE` (one CPU: the fleet of `experiment --real` runs on
+    /// one thread)
+    #[arg(long, value_name = "FILE")]
+    pub write_calibration: Option<std::path::PathBuf>,
+}
+
+/// The simulator's processing model for a measured CPU time per datagram,
+/// served on one CPU (the fleet of `gossip experiment --real` shares one
+/// thread).
+pub fn calibration(per_datagram_us: f64) -> Processing {
+    Processing {
+        service_us: per_datagram_us,
+        spread_us: 0.0,
+        cpus: 1,
+    }
+}
+
+/// Floods a node of this binary for `seconds` and returns the processing
+/// cost it measured.
+pub fn calibrate(seconds: f64) -> anyhow::Result<Processing> {
+    let exe = std::env::current_exe().context("cannot find the gossip binary")?;
+    let per_datagram_us = flood(&exe, Duration::from_secs_f64(seconds))?;
+    if per_datagram_us <= 0.0 {
+        bail!("the calibration flood measured no datagram");
+    }
+    Ok(calibration(per_datagram_us))
+}
+
+/// Writes `p` as a scenario file holding only its `processing` section.
+fn write_calibration(path: &std::path::Path, p: Processing) -> anyhow::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Fragment {
+        processing: Processing,
+    }
+    let text = serde_json::to_string_pretty(&Fragment { processing: p })?;
+    std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// GOSSIP datagrams the flooder hands to one `sendmmsg`.
@@ -70,7 +109,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         None => std::env::current_exe().context("cannot find the gossip binary")?,
     };
     println!("measured binary: {}", exe.display());
-    flood(&exe, Duration::from_secs_f64(args.seconds))?;
+    let per_datagram_us = flood(&exe, Duration::from_secs_f64(args.seconds))?;
+    if let Some(path) = &args.write_calibration {
+        if per_datagram_us <= 0.0 {
+            bail!("the flood measured no datagram: no calibration to write");
+        }
+        write_calibration(path, calibration(per_datagram_us))?;
+        println!(
+            "  calibration ({per_datagram_us:.2} us per datagram, 1 CPU) written to {}",
+            path.display()
+        );
+    }
     if args.cluster_nodes > 0 {
         cluster_memory(&exe, args.cluster_nodes)?;
     }
@@ -124,7 +173,9 @@ fn join(socket: &UdpSocket, node: SocketAddr, child: &mut Child) -> anyhow::Resu
     bail!("the node at {node} never answered HELLO")
 }
 
-fn flood(exe: &std::path::Path, duration: Duration) -> anyhow::Result<()> {
+/// Floods a node and prints what it measured; returns the node's CPU time
+/// per datagram handled, µs (0 when none was).
+fn flood(exe: &std::path::Path, duration: Duration) -> anyhow::Result<f64> {
     let port = free_port()?;
     let node: SocketAddr = ([127, 0, 0, 1], port).into();
     let mut child = ChildGuard(
@@ -269,6 +320,9 @@ fn flood(exe: &std::path::Path, duration: Duration) -> anyhow::Result<()> {
     );
     if per_dgram_us > 0.0 {
         println!(
+            "  service time per GOSSIP datagram: {per_dgram_us:>8.2} us (received, delivered and forwarded once)"
+        );
+        println!(
             "  capacity of one fully used core: {:>9.0} datagrams/s (1 s / CPU time per datagram)",
             1e6 / per_dgram_us
         );
@@ -279,7 +333,7 @@ fn flood(exe: &std::path::Path, duration: Duration) -> anyhow::Result<()> {
         mb(idle_rss)
     );
     println!("  node after the flood:           {:>7.1} MB", mb(busy_rss));
-    Ok(())
+    Ok(per_dgram_us)
 }
 
 fn cluster_memory(exe: &std::path::Path, nodes: u32) -> anyhow::Result<()> {

@@ -85,6 +85,20 @@ pub struct SimParams {
     /// fast (values) or fidelity (real JSON codec, counts bytes) [default: fast]
     #[arg(long, value_enum)]
     pub codec: Option<CodecArg>,
+    /// Take the processing cost (`processing` section) from this scenario
+    /// file, such as the one `gossip bench --write-calibration` writes
+    #[arg(long, value_name = "FILE")]
+    pub calibration: Option<PathBuf>,
+    /// CPU time a node spends on each datagram it receives, µs; it serves
+    /// one at a time [default: 0, no processing cost]
+    #[arg(long, value_name = "US")]
+    pub service_us: Option<f64>,
+    /// Service times are drawn uniformly from service ± this, µs [default: 0]
+    #[arg(long, value_name = "US")]
+    pub service_spread_us: Option<f64>,
+    /// CPUs the nodes share while serving datagrams [default: 0, one per node]
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<u32>,
 }
 
 impl SimParams {
@@ -103,6 +117,12 @@ impl SimParams {
         set!(self.jitter_ms, sc.network.jitter_ms);
         set!(self.loss, sc.network.loss);
         set!(self.join_stagger_ms, sc.join_stagger_ms);
+        if let Some(path) = &self.calibration {
+            sc.processing = load_scenario(path)?.processing;
+        }
+        set!(self.service_us, sc.processing.service_us);
+        set!(self.service_spread_us, sc.processing.spread_us);
+        set!(self.cpus, sc.processing.cpus);
         self.protocol.apply(&mut sc.node)?;
         if let Some(codec) = self.codec {
             sc.codec = match codec {
@@ -141,6 +161,14 @@ pub fn validate(sc: &Scenario) -> anyhow::Result<()> {
     }
     if sc.network.latency_ms < 0.0 || sc.network.jitter_ms < 0.0 {
         bail!("latency and jitter must not be negative");
+    }
+    let p = &sc.processing;
+    if !(p.service_us >= 0.0 && p.spread_us >= 0.0 && p.spread_us <= p.service_us) {
+        bail!(
+            "processing: service_us ({}) and spread_us ({}) must be non-negative, the spread at most the service time",
+            p.service_us,
+            p.spread_us
+        );
     }
     if sc.node.pow_k > 8 {
         bail!(

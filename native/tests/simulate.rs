@@ -183,6 +183,47 @@ fn sim_flags_print_a_readable_report() {
     assert!(!text.contains(", – bytes"), "fidelity mode counts bytes");
 }
 
+/// t95 in ms of `gossip sim --json` with `extra` flags: hybrid on a fixed
+/// overlay of 20 nodes, so that only the timing differs.
+fn sim_t95(extra: &[&str]) -> f64 {
+    let mut args = vec![
+        "sim",
+        "--nodes",
+        "20",
+        "--mode",
+        "hybrid",
+        "--overlay",
+        "random-regular",
+        "--jitter-ms",
+        "0",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let o = gossip(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    json[0]["t95_ms"].as_f64().unwrap()
+}
+
+#[test]
+fn processing_flags_and_calibration_files_slow_the_broadcast_down() {
+    let free = sim_t95(&[]);
+    let own = sim_t95(&["--service-us", "500"]);
+    let shared = sim_t95(&["--service-us", "500", "--cpus", "1"]);
+    // At least one 0.5 ms service per hop, and one CPU queues the fleet.
+    assert!(own >= free + 0.5, "{free} -> {own}");
+    assert!(shared > own, "{own} -> {shared}");
+    let dir = scratch("calibration");
+    let file = dir.join("calibration.json");
+    std::fs::write(&file, r#"{"processing": {"service_us": 500.0, "cpus": 1}}"#).unwrap();
+    assert_eq!(sim_t95(&["--calibration", file.to_str().unwrap()]), shared);
+    let flag_wins = sim_t95(&["--calibration", file.to_str().unwrap(), "--cpus", "0"]);
+    assert_eq!(flag_wins, own, "flags override the calibration file");
+    let o = gossip(&["sim", "--service-us", "5", "--service-spread-us", "6"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("spread_us"));
+}
+
 #[test]
 fn bad_input_is_a_clear_error_not_a_panic() {
     let dir = scratch("bad");

@@ -19,7 +19,7 @@ use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Every slider of the parameters and run panels, by element id.
-const SLIDERS: [&str; 13] = [
+const SLIDERS: [&str; 14] = [
     "speed",
     "nodes",
     "fanout",
@@ -32,6 +32,7 @@ const SLIDERS: [&str; 13] = [
     "loss",
     "latency",
     "jitter",
+    "service",
     "seed",
 ];
 

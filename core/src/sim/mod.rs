@@ -22,6 +22,7 @@ pub mod join;
 mod lifecycle;
 mod network;
 pub mod overlay;
+mod processing;
 mod queue;
 pub mod scenario;
 pub mod trace;
@@ -34,7 +35,9 @@ use rustc_hash::FxHashMap;
 pub use attack::{Outside, MAX_CAPTURED};
 pub use experiment::{broadcast, default_publish_ms, publish_origin, BroadcastError};
 pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
-pub use scenario::{Action, CodecMode, LinkLoss, Network, Overlay, Scenario, Scheduled};
+pub use scenario::{
+    Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled,
+};
 pub use trace::{DropReason, TraceKind, TraceRecord};
 
 use queue::EventQueue;
@@ -78,6 +81,16 @@ enum Payload {
     Bytes(Vec<u8>),
 }
 
+/// A datagram on its way from one node to another.
+#[derive(Debug)]
+struct Datagram {
+    from: u32,
+    to: u32,
+    msg_type: MsgType,
+    gossip: Option<MsgId>,
+    payload: Payload,
+}
+
 #[derive(Debug)]
 enum What {
     Join(u32),
@@ -87,13 +100,10 @@ enum What {
         bytes: Vec<u8>,
     },
     Timer(u32),
-    Deliver {
-        from: u32,
-        to: u32,
-        msg_type: MsgType,
-        gossip: Option<MsgId>,
-        payload: Payload,
-    },
+    /// A datagram reaches its node.
+    Deliver(Datagram),
+    /// A datagram's service ends: the node handles it now.
+    Served(Datagram),
     Act(Action),
 }
 
@@ -128,6 +138,7 @@ pub struct Simulator {
     added: Vec<join::Added>,
     capture_outside: bool,
     outside: Vec<Outside>,
+    server: Option<processing::Server>,
 }
 
 impl Simulator {
@@ -174,6 +185,7 @@ impl Simulator {
             added: Vec::new(),
             capture_outside: false,
             outside: Vec::new(),
+            server: processing::Server::new(&scenario.processing, n, scenario.seed),
             scenario,
         };
         if sim.overlay.is_some() {
@@ -307,13 +319,8 @@ impl Simulator {
             What::Join(i) => self.start_node(i),
             What::Inject { from, to, bytes } => self.deliver_injected(from, to, &bytes),
             What::Timer(i) => self.fire_timer(i, at),
-            What::Deliver {
-                from,
-                to,
-                msg_type,
-                gossip,
-                payload,
-            } => self.deliver(from, to, msg_type, gossip, payload),
+            What::Deliver(d) if self.server.is_some() => self.arrive(d),
+            What::Deliver(d) | What::Served(d) => self.deliver(d),
             What::Act(action) => self.act(action),
         }
         true
@@ -371,14 +378,14 @@ impl Simulator {
         }
     }
 
-    fn deliver(
-        &mut self,
-        from: u32,
-        to: u32,
-        msg_type: MsgType,
-        gossip: Option<MsgId>,
-        payload: Payload,
-    ) {
+    fn deliver(&mut self, d: Datagram) {
+        let Datagram {
+            from,
+            to,
+            msg_type,
+            gossip,
+            payload,
+        } = d;
         if msg_type == MsgType::Gossip {
             self.gossip_in_flight -= 1;
         }

@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use crate::id::MsgId;
 use crate::message::MsgType;
 
-use super::{ms_to_duration, node_index, DropReason, Payload, Simulator, TraceKind, What, EPOCH};
+use super::{
+    ms_to_duration, node_index, Datagram, DropReason, Payload, Simulator, TraceKind, What, EPOCH,
+};
 
 impl Simulator {
     /// Splits the network; nodes not listed form one more group.
@@ -102,13 +104,13 @@ impl Simulator {
         });
         self.push(
             arrive,
-            What::Deliver {
+            What::Deliver(Datagram {
                 from,
                 to,
                 msg_type,
                 gossip,
                 payload,
-            },
+            }),
         );
     }
 

@@ -25,6 +25,9 @@ pub struct Scenario {
     pub join_stagger_ms: f64,
     /// Latency, jitter and loss.
     pub network: Network,
+    /// What handling a datagram costs a node (off unless set).
+    #[serde(skip_serializing_if = "Processing::is_off")]
+    pub processing: Processing,
     /// Pass messages as values (fast) or through the real JSON codec (counts bytes).
     pub codec: CodecMode,
     /// Record a trace of every send, drop, delivery and timer.
@@ -43,6 +46,7 @@ impl Default for Scenario {
             ignore_peer_limit: false,
             join_stagger_ms: 20.0,
             network: Network::default(),
+            processing: Processing::default(),
             codec: CodecMode::Fast,
             trace: true,
             schedule: Vec::new(),
@@ -116,6 +120,28 @@ impl Default for Network {
             lossy_types: Vec::new(),
             links: Vec::new(),
         }
+    }
+}
+
+/// What handling a received datagram costs a node: each node serves one at
+/// a time, and with `cpus` set the nodes share that many CPUs (a fleet on
+/// one machine's cores). Off while `service_us` is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Processing {
+    /// Mean service time of one received datagram, µs (0: the model is off).
+    pub service_us: f64,
+    /// Service times are drawn uniformly from `service_us ± spread_us`
+    /// (0: every datagram takes exactly `service_us`).
+    pub spread_us: f64,
+    /// CPUs the nodes share; 0 gives every node a CPU of its own.
+    pub cpus: u32,
+}
+
+impl Processing {
+    /// True when datagrams cost nothing (the model is off).
+    pub fn is_off(&self) -> bool {
+        self.service_us.is_nan() || self.service_us <= 0.0
     }
 }
 

@@ -30,6 +30,9 @@ use serde::Serialize;
 use crate::args::mode_parser;
 use crate::sim_cmd::SimParams;
 
+/// Seconds of flood that `--calibrate` measures.
+const CALIBRATION_SECS: f64 = 2.0;
+
 /// `gossip experiment` flags.
 #[derive(Debug, Args)]
 #[command(after_long_help = real::HELP)]
@@ -77,6 +80,13 @@ pub struct ExperimentArgs {
     /// without a new delivery [default: 1000 in push; 2 pull intervals + 500 in hybrid]
     #[arg(long, value_name = "MS")]
     pub quiet_ms: Option<f64>,
+    /// Measure this machine's CPU time per datagram first and give every
+    /// simulated run that processing cost on one CPU, unless --service-us or
+    /// --calibration set one: with --real from a real run of 20 nodes (the
+    /// fleet's CPU time per message), else from a 2 s flood as `gossip bench`
+    /// does
+    #[arg(long)]
+    pub calibrate: bool,
     /// Other network and protocol parameters, shared by every run
     /// (--nodes, --fanout, --ttl, --mode, --loss and --seed are set by the grid)
     #[command(flatten)]
@@ -311,6 +321,13 @@ fn write_outputs(
 pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
     let mut base = Scenario::default();
     args.params.apply(&mut base)?;
+    if args.calibrate && !args.real && base.processing.is_off() {
+        base.processing = crate::bench::calibrate(CALIBRATION_SECS)?;
+        println!(
+            "calibrated: {:.2} us per datagram on {} CPU",
+            base.processing.service_us, base.processing.cpus
+        );
+    }
     if args.real {
         return real::run(args, &base);
     }

@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use gossip_core::sim::{default_publish_ms, publish_origin, Scenario};
+use gossip_core::sim::{default_publish_ms, publish_origin, Processing, Scenario};
 use gossip_core::{Event, MsgId};
+use nix::time::{clock_gettime, ClockId};
 use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio::time::timeout_at;
@@ -49,6 +50,8 @@ does not apply.";
 const LOOPBACK_LATENCY_MS: f64 = 0.05;
 /// Jitter the simulator models loopback with.
 const LOOPBACK_JITTER_MS: f64 = 0.05;
+/// Nodes of the run `--calibrate` measures.
+const CALIBRATION_NODES: u32 = 20;
 /// Most time the overlay may take to form.
 const FORM_LIMIT: Duration = Duration::from_secs(60);
 /// How long to keep recording after the last node got the gossip, for the
@@ -79,6 +82,11 @@ fn millis(flag: &str, ms: f64) -> anyhow::Result<Duration> {
 pub struct RealRun {
     /// Milliseconds the overlay took to form.
     pub formed_ms: f64,
+    /// CPU time of the fleet's thread from the publish to the last delivery
+    /// per message sent in that time, µs (with --jobs 1; overlapping runs
+    /// share the thread): the service time the simulator's processing
+    /// model takes
+    pub cpu_us_per_message: Option<f64>,
     /// The events file the report was computed from.
     pub events: PathBuf,
 }
@@ -97,7 +105,6 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
     if args.params.jitter_ms.is_none() {
         base.network.jitter_ms = LOOPBACK_JITTER_MS;
     }
-    let base = &base;
     let events_dir = args.out.join("events");
     std::fs::create_dir_all(&events_dir)
         .with_context(|| format!("cannot create {}", events_dir.display()))?;
@@ -116,6 +123,15 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
             .transpose()?,
         limit: millis("--limit-ms", args.limit_ms)?,
     };
+    if args.calibrate && base.processing.is_off() {
+        let file = events_dir.join("calibration.jsonl");
+        base.processing = runtime.block_on(calibrate(&base, args, timing, &file))?;
+        println!(
+            "calibrated on a real run of {CALIBRATION_NODES} nodes: {:.2} us per message on {} CPU",
+            base.processing.service_us, base.processing.cpus
+        );
+    }
+    let base = &base;
     let jobs = args.jobs.unwrap_or(1).max(1);
     let bar = super::progress_bar(grid.len());
     let started = Instant::now();
@@ -290,6 +306,8 @@ async fn run_one(
     let quiet = timing.quiet.unwrap_or(PUSH_QUIET.max(patience));
     let limit = timing.limit;
     let published = Instant::now();
+    let cpu_at_publish = thread_cpu();
+    let mut cpu_at_last_delivery = cpu_at_publish;
     let mut id: Option<MsgId> = None;
     // Holders of every gossip seen: a delivery may be observed before the
     // publisher's own report of the id.
@@ -326,6 +344,7 @@ async fn run_one(
                     holders.entry(got).or_default().insert(o.node);
                 }
                 last_progress = Instant::now();
+                cpu_at_last_delivery = thread_cpu();
             }
             _ => {}
         }
@@ -339,11 +358,47 @@ async fn run_one(
         .find(|a| a.report.id == id)
         .map(|a| a.report)
         .context("the published gossip is missing from the events file")?;
+    let cpu = cpu_at_last_delivery.saturating_sub(cpu_at_publish);
+    let cpu_us_per_message = (report.total_messages > 0 && !cpu.is_zero())
+        .then(|| cpu.as_secs_f64() * 1e6 / report.total_messages as f64);
     Ok((
         RunResult { params: p, report },
         RealRun {
             formed_ms,
+            cpu_us_per_message,
             events: events.to_owned(),
         },
     ))
+}
+
+/// CPU time this thread has used: the whole fleet's, as every node runs on
+/// the current-thread runtime.
+fn thread_cpu() -> Duration {
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map(Duration::from)
+        .unwrap_or_default()
+}
+
+/// Measures the fleet's CPU time per message on one calibration run (20
+/// nodes, fanout 3, push) and returns it as the processing model of the
+/// simulator's prediction: one CPU, as the fleet runs on one thread.
+async fn calibrate(
+    base: &Scenario,
+    args: &ExperimentArgs,
+    timing: Timing,
+    events: &Path,
+) -> anyhow::Result<Processing> {
+    let p = RunParams {
+        n: CALIBRATION_NODES,
+        fanout: 3,
+        ttl: base.node.ttl,
+        mode: gossip_core::Mode::Push,
+        loss: 0.0,
+        seed: args.first_seed,
+    };
+    let (_, run) = run_one(base, p, timing, events).await?;
+    let service_us = run
+        .cpu_us_per_message
+        .context("the calibration run measured no CPU time")?;
+    Ok(crate::bench::calibration(service_us))
 }

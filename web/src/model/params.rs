@@ -5,7 +5,7 @@
 
 use core::time::Duration;
 
-use gossip_core::sim::{Network, Overlay, Scenario};
+use gossip_core::sim::{Network, Overlay, Processing, Scenario};
 use gossip_core::{Config, Mode};
 
 use super::format::round_export;
@@ -74,6 +74,9 @@ pub struct Params {
     pub latency_ms: f64,
     /// Extra random latency, ms.
     pub jitter_ms: f64,
+    /// Time a node spends on each datagram it receives, ms; it serves one at
+    /// a time, so a busy node delays what queues behind (0: free).
+    pub service_ms: f64,
     /// How the overlay forms.
     pub overlay: OverlayKind,
 }
@@ -96,6 +99,7 @@ impl Default for Params {
             loss_pct: 0.0,
             latency_ms: 100.0,
             jitter_ms: 50.0,
+            service_ms: 0.0,
             overlay: OverlayKind::Bootstrap,
         }
     }
@@ -149,6 +153,10 @@ impl Params {
                 jitter_ms: self.jitter_ms,
                 loss: self.loss_pct / 100.0,
                 ..Network::default()
+            },
+            processing: Processing {
+                service_us: self.service_ms * 1_000.0,
+                ..Processing::default()
             },
             trace: true,
             ..Scenario::default()
@@ -411,7 +419,7 @@ const fn slider(min: f64, max: f64, step: f64, unit: Unit) -> Option<Slider> {
 
 /// Every knob, in URL and control order: adding a knob is one row here (and
 /// its field in [`Params`]).
-pub static PARAMS: [Param; 14] = [
+pub static PARAMS: [Param; 15] = [
     int(
         "n",
         "nodes",
@@ -564,6 +572,21 @@ pub static PARAMS: [Param; 14] = [
         live: true,
     },
     Param {
+        key: "service",
+        json: "service_ms",
+        id: "service",
+        label: "processing per datagram",
+        field: Field::Real {
+            get: |p| p.service_ms,
+            set: |p, v| p.service_ms = v,
+            min: 0.0,
+            max: MAX_LATENCY_MS,
+            export: 1.0,
+        },
+        slider: slider(0.0, 100.0, 1.0, Unit::Ms),
+        live: false,
+    },
+    Param {
         key: "overlay",
         json: "overlay",
         id: "overlay-kind",
@@ -596,6 +619,15 @@ mod tests {
         assert_eq!(s.node.mode, Mode::Hybrid);
         assert_eq!(s.overlay, Overlay::Bootstrap);
         assert!(s.trace);
+    }
+
+    #[test]
+    fn the_processing_knob_sets_the_service_time_and_is_off_by_default() {
+        assert!(Params::default().scenario().processing.is_off());
+        let mut p = Params::default();
+        param("service").unwrap().read(&mut p, "2.5").unwrap();
+        let processing = p.scenario().processing;
+        assert_eq!((processing.service_us, processing.cpus), (2_500.0, 0));
     }
 
     #[test]

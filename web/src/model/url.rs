@@ -457,6 +457,7 @@ mod tests {
                 loss_pct: rng.unit() * 100.0,
                 latency_ms: rng.unit() * MAX_LATENCY_MS,
                 jitter_ms: rng.unit() * 3.0,
+                service_ms: rng.unit() * 50.0,
                 overlay: if rng.chance(0.5) {
                     OverlayKind::Bootstrap
                 } else {
@@ -505,7 +506,7 @@ mod tests {
     fn the_default_round_trips_and_names_every_field() {
         let query = LabConfig::default().to_query();
         assert_eq!(LabConfig::from_query(&query), Ok(LabConfig::default()));
-        assert_eq!(pairs(&query).count(), 23);
+        assert_eq!(pairs(&query).count(), 24);
     }
 
     #[test]
