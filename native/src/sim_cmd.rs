@@ -286,10 +286,14 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
     let end = gossip_core::sim::EPOCH + Duration::from_secs_f64(last_ms / 1_000.0);
     let step = Duration::from_secs_f64((last_ms / 100_000.0).max(0.001));
     let bar = simulated_time_bar(last_ms);
-    while sim.now() < end {
+    loop {
+        // Runs what is due at `end` too, even when the clock is already there.
         sim.run_until((sim.now() + step).min(end));
         flush_trace(&mut sim)?;
         bar.set_position(sim.elapsed_ms() as u64);
+        if sim.now() >= end {
+            break;
+        }
     }
     bar.finish_and_clear();
     let ids = sim.collector().gossip_ids().to_vec();
