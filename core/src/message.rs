@@ -124,6 +124,13 @@ impl PerType {
     }
 }
 
+impl From<[u64; MsgType::COUNT]> for PerType {
+    /// Counts in [`MsgType::ALL`] order (as array-backed counters keep them).
+    fn from(counts: [u64; MsgType::COUNT]) -> PerType {
+        PerType(counts)
+    }
+}
+
 impl core::ops::Index<MsgType> for PerType {
     type Output = u64;
     fn index(&self, t: MsgType) -> &u64 {

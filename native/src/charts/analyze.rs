@@ -1,9 +1,8 @@
 //! The figure of `gossip analyze --charts`: coverage over time of every
 //! gossip found in the events (the first few), in the experiment's style.
 
-use super::axis::Unit;
 use super::coverage;
-use super::figure::{Content, Figure, Panel};
+use super::figure::Figure;
 use crate::analysis::Analysed;
 
 /// Most gossips drawn (one curve and legend entry each).
@@ -48,17 +47,10 @@ pub fn figure(gossips: &[Analysed], population: u32, files: usize) -> Figure {
         },
         subtitle,
         legend,
-        panels: vec![Panel {
-            title: "Nodes holding each gossip".to_owned(),
-            x_label: "time after publishing (log scale)".to_owned(),
-            y_label: "nodes holding the gossip".to_owned(),
-            y_unit: Unit::Percent,
-            content: Content::Coverage {
-                from_ms: axis.lo,
-                to_ms: axis.hi,
-                curves,
-                mark_percent: 95.0,
-            },
-        }],
+        panels: vec![coverage::panel(
+            "Nodes holding each gossip".to_owned(),
+            axis,
+            curves,
+        )],
     }
 }

@@ -3,8 +3,8 @@
 
 use gossip_core::metrics::GossipReport;
 
-use super::axis::LogTime;
-use super::figure::Curve;
+use super::axis::{LogTime, Unit};
+use super::figure::{Content, Curve, Panel};
 
 /// Samples per curve, evenly spread over the decades of the time axis.
 const SAMPLES: usize = 240;
@@ -58,6 +58,23 @@ pub fn curve(series: usize, runs: &[&GossipReport], axis: LogTime) -> Option<Cur
 }
 
 /// Six significant digits: enough for any chart, and stable in snapshots.
+/// A coverage panel titled `title`: `curves` over the log time `axis`, with
+/// the 95 % line marked; every coverage chart draws its panels with it.
+pub fn panel(title: String, axis: LogTime, curves: Vec<Curve>) -> Panel {
+    Panel {
+        title,
+        x_label: "time after publishing (log scale)".to_owned(),
+        y_label: "nodes holding the gossip".to_owned(),
+        y_unit: Unit::Percent,
+        content: Content::Coverage {
+            from_ms: axis.lo,
+            to_ms: axis.hi,
+            curves,
+            mark_percent: 95.0,
+        },
+    }
+}
+
 fn round(v: f64) -> f64 {
     if v == 0.0 {
         return 0.0;

@@ -227,18 +227,7 @@ fn coverage_figure(results: &[RunResult], reference: &Reference, modes: &[Mode])
                     coverage::curve(series, &runs, axis)
                 })
                 .collect();
-            Panel {
-                title: format!("N = {n}"),
-                x_label: "time after publishing (log scale)".to_owned(),
-                y_label: "nodes holding the gossip".to_owned(),
-                y_unit: Unit::Percent,
-                content: Content::Coverage {
-                    from_ms: axis.lo,
-                    to_ms: axis.hi,
-                    curves,
-                    mark_percent: 95.0,
-                },
-            }
+            coverage::panel(format!("N = {n}"), axis, curves)
         })
         .collect();
     Figure {

@@ -10,7 +10,7 @@
 use core::fmt::Write as _;
 
 use gossip_core::metrics::{CoveragePoint, GossipReport};
-use gossip_core::{MsgType, PerType};
+use gossip_core::PerType;
 use serde::Serialize;
 
 use super::batch::{Batch, TableRow};
@@ -147,13 +147,7 @@ impl RunJson {
                 t95_ms: r.t95_ms.map(round_export),
                 t100_ms: r.t100_ms.map(round_export),
                 overhead: r.overhead,
-                overhead_by_type: r.overhead_by_type.map(|counts| {
-                    let mut by_type = PerType::default();
-                    for t in MsgType::ALL {
-                        by_type[t] = counts[t.index()];
-                    }
-                    by_type
-                }),
+                overhead_by_type: r.overhead_by_type.map(PerType::from),
                 overhead_bytes: r.overhead_bytes,
                 total_messages: r.total_messages,
                 payload_receptions: r.payload_receptions,

@@ -103,13 +103,7 @@ impl Snapshot {
                 t95_ms: r.t95_ms,
                 t100_ms: r.t100_ms,
                 overhead: r.overhead,
-                overhead_by_type: r.overhead_by_type.map(|counts| {
-                    let mut by_type = PerType::default();
-                    for t in MsgType::ALL {
-                        by_type[t] = counts[t.index()];
-                    }
-                    by_type
-                }),
+                overhead_by_type: r.overhead_by_type.map(PerType::from),
                 duplicates: r.duplicates,
                 rmr: r.rmr,
                 mean_hops: r.mean_hops,

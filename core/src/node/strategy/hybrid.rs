@@ -20,12 +20,7 @@ pub(super) fn pull_round(cx: &mut Ctx<'_>, peers: &PeerTable, repo: &Repository)
     }
     let max_ids = cx.config.ihave_max_ids;
     let ids: Vec<_> = repo.store.recent(max_ids as usize).collect();
-    cx.scratch.clear();
-    cx.scratch.extend(peers.iter().map(|p| p.addr));
-    let count = cx
-        .rng
-        .choose_front(cx.scratch, cx.config.fanout as usize)
-        .len();
+    let count = super::sample_peers(cx, peers, cx.config.fanout as usize, None);
     for i in 0..count {
         let addr = cx.scratch[i];
         let body = Body::IHave {

@@ -178,6 +178,20 @@ impl Strategy {
     }
 }
 
+/// Puts up to `k` distinct random peers' addresses, never `except`, at the
+/// front of `cx.scratch` and returns how many: the one peer sampling of
+/// push, hybrid's IHAVE round and pull's round.
+fn sample_peers(cx: &mut Ctx<'_>, peers: &PeerTable, k: usize, except: Option<NodeId>) -> usize {
+    cx.scratch.clear();
+    cx.scratch.extend(
+        peers
+            .iter()
+            .filter(|p| Some(p.id) != except)
+            .map(|p| p.addr),
+    );
+    cx.rng.choose_front(cx.scratch, k).len()
+}
+
 /// Answers IHAVE with an IWANT for the ids not seen yet (the original's pull).
 fn ask_for_unseen(cx: &mut Ctx<'_>, repo: &mut Repository, msg: &Message, ids: &[MsgId]) {
     let wanted = repo.want(ids);

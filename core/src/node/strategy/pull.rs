@@ -23,9 +23,7 @@ pub(super) fn arm(cx: &mut Ctx<'_>) {
 
 /// Sends our digest to one random peer.
 pub(super) fn round(cx: &mut Ctx<'_>, peers: &PeerTable, repo: &Repository) {
-    cx.scratch.clear();
-    cx.scratch.extend(peers.iter().map(|p| p.addr));
-    if cx.rng.choose_front(cx.scratch, 1).is_empty() {
+    if super::sample_peers(cx, peers, 1, None) == 0 {
         return;
     }
     let to = cx.scratch[0];

@@ -28,15 +28,7 @@ pub(super) fn spread(
     ttl: u32,
     gossip: &Arc<Gossip>,
 ) {
-    cx.scratch.clear();
-    cx.scratch.extend(
-        peers
-            .iter()
-            .filter(|p| Some(p.id) != except)
-            .map(|p| p.addr),
-    );
-    let fanout = cx.config.fanout as usize;
-    let count = cx.rng.choose_front(cx.scratch, fanout).len();
+    let count = super::sample_peers(cx, peers, cx.config.fanout as usize, except);
     for i in 0..count {
         let addr = cx.scratch[i];
         cx.out
