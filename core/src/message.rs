@@ -218,8 +218,12 @@ pub enum Body {
         /// Gossip ids the sender missed.
         ids: Vec<MsgId>,
     },
-    /// `PRUNE {}` (Plumtree): push to me lazily from now on.
-    Prune,
+    /// `PRUNE {"origin": id}` (Plumtree): push gossips of `origin` to me
+    /// lazily from now on; without `origin`, gossips of every origin.
+    Prune {
+        /// The origin whose tree this link leaves; `None` for every tree.
+        origin: Option<NodeId>,
+    },
 }
 
 impl Body {
@@ -235,7 +239,7 @@ impl Body {
             Body::IHave { .. } => MsgType::IHave,
             Body::IWant { .. } => MsgType::IWant,
             Body::Graft { .. } => MsgType::Graft,
-            Body::Prune => MsgType::Prune,
+            Body::Prune { .. } => MsgType::Prune,
         }
     }
 }

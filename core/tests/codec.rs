@@ -328,10 +328,20 @@ fn graft_and_prune_have_the_originals_shape() {
         r#"{"version": 1, "msg_id": "00000000000000000000000000000007", "msg_type": "GRAFT", "sender_id": "00000000000000000000000000000009", "sender_addr": "127.0.0.1:9001", "timestamp_ms": 1700000000000, "ttl": 0, "payload": {"ids": ["00000000000000000000000000000001", "00000000000000000000000000000002"]}}"#
     );
     assert_eq!(codec::decode(&bytes), Ok(graft));
-    let prune = header(Body::Prune);
+    let prune = header(Body::Prune { origin: None });
     let bytes = codec::encode(&prune);
     let text = String::from_utf8(bytes.clone()).unwrap();
     assert!(text.contains(r#""msg_type": "PRUNE""#), "{text}");
     assert!(text.ends_with(r#""ttl": 0, "payload": {}}"#), "{text}");
+    assert_eq!(codec::decode(&bytes), Ok(prune));
+    let prune = header(Body::Prune {
+        origin: Some(NodeId(3)),
+    });
+    let bytes = codec::encode(&prune);
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(
+        text.ends_with(r#""payload": {"origin": "00000000000000000000000000000003"}}"#),
+        "{text}"
+    );
     assert_eq!(codec::decode(&bytes), Ok(prune));
 }

@@ -64,7 +64,9 @@ fn body() -> impl Strategy<Value = Body> {
         (ids(), any::<u32>()).prop_map(|(ids, max_ids)| Body::IHave { ids, max_ids }),
         ids().prop_map(|ids| Body::IWant { ids }),
         ids().prop_map(|ids| Body::Graft { ids }),
-        Just(Body::Prune),
+        proptest::option::of(any::<u128>()).prop_map(|origin| Body::Prune {
+            origin: origin.map(NodeId)
+        }),
     ]
 }
 

@@ -7,7 +7,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use gossip_core::sim::{Newcomer, Scenario, Simulator};
+use gossip_core::sim::{Action, Newcomer, Overlay, Scenario, Simulator};
 use gossip_core::{Config, Mode, MsgId, MsgType, NodeId};
 
 fn formed(nodes: u32, mode: Mode, seed: u64) -> Simulator {
@@ -73,6 +73,66 @@ fn plumtree_forms_a_tree_redundancy_falls_to_nearly_zero() {
         .map(|i| sim.node(i).unwrap().stats().sent_of(MsgType::Prune))
         .sum();
     assert!(prunes > 0, "PRUNE is counted");
+}
+
+fn sent(sim: &Simulator, nodes: u32, t: MsgType) -> u64 {
+    (0..nodes)
+        .map(|i| sim.node(i).unwrap().stats().sent_of(t))
+        .sum()
+}
+
+/// Broadcasts from many origins at once (a Gossip-Glomers-style load):
+/// each origin's gossips settle on their own tree, so that after the first
+/// second every broadcast costs one GOSSIP per node and GRAFT is never
+/// needed. With one shared tree, concurrent floods pruned each other's
+/// links and GRAFT did most of the delivering.
+#[test]
+fn plumtree_keeps_a_tree_per_origin_under_concurrent_broadcasts() {
+    let nodes = 16;
+    let mut sim = Simulator::new(Scenario {
+        nodes,
+        seed: 9,
+        node: Config {
+            mode: Mode::Plumtree,
+            peer_limit: 4,
+            ..Config::default()
+        },
+        overlay: Overlay::RandomRegular { degree: 4 },
+        ..Scenario::default()
+    });
+    let broadcasts = 200u32;
+    for b in 0..broadcasts {
+        let action = Action::Publish {
+            node: (b * 7) % 8,
+            data: format!("b{b}"),
+        };
+        sim.schedule(1_000.0 + 20.0 * f64::from(b), action);
+    }
+    sim.run_for_ms(3_000.0);
+    let grafts_then = sent(&sim, nodes, MsgType::Graft);
+    let settled = sim.collector().gossip_ids().len();
+    sim.run_for_ms(5_000.0);
+    let ids = sim.collector().gossip_ids().to_vec();
+    assert_eq!(ids.len() as u32, broadcasts);
+    for &id in &ids {
+        assert_eq!(sim.collector().delivered(id), nodes as usize, "{id}");
+    }
+    // Broadcasts published after the first two seconds: every node gets
+    // exactly one copy.
+    assert!(ids.len() - settled >= 50, "{settled} of {broadcasts} early");
+    for (i, &id) in ids.iter().enumerate().skip(settled) {
+        let report = sim.collector().report(id).expect("tracked");
+        assert_eq!(
+            report.payload_receptions,
+            u64::from(nodes - 1),
+            "broadcast {i}: one copy per node once the trees have formed"
+        );
+    }
+    assert_eq!(
+        sent(&sim, nodes, MsgType::Graft),
+        grafts_then,
+        "no GRAFT needed"
+    );
 }
 
 #[test]

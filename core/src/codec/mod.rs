@@ -168,7 +168,12 @@ fn decode_body(
         },
         MsgType::IWant => Body::IWant { ids: id_list(&p)? },
         MsgType::Graft => Body::Graft { ids: id_list(&p)? },
-        MsgType::Prune => Body::Prune,
+        MsgType::Prune => Body::Prune {
+            origin: match p.get("origin") {
+                None | Some(Json::Null) => None,
+                Some(_) => Some(NodeId(id_field(&p, "origin")?)),
+            },
+        },
     })
 }
 
@@ -390,7 +395,13 @@ pub fn encode_into(message: &Message, out: &mut Vec<u8>) {
             w.raw("\"ids\": ");
             w.ids(ids);
         }
-        Body::Prune => {}
+        Body::Prune { origin: None } => {}
+        Body::Prune {
+            origin: Some(origin),
+        } => {
+            w.raw("\"origin\": ");
+            w.id(origin.0);
+        }
     }
     w.raw("}}");
 }

@@ -45,7 +45,7 @@ pub use output::{Event, Stats, Transmit};
 pub use repository::{MAX_IWANT_REPLY_BYTES, MAX_REQUESTED};
 pub use served::MAX_SERVED;
 pub use solicit::SOLICIT_WINDOW;
-pub use strategy::MAX_MISSING;
+pub use strategy::{MAX_MISSING, MAX_TREES};
 
 use crate::codec;
 use crate::config::Config;
@@ -373,9 +373,9 @@ impl Node {
             }
             Body::Graft { ids } => {
                 self.strategy
-                    .on_graft(&mut cx, &mut self.repo, &msg, ids, known)
+                    .on_graft(&mut cx, peers, &mut self.repo, &msg, ids, known)
             }
-            Body::Prune => self.strategy.on_prune(peers, msg.sender_id),
+            Body::Prune { origin } => self.strategy.on_prune(&cx, peers, msg.sender_id, *origin),
         }
     }
 
@@ -395,7 +395,8 @@ impl Node {
         if repo.seen.contains(id) {
             cx.out.stats.duplicates += 1;
             cx.out.emit(Event::Duplicate { id, from });
-            return strategy.on_duplicate(cx, peers, from, msg.sender_addr);
+            let origin = gossip.origin_id;
+            return strategy.on_duplicate(cx, peers, origin, from, msg.sender_addr);
         }
         if let Err(len) = forward_fits(cx, id, &gossip) {
             let detail = format!(

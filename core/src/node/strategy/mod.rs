@@ -21,7 +21,7 @@ use super::timers::Timer;
 use super::Ctx;
 
 pub(crate) use plumtree::Plumtree;
-pub use plumtree::MAX_MISSING;
+pub use plumtree::{MAX_MISSING, MAX_TREES};
 
 /// The dissemination part of a node.
 #[derive(Debug, Clone)]
@@ -101,16 +101,17 @@ impl Strategy {
         }
     }
 
-    /// A gossip arrived again, from `from` at `from_addr`.
+    /// A gossip of `origin` arrived again, from `from` at `from_addr`.
     pub(crate) fn on_duplicate(
         &mut self,
         cx: &mut Ctx<'_>,
         peers: &PeerTable,
+        origin: NodeId,
         from: NodeId,
         from_addr: std::net::SocketAddr,
     ) {
         if let Strategy::Plumtree(p) = self {
-            p.on_duplicate(cx, peers, from, from_addr);
+            p.on_duplicate(cx, peers, origin, from, from_addr);
         }
     }
 
@@ -135,20 +136,28 @@ impl Strategy {
     pub(crate) fn on_graft(
         &mut self,
         cx: &mut Ctx<'_>,
+        peers: &PeerTable,
         repo: &mut Repository,
         msg: &Message,
         ids: &[MsgId],
         known: bool,
     ) {
         if let Strategy::Plumtree(p) = self {
-            p.on_graft(cx, repo, msg, ids, known);
+            p.on_graft(cx, peers, repo, msg, ids, known);
         }
     }
 
-    /// PRUNE (Plumtree): push to me lazily.
-    pub(crate) fn on_prune(&mut self, peers: &PeerTable, from: NodeId) {
+    /// PRUNE (Plumtree): push gossips of `origin` (of every origin if
+    /// `None`) to me lazily.
+    pub(crate) fn on_prune(
+        &mut self,
+        cx: &Ctx<'_>,
+        peers: &PeerTable,
+        from: NodeId,
+        origin: Option<NodeId>,
+    ) {
         if let Strategy::Plumtree(p) = self {
-            p.on_prune(peers, from);
+            p.on_prune(cx, peers, from, origin);
         }
     }
 

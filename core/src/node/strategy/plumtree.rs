@@ -2,11 +2,23 @@
 //! 2007): the payload goes eagerly along a spanning tree and ids go lazily
 //! along every other link.
 //!
-//! - Every peer starts eager. A new gossip goes to all eager peers; its id is
-//!   queued for the next lazy round, an IHAVE to every lazy peer.
-//! - A duplicate means two tree paths: the sender becomes lazy and gets a
-//!   PRUNE, which makes us lazy at its end too. So the eager links shrink to
-//!   a tree.
+//! - One tree per origin, as in the paper's discussion of several senders
+//!   and in Riak's plumtree: with one shared tree, concurrent broadcasts from
+//!   different origins prune different links of the same cycle and cut the
+//!   tree apart, so GRAFT ends up doing the delivering. A link is eager or
+//!   lazy for each origin's gossips separately.
+//! - A new origin's tree starts from the trees in use: the most recently
+//!   used one and every tree used within `graft_timeout` before it. A link
+//!   is lazy only if it is lazy in all of them. One broadcast at a time thus
+//!   reuses the last tree (no duplicates from the second broadcast on);
+//!   under concurrent broadcasts it starts from the union of the spanning
+//!   trees in use, which is connected, so it delivers everything eagerly
+//!   while it prunes down to its own tree.
+//! - A new gossip goes to the links eager in its origin's tree; its id is
+//!   queued for the next lazy round, an IHAVE to every link lazy in that tree.
+//! - A duplicate means two tree paths: its sender becomes lazy in the
+//!   origin's tree and gets a PRUNE naming the origin, which makes us lazy at
+//!   its end too.
 //! - An id announced (IHAVE) but not received within `graft_timeout` means
 //!   the tree broke: we send GRAFT to an announcer, which answers with the
 //!   payload and turns the link eager again; the tree repairs itself.
@@ -22,7 +34,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::codec::MAX_LIST;
 use crate::id::{MsgId, NodeId};
@@ -32,12 +44,19 @@ use crate::node::repository::Repository;
 use crate::node::timers::Timer;
 use crate::node::Ctx;
 use crate::peers::PeerTable;
+use core::time::Duration;
+
 use crate::time::Time;
 
 use super::Arrival;
 
 /// Most announced-but-missing gossips tracked; the oldest is given up first.
 pub const MAX_MISSING: usize = 4_096;
+/// Most origins whose trees a node keeps. The least recently used is
+/// forgotten first; its next gossip starts a tree from the others, which
+/// costs a few duplicates and never a delivery, so a stranger who invents
+/// origins cannot cut honest gossip off.
+pub const MAX_TREES: usize = 64;
 /// Announcers remembered per missing gossip (GRAFT goes to them in turn).
 const MAX_ANNOUNCERS: usize = 4;
 
@@ -47,22 +66,58 @@ struct Missing {
     deadline: Time,
 }
 
-/// Plumtree's state: which peers are lazy, what to announce, what is missing.
+/// The links that push one origin's gossips lazily, sorted. Trees that
+/// agree share one allocation (copy on write), so a thousand nodes that
+/// reuse one tree for every origin hold one list each.
+type LazySet = Arc<Vec<NodeId>>;
+
+fn is_lazy(set: &LazySet, id: NodeId) -> bool {
+    set.binary_search(&id).is_ok()
+}
+
+/// Makes `id` lazy in `set`; whether it was eager.
+fn make_lazy(set: &mut LazySet, id: NodeId) -> bool {
+    match set.binary_search(&id) {
+        Ok(_) => false,
+        Err(at) => {
+            Arc::make_mut(set).insert(at, id);
+            true
+        }
+    }
+}
+
+/// Makes `id` eager in `set`.
+fn make_eager(set: &mut LazySet, id: NodeId) {
+    if let Ok(at) = set.binary_search(&id) {
+        Arc::make_mut(set).remove(at);
+    }
+}
+
+/// One origin's tree as this node sees it.
+#[derive(Debug, Clone)]
+struct Tree {
+    lazy: LazySet,
+    /// When a gossip of this origin last passed through us.
+    used: Time,
+}
+
+/// Plumtree's state: each origin's lazy links, what to announce, what is missing.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Plumtree {
-    lazy: FxHashSet<NodeId>,
+    trees: FxHashMap<NodeId, Tree>,
     /// Plumtree nodes that hold us in their tables while we do not hold
     /// them (full tables keep such one-sided links). Plumtree assumes
     /// symmetric links, so we push and announce to them too; an entry
     /// expires after `peer_timeout` without hearing from it.
     reverse: Vec<(NodeId, SocketAddr, Time)>,
-    announce: Vec<MsgId>,
+    /// Ids to announce in the next lazy round, with their origins.
+    announce: Vec<(MsgId, NodeId)>,
     missing: FxHashMap<MsgId, Missing>,
     missing_order: VecDeque<MsgId>,
 }
 
 impl Plumtree {
-    /// Plumtree with every peer eager; arms the lazy round.
+    /// Plumtree with every link eager; arms the lazy round.
     pub(crate) fn new(cx: &mut Ctx<'_>) -> Plumtree {
         cx.timers
             .set(Timer::LazyPush, cx.now + cx.config.lazy_interval);
@@ -80,6 +135,49 @@ impl Plumtree {
                 .filter(|(id, _, _)| peers.get(*id).is_none())
                 .map(|&(id, addr, _)| (id, addr)),
         )
+    }
+
+    /// Whether `id` is one of our links.
+    fn is_link(&self, peers: &PeerTable, id: NodeId) -> bool {
+        peers.get(id).is_some() || self.reverse.iter().any(|r| r.0 == id)
+    }
+
+    /// The lazy links of `origin`'s tree, which is created if new (see the
+    /// module's documentation) and marked as used at `now`.
+    fn tree(&mut self, origin: NodeId, now: Time, window: Duration) -> &mut LazySet {
+        if !self.trees.contains_key(&origin) {
+            if self.trees.len() >= MAX_TREES {
+                let oldest = self.trees.iter().map(|(o, t)| (t.used, *o)).min();
+                if let Some((_, oldest)) = oldest {
+                    self.trees.remove(&oldest);
+                }
+            }
+            let lazy = self.lazy_in_use(window);
+            self.trees.insert(origin, Tree { lazy, used: now });
+        }
+        let tree = self.trees.get_mut(&origin).expect("inserted above");
+        tree.used = now;
+        &mut tree.lazy
+    }
+
+    /// The links lazy in every tree in use: the most recently used tree and
+    /// those used within `window` before it (none when we hold no tree).
+    fn lazy_in_use(&self, window: Duration) -> LazySet {
+        let Some(latest) = self.trees.values().map(|t| t.used).max() else {
+            return LazySet::default();
+        };
+        let mut in_use = self
+            .trees
+            .values()
+            .filter(|t| t.used + window >= latest)
+            .map(|t| &t.lazy);
+        let mut agreed = in_use.next().expect("the latest tree is in use").clone();
+        for lazy in in_use {
+            if !Arc::ptr_eq(&agreed, lazy) && *agreed != **lazy {
+                Arc::make_mut(&mut agreed).retain(|id| is_lazy(lazy, *id));
+            }
+        }
+        agreed
     }
 
     /// Remembers that Plumtree node `id` at `addr` spoke to us.
@@ -113,7 +211,7 @@ impl Plumtree {
         gossip: &Arc<Gossip>,
     ) {
         self.eager_push(cx, peers, id, None, cx.config.ttl, gossip);
-        self.queue_announcement(id);
+        self.queue_announcement(id, gossip.origin_id);
     }
 
     pub(super) fn on_delivered(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable, a: &Arrival<'_>) {
@@ -125,36 +223,62 @@ impl Plumtree {
             cx.config.peer_limit as usize,
         );
         self.missing.remove(&a.id);
-        // The link the payload came over is part of the tree.
-        self.lazy.remove(&a.from);
+        // The link the payload came over is part of the origin's tree.
+        make_eager(
+            self.tree(a.gossip.origin_id, cx.now, cx.config.graft_timeout),
+            a.from,
+        );
         // The tree, not the ttl, bounds Plumtree (each node pushes a gossip
         // once, along tree links): tree paths between two nodes can be longer
         // than any ttl that suits push. The ttl still counts hops down, and
         // never below 1 on the wire, so push peers deliver and stop.
         let ttl = a.ttl.saturating_sub(1).max(1);
         self.eager_push(cx, peers, a.id, Some(a.from), ttl, a.gossip);
-        self.queue_announcement(a.id);
+        self.queue_announcement(a.id, a.gossip.origin_id);
     }
 
-    /// A second copy: its sender's link is redundant. It gets a PRUNE if it
-    /// speaks Plumtree, in our table or not (it may hold us while our table
-    /// is full).
+    /// A second copy of a gossip of `origin`: its sender's link is redundant
+    /// in that origin's tree. It gets a PRUNE if it speaks Plumtree, in our
+    /// table or not (it may hold us while our table is full).
     pub(super) fn on_duplicate(
         &mut self,
         cx: &mut Ctx<'_>,
         peers: &PeerTable,
+        origin: NodeId,
         from: NodeId,
         from_addr: SocketAddr,
     ) {
-        if peers.speaks_plumtree(from) && self.lazy.insert(from) {
-            cx.out.send(cx.rng, cx.now, from_addr, 0, Body::Prune);
+        if peers.speaks_plumtree(from)
+            && make_lazy(self.tree(origin, cx.now, cx.config.graft_timeout), from)
+        {
+            let body = Body::Prune {
+                origin: Some(origin),
+            };
+            cx.out.send(cx.rng, cx.now, from_addr, 0, body);
         }
     }
 
-    /// A PRUNE (which only a Plumtree node sends): push to it lazily.
-    pub(super) fn on_prune(&mut self, peers: &PeerTable, from: NodeId) {
-        if peers.get(from).is_some() || self.reverse.iter().any(|r| r.0 == from) {
-            self.lazy.insert(from);
+    /// A PRUNE (which only a Plumtree node sends): push `origin`'s gossips to
+    /// it lazily, or every origin's when it names none.
+    pub(super) fn on_prune(
+        &mut self,
+        cx: &Ctx<'_>,
+        peers: &PeerTable,
+        from: NodeId,
+        origin: Option<NodeId>,
+    ) {
+        if !self.is_link(peers, from) {
+            return;
+        }
+        match origin {
+            Some(origin) => {
+                make_lazy(self.tree(origin, cx.now, cx.config.graft_timeout), from);
+            }
+            None => {
+                for tree in self.trees.values_mut() {
+                    make_lazy(&mut tree.lazy, from);
+                }
+            }
         }
     }
 
@@ -213,9 +337,12 @@ impl Plumtree {
         }
     }
 
+    /// A GRAFT: the sender missed these gossips; it gets them, and the link
+    /// turns eager in their origins' trees.
     pub(super) fn on_graft(
         &mut self,
         cx: &mut Ctx<'_>,
+        peers: &PeerTable,
         repo: &mut Repository,
         msg: &Message,
         ids: &[MsgId],
@@ -223,9 +350,15 @@ impl Plumtree {
     ) {
         // A reverse neighbour holds us in its table: we announced to it, so
         // its GRAFT is answered like a peer's.
-        let known = known || self.reverse.iter().any(|r| r.0 == msg.sender_id);
+        let known = known || self.is_link(peers, msg.sender_id);
         if known {
-            self.lazy.remove(&msg.sender_id);
+            for &id in ids.iter().take(cx.config.ihave_max_ids as usize) {
+                if let Some(gossip) = repo.store.get(id) {
+                    let origin = gossip.origin_id;
+                    let tree = self.tree(origin, cx.now, cx.config.graft_timeout);
+                    make_eager(tree, msg.sender_id);
+                }
+            }
         }
         repo.serve(cx, msg, ids, known, true);
     }
@@ -252,9 +385,12 @@ impl Plumtree {
         ttl: u32,
         gossip: &Arc<Gossip>,
     ) {
+        let lazy = self
+            .tree(gossip.origin_id, cx.now, cx.config.graft_timeout)
+            .clone();
         let mut count = 0u32;
         for (peer, addr) in self.links(peers) {
-            if Some(peer) == except || self.lazy.contains(&peer) {
+            if Some(peer) == except || is_lazy(&lazy, peer) {
                 continue;
             }
             cx.out
@@ -266,42 +402,69 @@ impl Plumtree {
         }
     }
 
-    fn queue_announcement(&mut self, id: MsgId) {
+    fn queue_announcement(&mut self, id: MsgId, origin: NodeId) {
         if self.announce.len() < MAX_LIST {
-            self.announce.push(id);
+            self.announce.push((id, origin));
         }
     }
 
-    /// One IHAVE with every id received since the last round to every lazy peer.
+    /// Forgets lazy marks of nodes that are no longer links, in every tree.
+    fn forget_gone(&mut self, peers: &PeerTable) {
+        let reverse = &self.reverse;
+        let keep = |id: &NodeId| {
+            peers.get(*id).is_some()
+                || peers.speaks_plumtree(*id)
+                || reverse.iter().any(|r| r.0 == *id)
+        };
+        for tree in self.trees.values_mut() {
+            if tree.lazy.len() > crate::peers::MAX_PLUMTREE_IDS {
+                Arc::make_mut(&mut tree.lazy).retain(|id| peers.get(*id).is_some());
+            } else if !tree.lazy.iter().all(keep) {
+                Arc::make_mut(&mut tree.lazy).retain(keep);
+            }
+        }
+    }
+
+    /// One IHAVE to every link that is lazy in the tree of at least one id
+    /// received since the last round, with exactly those ids.
     fn lazy_round(&mut self, cx: &mut Ctx<'_>, peers: &PeerTable) {
         let (now, timeout) = (cx.now, cx.config.peer_timeout);
         self.reverse
             .retain(|r| now.saturating_since(r.2) <= timeout);
-        let reverse = &self.reverse;
-        self.lazy.retain(|id| {
-            peers.get(*id).is_some()
-                || peers.speaks_plumtree(*id)
-                || reverse.iter().any(|r| r.0 == *id)
-        });
-        if self.lazy.len() > crate::peers::MAX_PLUMTREE_IDS {
-            self.lazy.retain(|id| peers.get(*id).is_some());
-        }
+        self.forget_gone(peers);
         if self.announce.is_empty() {
             return;
         }
-        let ids = std::mem::take(&mut self.announce);
+        let announce = std::mem::take(&mut self.announce);
+        // Each announced origin's lazy links; a forgotten tree announces to every link.
+        let mut lazy_of: Vec<(NodeId, Option<LazySet>)> = Vec::new();
+        for &(_, origin) in &announce {
+            if !lazy_of.iter().any(|(o, _)| *o == origin) {
+                let lazy = self.trees.get(&origin).map(|t| t.lazy.clone());
+                lazy_of.push((origin, lazy));
+            }
+        }
         let max_ids = cx.config.ihave_max_ids;
-        let lazy: Vec<SocketAddr> = self
-            .links(peers)
-            .filter(|(id, _)| self.lazy.contains(id))
-            .map(|(_, addr)| addr)
-            .collect();
-        for addr in lazy {
-            let body = Body::IHave {
-                ids: ids.clone(),
-                max_ids,
+        let links: Vec<(NodeId, SocketAddr)> = self.links(peers).collect();
+        for (link, addr) in links {
+            if !peers.speaks_plumtree(link) {
+                continue;
+            }
+            let lazy_here = |origin: NodeId| {
+                lazy_of
+                    .iter()
+                    .find(|(o, _)| *o == origin)
+                    .is_some_and(|(_, lazy)| lazy.as_ref().is_none_or(|l| is_lazy(l, link)))
             };
-            cx.out.send(cx.rng, cx.now, addr, 0, body);
+            let ids: Vec<MsgId> = announce
+                .iter()
+                .filter(|(_, origin)| lazy_here(*origin))
+                .map(|(id, _)| *id)
+                .collect();
+            if !ids.is_empty() {
+                cx.out
+                    .send(cx.rng, cx.now, addr, 0, Body::IHave { ids, max_ids });
+            }
         }
     }
 
@@ -333,9 +496,8 @@ impl Plumtree {
             .retain(|id| self.missing.contains_key(id));
         // Deterministic order whatever the hash map's iteration order.
         grafts.sort_by_key(|((node, _), _)| *node);
-        for ((node, addr), mut ids) in grafts {
+        for ((_, addr), mut ids) in grafts {
             ids.sort_unstable();
-            self.lazy.remove(&node);
             cx.out.send(cx.rng, now, addr, 0, Body::Graft { ids });
         }
         self.arm_graft(cx);
