@@ -72,7 +72,7 @@ pub fn print_table(rows: &[(String, Scorecard)], targets: Option<&Targets>) {
         println!("{}: {}", t.name, limits.join(", "));
     }
     println!(
-        "{:<22} {:>6} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>11}  verdict",
+        "{:<28} {:>6} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>11}  verdict",
         "run",
         "bcasts",
         "msgs/bc",
@@ -93,7 +93,7 @@ pub fn print_table(rows: &[(String, Scorecard)], targets: Option<&Targets>) {
             passing.push(label.as_str());
         }
         println!(
-            "{:<22} {:>6} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>11}  {}",
+            "{:<28} {:>6} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>11}  {}",
             label,
             card.broadcasts,
             opt(card.msgs_per_broadcast, 1),

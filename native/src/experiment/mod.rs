@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use gossip_core::metrics::{Aggregate, GossipReport};
+use gossip_core::metrics::{Aggregate, GossipReport, Scorecard};
 use gossip_core::sim::Scenario;
 use gossip_core::Mode;
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
@@ -154,6 +154,32 @@ pub struct GroupResult {
     pub key: GroupKey,
     /// The aggregates over seeds.
     pub aggregate: Aggregate,
+    /// Core's scorecard of its broadcasts (one per seed).
+    pub scorecard: Scorecard,
+}
+
+impl GroupKey {
+    /// A short row label, e.g. `N=10 f=3 ttl=8 hybrid 0%`.
+    pub fn label(&self) -> String {
+        format!(
+            "N={} f={} ttl={} {} {}%",
+            self.n,
+            self.fanout,
+            self.ttl,
+            self.mode.as_str(),
+            self.loss * 100.0
+        )
+    }
+}
+
+/// Prints the scorecard of every group, one row each.
+pub fn print_scorecards(groups: &[GroupResult]) {
+    println!("scorecard per parameter set (one broadcast per seed; messages until quiescence):");
+    let rows: Vec<(String, Scorecard)> = groups
+        .iter()
+        .map(|g| (g.key.label(), g.scorecard.clone()))
+        .collect();
+    crate::scorecard::print_table(&rows, None);
 }
 
 /// Runs one broadcast with the given parameters on top of `base`
@@ -189,6 +215,7 @@ pub fn aggregate(results: &[RunResult]) -> Vec<GroupResult> {
             GroupResult {
                 key,
                 aggregate: Aggregate::of(&reports),
+                scorecard: Scorecard::of_reports(&reports),
             }
         })
         .collect()
@@ -358,6 +385,7 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         &summary,
     )?;
     println!("{summary}");
+    print_scorecards(&groups);
     println!(
         "{} runs in {:.1} s; wrote {}/results.csv, results.json, summary.md,\n{}",
         results.len(),
