@@ -325,6 +325,7 @@ fn write_outputs(
     results: &[RunResult],
     prediction: Option<&[RunResult]>,
     summary: &str,
+    theory_hop_ms: Option<f64>,
 ) -> anyhow::Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     output::write_csv(&out.join("results.csv"), results)?;
@@ -332,7 +333,7 @@ fn write_outputs(
     std::fs::write(out.join("summary.md"), summary)
         .with_context(|| format!("cannot write {}", out.join("summary.md").display()))?;
     let started = Instant::now();
-    let mut figures = crate::charts::experiment::figures(results);
+    let mut figures = crate::charts::experiment::figures(results, theory_hop_ms);
     figures.extend(prediction.and_then(|p| crate::charts::experiment::sim_vs_real(results, p)));
     let drawn = crate::charts::write_all(&out.join("charts"), figures)?;
     let report = crate::charts::report::write(out, title, &command_line(), summary, &drawn)?;
@@ -383,6 +384,7 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         &results,
         None,
         &summary,
+        Some(base.network.latency_ms + base.network.jitter_ms / 2.0),
     )?;
     println!("{summary}");
     print_scorecards(&groups);

@@ -220,6 +220,7 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         &results,
         Some(&predicted),
         &summary,
+        None,
     )?;
     println!("{summary}");
     super::print_scorecards(&groups);
