@@ -230,7 +230,10 @@ mod tests {
         assert!(close(infect_and_die_coverage(4.0), 0.9802, 1e-4));
         for f in [1.1, 1.5, 2.0, 3.0, 7.0] {
             let pi = infect_and_die_coverage(f);
-            assert!(close(pi, 1.0 - (-f * pi).exp(), 1e-12), "fixed point at f = {f}");
+            assert!(
+                close(pi, 1.0 - (-f * pi).exp(), 1e-12),
+                "fixed point at f = {f}"
+            );
             assert!(pi > 0.0 && pi < 1.0);
         }
         assert!(infect_and_die_coverage(1.5) < infect_and_die_coverage(2.0));
@@ -248,7 +251,11 @@ mod tests {
     /// round 0, half at ln(31) / 1.5 = 2.29 rounds, rising to 1.
     #[test]
     fn serf_model_values() {
-        assert!(close(serf_fraction(30, 3.0, 0.0, 0.0, 0.0), 1.0 / 32.0, 1e-12));
+        assert!(close(
+            serf_fraction(30, 3.0, 0.0, 0.0, 0.0),
+            1.0 / 32.0,
+            1e-12
+        ));
         let half = 31f64.ln() / 1.5;
         assert!(close(serf_fraction(30, 3.0, 0.0, 0.0, half), 0.5, 1e-12));
         assert!(serf_fraction(30, 3.0, 0.0, 0.0, 10.0) > 0.9999);
@@ -271,7 +278,11 @@ mod tests {
         let models: Vec<Model> = curves.iter().map(|c| c.model).collect();
         assert_eq!(models, Model::ALL);
         assert!(close(curves[0].level.unwrap(), 0.9405, 1e-4));
-        assert!(close(curves[1].marker_ms.unwrap(), push_rounds(25) * 100.0, 1e-9));
+        assert!(close(
+            curves[1].marker_ms.unwrap(),
+            push_rounds(25) * 100.0,
+            1e-9
+        ));
         let serf = &curves[2].points;
         assert_eq!(serf[1].ms, 100.0);
         assert!(serf.last().unwrap().fraction >= SERF_DONE);

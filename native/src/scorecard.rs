@@ -87,7 +87,9 @@ pub fn print_table(rows: &[(String, Scorecard)], targets: Option<&Targets>) {
     );
     let mut passing = Vec::new();
     for (label, card) in rows {
-        let lat = |f: fn(&gossip_core::scorecard::Latency) -> f64| opt(card.latency_ms.as_ref().map(f), 0);
+        let lat = |f: fn(&gossip_core::scorecard::Latency) -> f64| {
+            opt(card.latency_ms.as_ref().map(f), 0)
+        };
         let verdict = targets.map(|t| t.judge(card));
         if verdict.as_ref().is_some_and(|v| v.pass) {
             passing.push(label.as_str());
@@ -112,7 +114,11 @@ pub fn print_table(rows: &[(String, Scorecard)], targets: Option<&Targets>) {
             card.undelivered,
             verdict.map_or_else(
                 || "–".to_owned(),
-                |v| if v.pass { "PASS".to_owned() } else { failed(&v) }
+                |v| if v.pass {
+                    "PASS".to_owned()
+                } else {
+                    failed(&v)
+                }
             )
         );
     }

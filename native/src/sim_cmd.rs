@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use gossip_core::metrics::GossipReport;
-use gossip_core::sim::{default_publish_ms, Action, CodecMode, Overlay, Scenario, Scheduled, Simulator};
 use gossip_core::scorecard::ScoreRun;
+use gossip_core::sim::{
+    default_publish_ms, Action, CodecMode, Overlay, Scenario, Scheduled, Simulator,
+};
 use gossip_core::{Mode, MsgType};
 use rayon::prelude::*;
 

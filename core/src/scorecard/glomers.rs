@@ -142,7 +142,9 @@ impl Workload {
         }
         if self == Workload::C3 {
             let mut nodes: Vec<u32> = (0..self.nodes()).collect();
-            let mut half = rng.choose_front(&mut nodes, self.nodes() as usize / 2).to_vec();
+            let mut half = rng
+                .choose_front(&mut nodes, self.nodes() as usize / 2)
+                .to_vec();
             half.sort_unstable();
             sc.schedule.push(Scheduled {
                 at_ms: start + 10_000.0,
@@ -187,7 +189,10 @@ mod tests {
             let share = reads as f64 / ops as f64;
             assert!((0.4..0.6).contains(&share), "{}: {share}", w.slug());
             assert_eq!(sc.nodes, w.nodes());
-            assert!(sc.schedule.iter().all(|s| s.at_ms >= default_publish_ms(&sc)));
+            assert!(sc
+                .schedule
+                .iter()
+                .all(|s| s.at_ms >= default_publish_ms(&sc)));
         }
     }
 
@@ -204,7 +209,10 @@ mod tests {
         if let Action::Partition { groups } = acts[0] {
             assert_eq!(groups[0].len(), 2);
         }
-        assert_eq!(publishes(&Workload::B3.scenario()), Workload::B3.scenario().schedule.len());
+        assert_eq!(
+            publishes(&Workload::B3.scenario()),
+            Workload::B3.scenario().schedule.len()
+        );
         let d = Workload::D3.scenario();
         assert_eq!(d.network.latency_ms, 100.0);
         assert_eq!(d.targets.unwrap().msgs_per_op, Some(30.0));
@@ -226,7 +234,12 @@ mod tests {
             }
             let text = std::fs::read_to_string(&path).unwrap();
             let file: Scenario = serde_json::from_str(&text).unwrap();
-            assert_eq!(file, sc, "{} differs: WRITE_SCENARIOS=1 rewrites it", path.display());
+            assert_eq!(
+                file,
+                sc,
+                "{} differs: WRITE_SCENARIOS=1 rewrites it",
+                path.display()
+            );
         }
     }
 

@@ -264,7 +264,11 @@ impl Targets {
                 });
             }
         };
-        under("messages per operation", self.msgs_per_op(card), self.msgs_per_op);
+        under(
+            "messages per operation",
+            self.msgs_per_op(card),
+            self.msgs_per_op,
+        );
         under(
             "median latency (ms)",
             card.latency_ms.map(|l| l.p50),
@@ -360,10 +364,17 @@ mod tests {
         assert_eq!(card.messages, 4);
         assert_eq!(card.msgs_per_broadcast, Some(2.0));
         let l = card.latency_ms.unwrap();
-        assert_eq!((l.p50, l.max), (100.0, 100.0), "only the complete broadcast");
+        assert_eq!(
+            (l.p50, l.max),
+            (100.0, 100.0),
+            "only the complete broadcast"
+        );
         // receptions 3 + 1 = 4 over deliveries beyond the origin 2 + 1 = 3.
         assert_eq!(card.rmr, Some(4.0 / 3.0 - 1.0));
-        assert_eq!((card.last_hop_mean, card.last_hop_max), (Some(1.5), Some(2)));
+        assert_eq!(
+            (card.last_hop_mean, card.last_hop_max),
+            (Some(1.5), Some(2))
+        );
         assert_eq!((card.undelivered, card.incomplete), (1, 1));
     }
 
@@ -409,11 +420,22 @@ mod tests {
         let chatty = targets.judge(&card(60_000, 1_000, 300.0, 550.0, 0));
         assert!(!chatty.pass, "exactly 30 per op is not fewer than 30");
         assert_eq!(
-            chatty.checks.iter().filter(|c| !c.pass).map(|c| c.what.as_str()).collect::<Vec<_>>(),
+            chatty
+                .checks
+                .iter()
+                .filter(|c| !c.pass)
+                .map(|c| c.what.as_str())
+                .collect::<Vec<_>>(),
             ["messages per operation"]
         );
-        assert!(!targets.judge(&card(10_000, 1_000, 400.0, 550.0, 0)).pass, "median");
-        assert!(!targets.judge(&card(10_000, 1_000, 300.0, 600.0, 0)).pass, "max");
+        assert!(
+            !targets.judge(&card(10_000, 1_000, 400.0, 550.0, 0)).pass,
+            "median"
+        );
+        assert!(
+            !targets.judge(&card(10_000, 1_000, 300.0, 600.0, 0)).pass,
+            "max"
+        );
         let lost = targets.judge(&card(10_000, 1_000, 100.0, 200.0, 3));
         assert!(!lost.pass && !lost.checks[0].pass);
         assert!(lost.summary().contains("FAILED"));
@@ -422,8 +444,11 @@ mod tests {
     #[test]
     fn independent_broadcasts_count_messages_until_quiescence() {
         let c = two_broadcasts();
-        let reports: Vec<GossipReport> =
-            c.gossip_ids().iter().map(|id| c.report(*id).unwrap()).collect();
+        let reports: Vec<GossipReport> = c
+            .gossip_ids()
+            .iter()
+            .map(|id| c.report(*id).unwrap())
+            .collect();
         let card = Scorecard::of_reports(&reports);
         let total: u64 = reports.iter().map(|r| r.total_messages).sum();
         assert_eq!(card.messages, total);

@@ -46,7 +46,11 @@ impl ScoreRun {
     /// Prepares the run of `scenario`; each broadcast still spreading after
     /// the schedule may take `limit_ms` more to become quiescent.
     pub fn new(scenario: Scenario, limit_ms: f64) -> ScoreRun {
-        let end = at(scenario.schedule.iter().map(|s| s.at_ms).fold(0.0, f64::max));
+        let end = at(scenario
+            .schedule
+            .iter()
+            .map(|s| s.at_ms)
+            .fold(0.0, f64::max));
         let first_publish = scenario
             .schedule
             .iter()

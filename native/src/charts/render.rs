@@ -462,12 +462,25 @@ where
             )
     };
     if let Some(level) = t.level_percent {
-        chart.draw_series(DashedLineSeries::new([(time.lo, level), (time.hi, level)], 2, 4, ink))?;
-        chart.draw_series(std::iter::once(label((time.hi, level), (-4, 4), Pos::new(HPos::Right, VPos::Top))))?;
+        chart.draw_series(DashedLineSeries::new(
+            [(time.lo, level), (time.hi, level)],
+            2,
+            4,
+            ink,
+        ))?;
+        chart.draw_series(std::iter::once(label(
+            (time.hi, level),
+            (-4, 4),
+            Pos::new(HPos::Right, VPos::Top),
+        )))?;
     }
     if let Some(ms) = t.marker_ms.filter(|ms| (time.lo..=time.hi).contains(ms)) {
         chart.draw_series(DashedLineSeries::new([(ms, 0.0), (ms, 100.0)], 2, 4, ink))?;
-        chart.draw_series(std::iter::once(label((ms, 100.0), (4, 4), Pos::new(HPos::Left, VPos::Top))))?;
+        chart.draw_series(std::iter::once(label(
+            (ms, 100.0),
+            (4, 4),
+            Pos::new(HPos::Left, VPos::Top),
+        )))?;
     }
     let shown: Vec<(f64, f64)> = t
         .points
@@ -477,7 +490,11 @@ where
         .collect();
     if let Some(&mid) = shown.iter().find(|p| p.1 >= 50.0).or(shown.last()) {
         chart.draw_series(LineSeries::new(shown, ink))?;
-        chart.draw_series(std::iter::once(label(mid, (4, 4), Pos::new(HPos::Left, VPos::Top))))?;
+        chart.draw_series(std::iter::once(label(
+            mid,
+            (4, 4),
+            Pos::new(HPos::Left, VPos::Top),
+        )))?;
     }
     Ok(())
 }

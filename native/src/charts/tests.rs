@@ -382,7 +382,9 @@ fn the_coverage_chart_draws_the_theory_curves_when_asked() {
         assert!(labels[0].starts_with("infect and die"));
         assert!(labels[1].starts_with("push rounds"));
         assert_eq!(labels[2], "Serf model");
-        assert!(theory[0].level_percent.is_some_and(|l| l > 50.0 && l < 100.0));
+        assert!(theory[0]
+            .level_percent
+            .is_some_and(|l| l > 50.0 && l < 100.0));
         assert!(theory[1].marker_ms.is_some_and(|m| m > 5.0));
         assert!(theory[2].points.len() > 3);
     }
@@ -393,7 +395,8 @@ fn the_coverage_chart_draws_the_theory_curves_when_asked() {
     assert!(texts.iter().any(|t| t == "Serf model"), "{texts:?}");
     assert!(texts.iter().any(|t| t.starts_with("infect and die")));
     let plain = experiment::figures(&small_grid(), None);
-    let Content::Coverage { theory, .. } = &figure(&plain, "coverage_over_time").panels[0].content else {
+    let Content::Coverage { theory, .. } = &figure(&plain, "coverage_over_time").panels[0].content
+    else {
         panic!("coverage expected");
     };
     assert!(theory.is_empty(), "no theory unless asked");

@@ -59,7 +59,13 @@ fn chart(s: &Shown, theory_on: bool) -> String {
     } else {
         Vec::new()
     };
-    coverage_svg_with("coverage over time, first seeds", &series, &curves, 640, 320)
+    coverage_svg_with(
+        "coverage over time, first seeds",
+        &series,
+        &curves,
+        640,
+        320,
+    )
 }
 
 /// A batch of seeds for the current parameters, one run per frame, and the

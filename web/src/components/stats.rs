@@ -6,8 +6,8 @@ use crate::clock::now_ms;
 use crate::model::bench::{self, BenchResult};
 use crate::model::format::{ms, opt_ms, or_dash, si, ticks, UNDEFINED};
 use crate::model::params::Params;
-use crate::model::theory::{self, Plot};
 use crate::model::snapshot::{GossipStats, Snapshot};
+use crate::model::theory::{self, Plot};
 use crate::render::{CRASHED, FADE, FAMILIES, ORIGIN, UNINFORMED};
 
 use super::TheoryToggle;

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 /// What the theory check box does, for its tooltip.
-const TIP: &str = "draw what the classic models predict for these parameters over the measurement: \
+const TIP: &str =
+    "draw what the classic models predict for these parameters over the measurement: \
 infect-and-die final coverage, Pittel's expected push rounds, Serf's convergence curve \
 (hover a curve for its model and assumptions)";
 

@@ -122,7 +122,13 @@ fn glomers(w: Workload) -> Preset {
         slug: w.slug(),
         title: w.title(),
         narration,
-        config: config(params, 1.0, View::Scorecard, SybilParams::default(), w.slug()),
+        config: config(
+            params,
+            1.0,
+            View::Scorecard,
+            SybilParams::default(),
+            w.slug(),
+        ),
         schedule: scenario
             .schedule
             .into_iter()
@@ -369,14 +375,23 @@ mod tests {
             assert_eq!(preset.config.view, View::Scorecard);
             assert!(preset.starts_tab);
             let p = &preset.config.params;
-            assert_eq!((p.nodes, p.latency_ms, p.jitter_ms), (w.nodes(), w.latency_ms(), 0.0));
+            assert_eq!(
+                (p.nodes, p.latency_ms, p.jitter_ms),
+                (w.nodes(), w.latency_ms(), 0.0)
+            );
             let publishes = w
                 .scenario()
                 .schedule
                 .iter()
                 .filter(|s| matches!(s.action, Action::Publish { .. }))
                 .count();
-            assert_eq!(preset.due(-1.0, 1e9).filter(|s| matches!(s.action, Action::Publish { .. })).count(), publishes);
+            assert_eq!(
+                preset
+                    .due(-1.0, 1e9)
+                    .filter(|s| matches!(s.action, Action::Publish { .. }))
+                    .count(),
+                publishes
+            );
             assert_eq!(preset.schedule[0].at_ms, 0.0);
         }
     }
