@@ -14,11 +14,13 @@ use crate::time::Time;
 
 use super::{Scorecard, Tally};
 
-/// Tracked broadcasts beyond which the oldest are scored early, so the
-/// collector never forgets one before it is scored (it keeps
-/// [`MAX_TRACKED`]). A broadcast is that many publishes old by then, long
-/// quiescent at any rate a chunk can hold.
-const SCORE_EARLY_ABOVE: usize = MAX_TRACKED / 2;
+/// The run advances in windows of this many simulated ms, aligned on the
+/// start; before each, the oldest broadcasts are scored early if the
+/// publishes scheduled in it would make the collector forget them (it keeps
+/// [`MAX_TRACKED`]). Scoring therefore happens at the same simulated times
+/// however a driver slices the run, and only when it must: a workload of at
+/// most [`MAX_TRACKED`] broadcasts is scored entirely after quiescence.
+const WINDOW_MS: u64 = 100;
 
 /// Runs a scenario and scores every broadcast in it.
 ///
@@ -32,6 +34,10 @@ pub struct ScoreRun {
     first_publish: Option<Time>,
     limit_ms: f64,
     sent_before: Option<[u64; MsgType::COUNT]>,
+    /// Scheduled publish times, sorted.
+    publishes: Vec<Time>,
+    /// The window whose publishes were last made room for.
+    prepared: Option<Time>,
     tally: Tally,
     scored: FxHashSet<MsgId>,
     draining: Option<Vec<MsgId>>,
@@ -51,18 +57,22 @@ impl ScoreRun {
             .iter()
             .map(|s| s.at_ms)
             .fold(0.0, f64::max));
-        let first_publish = scenario
+        let mut publishes: Vec<Time> = scenario
             .schedule
             .iter()
             .filter(|s| matches!(s.action, Action::Publish { .. }))
             .map(|s| at(s.at_ms))
-            .min();
+            .collect();
+        publishes.sort_unstable();
+        let first_publish = publishes.first().copied();
         ScoreRun {
             sim: Simulator::new(scenario),
             end,
             first_publish,
             limit_ms,
             sent_before: None,
+            publishes,
+            prepared: None,
             tally: Tally::default(),
             scored: FxHashSet::default(),
             draining: None,
@@ -107,15 +117,24 @@ impl ScoreRun {
         let now = self.sim.now();
         if now < self.end {
             let target = (now + chunk).min(self.end);
-            if let (None, Some(first)) = (self.sent_before, self.first_publish) {
-                if first <= target {
-                    // Everything strictly before the first publish.
-                    self.sim.run_until(first - Duration::from_micros(1));
-                    self.sent_before = Some(self.sim.collector().sent_by_type());
+            while self.sim.now() < target {
+                let window = Duration::from_millis(WINDOW_MS);
+                let since = self.sim.now().saturating_since(EPOCH).as_millis() as u64;
+                let start = EPOCH + Duration::from_millis(since / WINDOW_MS * WINDOW_MS);
+                if self.prepared != Some(start) {
+                    self.make_room(start, start + window);
+                    self.prepared = Some(start);
                 }
+                let stop = (start + window).min(target);
+                if let (None, Some(first)) = (self.sent_before, self.first_publish) {
+                    if first <= stop {
+                        // Everything strictly before the first publish.
+                        self.sim.run_until(first - Duration::from_micros(1));
+                        self.sent_before = Some(self.sim.collector().sent_by_type());
+                    }
+                }
+                self.sim.run_until(stop);
             }
-            self.sim.run_until(target);
-            self.score_old();
             return false;
         }
         if self.sent_before.is_none() {
@@ -147,11 +166,14 @@ impl ScoreRun {
         self.done
     }
 
-    /// Scores the oldest broadcasts once the collector holds many.
-    fn score_old(&mut self) {
+    /// Scores the oldest broadcasts that the publishes scheduled in
+    /// `(from, to]` would push out of the collector.
+    fn make_room(&mut self, from: Time, to: Time) {
+        let due = self.publishes.partition_point(|t| *t <= to)
+            - self.publishes.partition_point(|t| *t <= from);
         let ids = self.sim.collector().gossip_ids();
-        let excess = ids.len().saturating_sub(SCORE_EARLY_ABOVE);
-        for id in &ids[..excess] {
+        let excess = (ids.len() + due).saturating_sub(MAX_TRACKED);
+        for id in &ids[..excess.min(ids.len())] {
             if self.scored.insert(*id) {
                 if let Some(r) = self.sim.collector().report(*id) {
                     self.tally.add(&r);
@@ -219,8 +241,11 @@ mod tests {
                 },
             });
         }
-        let card = ScoreRun::run(sc, 10_000.0);
+        let card = ScoreRun::run(sc.clone(), 10_000.0);
         assert_eq!(card.broadcasts, 1_500);
+        let mut sliced = ScoreRun::new(sc, 10_000.0);
+        while !sliced.advance(37.0) {}
+        assert_eq!(sliced.scorecard(), card, "the same however the run is sliced");
         assert_eq!(card.undelivered, 0);
         assert!(card.latency_ms.unwrap().max >= 5.0);
         let gossip = card.messages_by_type.unwrap()[MsgType::Gossip.index()];
