@@ -53,19 +53,25 @@ pub struct Latency {
 }
 
 impl Latency {
-    /// Nearest-rank percentiles of `values`; `None` when empty.
+    /// Nearest-rank percentiles of `values` (ms, to the microsecond);
+    /// `None` when empty.
     pub fn of(values: &[f64]) -> Option<Latency> {
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
+        // Sorted as whole microseconds: the integer sort is one the
+        // simulator already has, a float sort would be more code in wasm.
+        let mut sorted: Vec<u64> = values
+            .iter()
+            .map(|ms| (ms.max(0.0) * 1_000.0).round() as u64)
+            .collect();
+        sorted.sort_unstable();
         let at = |p: f64| -> Option<f64> {
             let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
-            sorted.get(rank - 1).copied()
+            sorted.get(rank - 1).map(|us| *us as f64 / 1_000.0)
         };
         Some(Latency {
             p50: at(0.50)?,
             p95: at(0.95)?,
             p99: at(0.99)?,
-            max: *sorted.last()?,
+            max: at(1.0)?,
         })
     }
 }

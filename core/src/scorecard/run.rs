@@ -245,7 +245,11 @@ mod tests {
         assert_eq!(card.broadcasts, 1_500);
         let mut sliced = ScoreRun::new(sc, 10_000.0);
         while !sliced.advance(37.0) {}
-        assert_eq!(sliced.scorecard(), card, "the same however the run is sliced");
+        assert_eq!(
+            sliced.scorecard(),
+            card,
+            "the same however the run is sliced"
+        );
         assert_eq!(card.undelivered, 0);
         assert!(card.latency_ms.unwrap().max >= 5.0);
         let gossip = card.messages_by_type.unwrap()[MsgType::Gossip.index()];

@@ -3,17 +3,12 @@ use leptos::prelude::*;
 
 use crate::clock::now_ms;
 use crate::frame::FrameTask;
-use crate::model::format::si;
-use crate::model::scorecard::{Board, Row};
+use crate::model::scorecard::{table_html, Board};
 
 /// Wall time one frame may spend simulating, ms.
 const FRAME_BUDGET_MS: f64 = 12.0;
 /// Simulated time per slice, ms.
 const SLICE_MS: f64 = 250.0;
-
-fn opt(v: Option<f64>, digits: usize) -> String {
-    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"))
-}
 
 /// The thresholds of the workload in words.
 fn criteria(board: &Board) -> String {
@@ -34,10 +29,8 @@ fn criteria(board: &Board) -> String {
 /// What the tab shows of a board.
 #[derive(Debug, Clone, PartialEq)]
 struct Shown {
-    title: &'static str,
-    criteria: String,
-    reads: u64,
-    rows: Vec<Row>,
+    heading: String,
+    table: String,
     status: String,
     passing: Option<String>,
 }
@@ -61,10 +54,8 @@ fn shown(board: &Board) -> Shown {
         }
     });
     Shown {
-        title: board.workload().title(),
-        criteria: criteria(board),
-        reads: board.targets().reads,
-        rows: board.rows().to_vec(),
+        heading: format!("{}: {}", board.workload().title(), criteria(board)),
+        table: table_html(board.rows(), board.targets().reads),
         status,
         passing,
     }
@@ -122,49 +113,11 @@ pub fn ScorecardPanel(preset: RwSignal<Option<String>>, autostart: bool) -> impl
                 </select>
                 <button id="scorecard-run" on:click=move |_| run()>"score every strategy"</button>
             </div>
-            {move || result.get().map(|s| view! {
-                <p class="status"><strong>{s.title}</strong>": "{s.criteria}</p>
-                <p class="status" id="scorecard-status">{s.status}</p>
-                <table class="types" id="scorecard-table">
-                    <thead><tr>
-                        <th>"strategy"</th><th>"broadcasts"</th>
-                        <th title="every message of every type sent from the first broadcast to the end, per broadcast">"msgs / broadcast"</th>
-                        <th title=format!("messages / (broadcasts + {} reads): Maelstrom's msgs-per-op", s.reads)>"msgs / op"</th>
-                        <th title="latency of a broadcast: from its publish until every node held it">"p50 ms"</th>
-                        <th>"p95 ms"</th><th>"p99 ms"</th><th>"max ms"</th>
-                        <th title="relative message redundancy, pooled over the broadcasts">"RMR"</th>
-                        <th title="hop count of each broadcast's last delivery: mean / max">"last hop"</th>
-                        <th title="(node, broadcast) pairs never delivered">"undelivered"</th>
-                        <th>"verdict"</th>
-                    </tr></thead>
-                    <tbody>
-                        {s.rows.into_iter().map(|r| {
-                            let lat = r.card.latency_ms;
-                            let per_op = r.card.messages as f64 / (r.card.broadcasts + s.reads).max(1) as f64;
-                            let failed: Vec<String> = r.verdict.checks.iter().filter(|c| !c.pass).map(|c| c.what.clone()).collect();
-                            view! {
-                                <tr data-mode=r.mode.as_str() data-pass=r.verdict.pass.to_string()>
-                                    <td>{r.mode.as_str()}</td>
-                                    <td class="num">{r.card.broadcasts.to_string()}</td>
-                                    <td class="num">{opt(r.card.msgs_per_broadcast, 1)}</td>
-                                    <td class="num">{format!("{per_op:.1}")}</td>
-                                    <td class="num">{opt(lat.map(|l| l.p50), 0)}</td>
-                                    <td class="num">{opt(lat.map(|l| l.p95), 0)}</td>
-                                    <td class="num">{opt(lat.map(|l| l.p99), 0)}</td>
-                                    <td class="num">{opt(lat.map(|l| l.max), 0)}</td>
-                                    <td class="num">{opt(r.card.rmr, 2)}</td>
-                                    <td class="num">{format!("{} / {}", opt(r.card.last_hop_mean, 1), r.card.last_hop_max.map_or_else(|| "–".to_owned(), |h| h.to_string()))}</td>
-                                    <td class="num">{si(r.card.undelivered as f64)}</td>
-                                    <td class="verdict" title=r.verdict.summary()>
-                                        {if r.verdict.pass { "PASS".to_owned() } else { format!("FAIL: {}", failed.join(", ")) }}
-                                    </td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-                <p class="status" id="scorecard-passing">{s.passing}</p>
-            })}
+            <p class="status" id="scorecard-heading">{move || result.with(|r| r.as_ref().map(|s| s.heading.clone()))}</p>
+            <p class="status" id="scorecard-status">{move || result.with(|r| r.as_ref().map(|s| s.status.clone()))}</p>
+            <table class="types" id="scorecard-table"
+                inner_html=move || result.with(|r| r.as_ref().map(|s| s.table.clone()).unwrap_or_default()) />
+            <p class="status" id="scorecard-passing">{move || result.with(|r| r.as_ref().and_then(|s| s.passing.clone()))}</p>
         </section>
     }
 }

@@ -94,13 +94,13 @@ fn axes(x_max: f64) -> impl IntoView {
 pub fn Stats(snap: RwSignal<Snapshot>, params: RwSignal<Params>) -> impl IntoView {
     let bench_result = RwSignal::new(None::<(u32, BenchResult)>);
     let theory_on = RwSignal::new(false);
-    let curves = Memo::new(move |_| {
+    let curves = move || {
         if theory_on.get() {
             params.with(theory::curves)
         } else {
             Vec::new()
         }
-    });
+    };
     let gossip = move || snap.with(|s| s.gossip.clone());
     view! {
         <section class="panel" id="stats">
@@ -152,10 +152,11 @@ pub fn Stats(snap: RwSignal<Snapshot>, params: RwSignal<Params>) -> impl IntoVie
                 <line x1=LEFT x2=LEFT + PLOT_W y1=chart_y(0.95) y2=chart_y(0.95) class="t95-level" />
                 {move || {
                     let g = gossip();
-                    let x_max = curves.with(|c| theory::span_ms(c) * 1.05)
+                    let theory = curves();
+                    let x_max = (theory::span_ms(&theory) * 1.05)
                         .max(g.as_ref().map_or(1_000.0, x_span));
                     let plot = Plot { left: LEFT, top: TOP, width: PLOT_W, height: PLOT_H, x_max };
-                    let overlay = curves.with(|c| theory::svg(c, plot, false));
+                    let overlay = theory::svg(&theory, plot, false);
                     let curve = g.map(|g| {
                         let t95 = g.t95_ms.map(|t| LEFT + t / x_max * PLOT_W);
                         view! {
@@ -168,8 +169,9 @@ pub fn Stats(snap: RwSignal<Snapshot>, params: RwSignal<Params>) -> impl IntoVie
             </svg>
             <div class="legend" id="theory-legend">
                 <TheoryToggle id="theory-toggle" on=theory_on />
-                {move || curves.get().into_iter().map(|c| view! {
-                    <span class="theory-label" data-model=c.model.as_str() title=c.assumptions>{c.label}</span>
+                {move || curves().into_iter().map(|c| view! {
+                    <span class="theory-label" data-model=c.model.as_str() title=c.assumptions
+                        style:color=theory::colour(c.model)>{c.label}</span>
                 }).collect_view()}
             </div>
             <table class="types" id="by-type">

@@ -44,12 +44,13 @@ pub fn span_ms(curves: &[Curve]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Colour of each model's marks.
-fn colour(model: Model) -> &'static str {
+/// Colour of each model's marks, apart from the measured curves' blues,
+/// oranges and greens and readable on the dark lab and on white exports.
+pub fn colour(model: Model) -> &'static str {
     match model {
-        Model::InfectAndDie => "#6a3d9a",
-        Model::PushRounds => "#b15928",
-        Model::Serf => "#33a02c",
+        Model::InfectAndDie => "#b07cc6",
+        Model::PushRounds => "#e06c75",
+        Model::Serf => "#8a8f98",
     }
 }
 
