@@ -40,6 +40,8 @@ pub struct ScoreRun {
     prepared: Option<Time>,
     tally: Tally,
     scored: FxHashSet<MsgId>,
+    /// Whether the schedule has run (up to and including its last action).
+    scheduled: bool,
     draining: Option<Vec<MsgId>>,
     done: bool,
 }
@@ -75,6 +77,7 @@ impl ScoreRun {
             prepared: None,
             tally: Tally::default(),
             scored: FxHashSet::default(),
+            scheduled: false,
             draining: None,
             done: false,
         }
@@ -115,9 +118,9 @@ impl ScoreRun {
         }
         let chunk = Duration::from_secs_f64(chunk_ms.max(0.001) / 1_000.0);
         let now = self.sim.now();
-        if now < self.end {
+        if !self.scheduled {
             let target = (now + chunk).min(self.end);
-            while self.sim.now() < target {
+            loop {
                 let window = Duration::from_millis(WINDOW_MS);
                 let since = self.sim.now().saturating_since(EPOCH).as_millis() as u64;
                 let start = EPOCH + Duration::from_millis(since / WINDOW_MS * WINDOW_MS);
@@ -133,8 +136,14 @@ impl ScoreRun {
                         self.sent_before = Some(self.sim.collector().sent_by_type());
                     }
                 }
+                // Runs what is due at `stop` too, even when the clock is
+                // already there (a publish at 0 ms).
                 self.sim.run_until(stop);
+                if self.sim.now() >= target {
+                    break;
+                }
             }
+            self.scheduled = self.sim.now() >= self.end;
             return false;
         }
         if self.sent_before.is_none() {
@@ -254,6 +263,27 @@ mod tests {
         assert!(card.latency_ms.unwrap().max >= 5.0);
         let gossip = card.messages_by_type.unwrap()[MsgType::Gossip.index()];
         assert!(gossip >= 1_500 * 7, "every node forwards: {gossip}");
+    }
+
+    /// A publish at the very start (a generated overlay is ready at 0 ms)
+    /// is run and scored.
+    #[test]
+    fn a_publish_at_zero_is_scored() {
+        let mut sc = Scenario {
+            nodes: 6,
+            overlay: crate::sim::Overlay::Full,
+            ..Scenario::default()
+        };
+        sc.schedule.push(Scheduled {
+            at_ms: 0.0,
+            action: Action::Publish {
+                node: 1,
+                data: "now".into(),
+            },
+        });
+        let card = ScoreRun::run(sc, 10_000.0);
+        assert_eq!((card.broadcasts, card.undelivered), (1, 0));
+        assert!(card.messages > 0);
     }
 
     /// 3b in push on the simulator: every broadcast reaches every node
