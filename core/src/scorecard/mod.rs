@@ -309,8 +309,14 @@ impl Verdict {
                 format!(
                     "{} {} ({bound}) {}",
                     c.what,
-                    c.measured
-                        .map_or_else(|| "–".to_owned(), |m| format!("{m:.1}")),
+                    c.measured.map_or_else(
+                        || "–".to_owned(),
+                        |m| if m.fract() == 0.0 {
+                            format!("{m:.0}")
+                        } else {
+                            format!("{m:.1}")
+                        }
+                    ),
                     if c.pass { "ok" } else { "FAILED" }
                 )
             })
@@ -444,7 +450,11 @@ mod tests {
         );
         let lost = targets.judge(&card(10_000, 1_000, 100.0, 200.0, 3));
         assert!(!lost.pass && !lost.checks[0].pass);
-        assert!(lost.summary().contains("FAILED"));
+        assert!(
+            lost.summary().contains("pairs 3 (= 0) FAILED"),
+            "{}",
+            lost.summary()
+        );
     }
 
     #[test]
