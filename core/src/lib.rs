@@ -16,8 +16,10 @@ pub mod node;
 pub mod peers;
 pub mod pow;
 pub mod rng;
+pub mod scorecard;
 pub mod seen;
 pub mod sim;
+pub mod theory;
 pub mod time;
 
 pub use config::{Config, Mode};

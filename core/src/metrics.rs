@@ -32,6 +32,8 @@ use crate::id::MsgId;
 use crate::message::MsgType;
 use crate::time::Time;
 
+pub use crate::scorecard::{Scorecard, Targets, Verdict};
+
 /// Most gossips a collector tracks at once; publishing one more forgets the
 /// oldest, so a long session keeps a bounded memory.
 pub const MAX_TRACKED: usize = 1_024;
@@ -194,6 +196,12 @@ impl Collector {
                 self.closing.push(id);
             }
         }
+    }
+
+    /// Every message sent so far, by [`MsgType::index`] (what a
+    /// [`Scorecard`](crate::scorecard::Scorecard) of a whole workload counts).
+    pub fn sent_by_type(&self) -> [u64; MsgType::COUNT] {
+        self.sent.by_type
     }
 
     /// Gossips tracked, in publish order.

@@ -10,13 +10,15 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use gossip_core::metrics::GossipReport;
+use gossip_core::scorecard::ScoreRun;
 use gossip_core::sim::{
     default_publish_ms, Action, CodecMode, Overlay, Scenario, Scheduled, Simulator,
 };
-use gossip_core::MsgType;
+use gossip_core::{Mode, MsgType};
+use rayon::prelude::*;
 
 use crate::args::ProtocolArgs;
-use crate::procfs;
+use crate::{procfs, scorecard};
 
 /// Overlay kinds, as typed on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -231,7 +233,15 @@ pub struct SimArgs {
     /// Print the reports as JSON instead of a table
     #[arg(long)]
     pub json: bool,
+    /// Run the scenario once in every strategy and print one scorecard row
+    /// each (with the scenario's targets: pass or fail, and which pass)
+    #[arg(long, conflicts_with_all = ["trace", "json", "mode"])]
+    pub all_modes: bool,
 }
+
+/// Per-gossip reports printed in full; a workload with more prints its
+/// scorecard only (`--json` prints every report).
+const MAX_PRINTED_REPORTS: usize = 10;
 
 /// Runs `gossip sim`.
 pub fn run(args: &SimArgs) -> anyhow::Result<()> {
@@ -258,10 +268,14 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         });
     }
     validate(&sc)?;
+    if args.all_modes {
+        return all_modes(&sc, args.limit_ms);
+    }
     let last_ms = sc.schedule.iter().map(|s| s.at_ms).fold(0.0, f64::max);
+    let targets = sc.targets.clone();
 
     let started = Instant::now();
-    let mut sim = Simulator::new(sc);
+    let mut run = ScoreRun::new(sc, args.limit_ms);
     let built = started.elapsed();
     let idle_rss = procfs::rss_bytes(std::process::id()).ok();
     let mut trace_out = match &args.trace {
@@ -282,27 +296,24 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
         Ok(())
     };
     // In steps of 1 % of the schedule, so a long run (100 000 nodes joining
-    // one by one) shows its progress and writes its trace as it goes.
-    let end = gossip_core::sim::EPOCH + Duration::from_secs_f64(last_ms / 1_000.0);
-    let step = Duration::from_secs_f64((last_ms / 100_000.0).max(0.001));
+    // one by one) shows its progress and writes its trace as it goes; then
+    // every broadcast left runs until it is quiescent.
+    let step_ms = (last_ms / 100.0).max(1.0);
     let bar = simulated_time_bar(last_ms);
     loop {
-        // Runs what is due at `end` too, even when the clock is already there.
-        sim.run_until((sim.now() + step).min(end));
-        flush_trace(&mut sim)?;
-        bar.set_position(sim.elapsed_ms() as u64);
-        if sim.now() >= end {
+        let done = run.advance(step_ms);
+        flush_trace(run.sim_mut())?;
+        bar.set_position(run.sim().elapsed_ms().min(last_ms) as u64);
+        if done {
             break;
         }
     }
     bar.finish_and_clear();
-    let ids = sim.collector().gossip_ids().to_vec();
-    for id in &ids {
-        sim.run_until_quiescent(*id, args.limit_ms);
-        flush_trace(&mut sim)?;
-    }
     let wall = started.elapsed();
-    let reports: Vec<GossipReport> = ids
+    let sim = run.sim();
+    let reports: Vec<GossipReport> = sim
+        .collector()
+        .gossip_ids()
         .iter()
         .filter_map(|id| sim.collector().report(*id))
         .collect();
@@ -310,15 +321,39 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
     if args.json {
         println!("{}", crate::experiment::rounded_json(&reports)?);
     } else {
-        for r in &reports {
-            print_report(r);
+        if reports.len() <= MAX_PRINTED_REPORTS {
+            for r in &reports {
+                print_report(r);
+            }
+        } else {
+            println!(
+                "{} broadcasts: the scorecard below sums them up (--json prints each report)",
+                reports.len()
+            );
         }
-        print_totals(&sim);
-        print_speed(&sim, built, wall, idle_rss);
+        print_totals(sim);
+        scorecard::print(&run.scorecard(), targets.as_ref());
+        print_speed(sim, built, wall, idle_rss);
     }
     if let Some(path) = &args.trace {
         eprintln!("trace written to {}", path.display());
     }
+    Ok(())
+}
+
+/// `gossip sim --all-modes`: the scenario in every strategy, in parallel,
+/// one scorecard row each.
+fn all_modes(sc: &Scenario, limit_ms: f64) -> anyhow::Result<()> {
+    let rows: Vec<(String, gossip_core::metrics::Scorecard)> = Mode::ALL
+        .par_iter()
+        .map(|&mode| {
+            let mut sc = sc.clone();
+            sc.node.mode = mode;
+            sc.trace = false;
+            (mode.as_str().to_owned(), ScoreRun::run(sc, limit_ms))
+        })
+        .collect();
+    scorecard::print_table(&rows, sc.targets.as_ref());
     Ok(())
 }
 

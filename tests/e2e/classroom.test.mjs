@@ -61,7 +61,7 @@ describe('classroom features (release build, headless Chromium)', () => {
 
   it('compare runs any set of strategies: three ticked, three curves and rows', async () => {
     await open('?view=compare&n=20');
-    const boxes = await page.$$eval('#compare-panel input[type=checkbox]', (els) => els.map((e) => [e.value, e.checked]));
+    const boxes = await page.$$eval('#compare-panel input[id^=compare-mode-]', (els) => els.map((e) => [e.value, e.checked]));
     assert.deepEqual(boxes, [
       ['push', true],
       ['hybrid', true],

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::message::MsgType;
+use crate::scorecard::Targets;
 
 /// Everything that determines a simulated run. Same scenario, same trace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +35,10 @@ pub struct Scenario {
     pub trace: bool,
     /// Scheduled actions, in any order.
     pub schedule: Vec<Scheduled>,
+    /// The workload's published pass criteria, when it reproduces one (the
+    /// Gossip Glomers scenarios): `gossip sim` then says pass or fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Targets>,
 }
 
 impl Default for Scenario {
@@ -50,6 +55,7 @@ impl Default for Scenario {
             codec: CodecMode::Fast,
             trace: true,
             schedule: Vec::new(),
+            targets: None,
         }
     }
 }

@@ -2,9 +2,10 @@
 //! and max, sampled on a logarithmic time axis.
 
 use gossip_core::metrics::GossipReport;
+use gossip_core::theory::Setting;
 
 use super::axis::{LogTime, Unit};
-use super::figure::{Content, Curve, Panel};
+use super::figure::{Content, Curve, Panel, Theory};
 
 /// Samples per curve, evenly spread over the decades of the time axis.
 const SAMPLES: usize = 240;
@@ -71,8 +72,30 @@ pub fn panel(title: String, axis: LogTime, curves: Vec<Curve>) -> Panel {
             to_ms: axis.hi,
             curves,
             mark_percent: 95.0,
+            theory: Vec::new(),
         },
     }
+}
+
+/// `panel` with core's theory curves for `setting` drawn over it.
+pub fn with_theory(mut panel: Panel, setting: &Setting) -> Panel {
+    if let Content::Coverage { theory, .. } = &mut panel.content {
+        *theory = setting
+            .curves()
+            .into_iter()
+            .map(|c| Theory {
+                label: c.label,
+                level_percent: c.level.map(|l| round(l * 100.0)),
+                marker_ms: c.marker_ms.map(round),
+                points: c
+                    .points
+                    .iter()
+                    .map(|p| [round(p.ms), round(p.fraction * 100.0)])
+                    .collect(),
+            })
+            .collect();
+    }
+    panel
 }
 
 fn round(v: f64) -> f64 {

@@ -7,6 +7,7 @@
 //! first loss, and the largest N for the fanout, ttl and loss sweeps.
 
 use gossip_core::metrics::{GossipReport, Summary};
+use gossip_core::theory::Setting;
 use gossip_core::Mode;
 
 use super::axis::Unit;
@@ -179,13 +180,15 @@ fn seeds<'a>(sets: impl IntoIterator<Item = &'a [&'a RunResult]>) -> String {
 
 /// Every figure of an experiment: coverage over time, the per-N comparison,
 /// and a comparison for each other parameter the grid sweeps.
-pub fn figures(results: &[RunResult]) -> Vec<Figure> {
+/// With `hop_ms` (the simulated one-way latency, the models' round), core's
+/// theory curves are drawn over the coverage panels.
+pub fn figures(results: &[RunResult], hop_ms: Option<f64>) -> Vec<Figure> {
     let keys = distinct(results.iter().map(|r| r.params.group()));
     let Some(reference) = Reference::of(&keys) else {
         return Vec::new();
     };
     let modes = distinct(keys.iter().map(|k| k.mode));
-    let mut out = vec![coverage_figure(results, &reference, &modes)];
+    let mut out = vec![coverage_figure(results, &reference, &modes, hop_ms)];
     for varied in [Param::N, Param::Fanout, Param::Ttl, Param::Loss] {
         let values = distinct(keys.iter().map(|k| varied.of(k)).map(f64::to_bits));
         if varied == Param::N || values.len() > 1 {
@@ -204,7 +207,12 @@ pub fn figures(results: &[RunResult]) -> Vec<Figure> {
 }
 
 /// Coverage over time: one panel per N, one curve per mode.
-fn coverage_figure(results: &[RunResult], reference: &Reference, modes: &[Mode]) -> Figure {
+fn coverage_figure(
+    results: &[RunResult],
+    reference: &Reference,
+    modes: &[Mode],
+    hop_ms: Option<f64>,
+) -> Figure {
     let kept: Vec<&RunResult> = results
         .iter()
         .filter(|r| reference.holds(&r.params.group(), Param::N))
@@ -227,7 +235,20 @@ fn coverage_figure(results: &[RunResult], reference: &Reference, modes: &[Mode])
                     coverage::curve(series, &runs, axis)
                 })
                 .collect();
-            coverage::panel(format!("N = {n}"), axis, curves)
+            let panel = coverage::panel(format!("N = {n}"), axis, curves);
+            match hop_ms {
+                Some(hop_ms) => coverage::with_theory(
+                    panel,
+                    &Setting {
+                        nodes: n,
+                        fanout: reference.fanout,
+                        hop_ms,
+                        loss: reference.loss,
+                        failed: 0.0,
+                    },
+                ),
+                None => panel,
+            }
         })
         .collect();
     Figure {
@@ -237,9 +258,14 @@ fn coverage_figure(results: &[RunResult], reference: &Reference, modes: &[Mode])
             modes_title(modes).to_lowercase()
         ),
         subtitle: format!(
-            "{}; line: mean of {}, band: min to max",
+            "{}; line: mean of {}, band: min to max{}",
             reference.describe(Param::N),
-            seeds([kept.as_slice()])
+            seeds([kept.as_slice()]),
+            if hop_ms.is_some() {
+                "; grey: theory (infect and die, Pittel's push rounds, Serf's model)"
+            } else {
+                ""
+            }
         ),
         legend: modes.iter().map(|m| mode_label(*m)).collect(),
         panels,

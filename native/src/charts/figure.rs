@@ -60,7 +60,25 @@ pub enum Content {
         curves: Vec<Curve>,
         /// Coverage marked by a reference line, %.
         mark_percent: f64,
+        /// What the classic models predict (core's theory), drawn over the
+        /// measured curves; empty when not asked for.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        theory: Vec<Theory>,
     },
+}
+
+/// One model's prediction on a coverage panel: a level, a time marker or a
+/// curve, labelled with the model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Theory {
+    /// The model and its figure, e.g. `infect and die: 94.1 %`.
+    pub label: String,
+    /// Predicted final coverage, %.
+    pub level_percent: Option<f64>,
+    /// Predicted time, ms.
+    pub marker_ms: Option<f64>,
+    /// `[ms, coverage %]` of a predicted curve.
+    pub points: Vec<[f64; 2]>,
 }
 
 /// One bar: a mean over runs, with its spread.

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{Linear, LogTime, Unit};
-use super::figure::{Bar, Content, Curve, Figure, Panel};
+use super::figure::{Bar, Content, Curve, Figure, Panel, Theory};
 use super::style::{self, size, Dash, Hatch, Marker, SeriesStyle, AXIS, GRID, INK, MUTED};
 
 /// Width of one panel among several, pixels.
@@ -143,6 +143,7 @@ where
             to_ms,
             curves,
             mark_percent,
+            theory,
         } => draw_coverage(
             root,
             area,
@@ -151,7 +152,7 @@ where
                 lo: *from_ms,
                 hi: *to_ms,
             },
-            curves,
+            (curves, theory),
             *mark_percent,
         ),
     }
@@ -359,7 +360,7 @@ fn draw_coverage<DB>(
     area: &DrawingArea<DB, Shift>,
     panel: &Panel,
     time: LogTime,
-    curves: &[Curve],
+    (curves, theory): (&[Curve], &[Theory]),
     mark: f64,
 ) -> anyhow::Result<()>
 where
@@ -433,6 +434,67 @@ where
             let at = (n * (2 * k + 1) / (2 * MARKERS_PER_CURVE) + curve.series * n / 40).min(n - 1);
             draw_marker(root, pixels[at], st)?;
         }
+    }
+    for t in theory {
+        draw_theory(&mut chart, time, t)?;
+    }
+    Ok(())
+}
+
+/// One model's prediction in grey: a dotted level or time marker, or a
+/// thin curve, with its label.
+fn draw_theory<DB>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<LogTime, Linear>>,
+    time: LogTime,
+    t: &Theory,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let ink = style::REFERENCE.stroke_width(2);
+    let label = |at: (f64, f64), offset: (i32, i32), pos: Pos| {
+        EmptyElement::at(at)
+            + Text::new(
+                t.label.clone(),
+                offset,
+                style::text(size::VALUE, MUTED).pos(pos),
+            )
+    };
+    if let Some(level) = t.level_percent {
+        chart.draw_series(DashedLineSeries::new(
+            [(time.lo, level), (time.hi, level)],
+            2,
+            4,
+            ink,
+        ))?;
+        chart.draw_series(std::iter::once(label(
+            (time.hi, level),
+            (-4, 4),
+            Pos::new(HPos::Right, VPos::Top),
+        )))?;
+    }
+    if let Some(ms) = t.marker_ms.filter(|ms| (time.lo..=time.hi).contains(ms)) {
+        chart.draw_series(DashedLineSeries::new([(ms, 0.0), (ms, 100.0)], 2, 4, ink))?;
+        chart.draw_series(std::iter::once(label(
+            (ms, 100.0),
+            (4, 4),
+            Pos::new(HPos::Left, VPos::Top),
+        )))?;
+    }
+    let shown: Vec<(f64, f64)> = t
+        .points
+        .iter()
+        .filter(|p| (time.lo..=time.hi).contains(&p[0]))
+        .map(|p| (p[0], p[1]))
+        .collect();
+    if let Some(&mid) = shown.iter().find(|p| p.1 >= 50.0).or(shown.last()) {
+        chart.draw_series(LineSeries::new(shown, ink))?;
+        chart.draw_series(std::iter::once(label(
+            mid,
+            (4, 4),
+            Pos::new(HPos::Left, VPos::Top),
+        )))?;
     }
     Ok(())
 }

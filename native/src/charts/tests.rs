@@ -116,7 +116,7 @@ fn compact_json(v: &Value, indent: usize, out: &mut String) {
 
 #[test]
 fn the_small_grids_figures_match_the_snapshot() {
-    let figures = experiment::figures(&small_grid());
+    let figures = experiment::figures(&small_grid(), None);
     let mut actual = String::new();
     compact_json(
         &serde_json::to_value(&figures).expect("json"),
@@ -146,7 +146,7 @@ fn figure<'a>(figures: &'a [Figure], name: &str) -> &'a Figure {
 
 #[test]
 fn undefined_values_are_skipped_not_drawn_as_zero() {
-    let figures = experiment::figures(&small_grid());
+    let figures = experiment::figures(&small_grid(), None);
     assert_eq!(
         figures.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
         ["coverage_over_time", "per_n"],
@@ -182,7 +182,7 @@ fn a_single_network_size_still_gets_a_bar_per_mode() {
         .into_iter()
         .filter(|r| r.params.n == 10)
         .collect();
-    let figures = experiment::figures(&one);
+    let figures = experiment::figures(&one, None);
     let per_n = figure(&figures, "per_n");
     for panel in &per_n.panels {
         let Content::Bars { categories, bars } = &panel.content else {
@@ -232,7 +232,7 @@ fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 #[test]
 fn every_figure_is_written_as_valid_svg_and_png_with_its_labels() {
     let dir = scratch("files");
-    let figures = experiment::figures(&small_grid());
+    let figures = experiment::figures(&small_grid(), None);
     let drawn = write_all(&dir.join("charts"), figures).expect("charts");
     assert_eq!(drawn.len(), 2);
     for chart in &drawn {
@@ -365,4 +365,39 @@ fn analyze_draws_the_first_gossips_each_named_by_id_and_data() {
     };
     assert_eq!(curves.len(), 6);
     assert_eq!((*from_ms, *to_ms), (0.1, 10_000.0));
+}
+
+/// With the simulated latency given, every coverage panel carries core's
+/// three models for its N and the grid's fanout, and the SVG labels them.
+#[test]
+fn the_coverage_chart_draws_the_theory_curves_when_asked() {
+    let figures = experiment::figures(&small_grid(), Some(5.0));
+    let coverage = figure(&figures, "coverage_over_time");
+    for panel in &coverage.panels {
+        let Content::Coverage { theory, .. } = &panel.content else {
+            panic!("coverage expected");
+        };
+        let labels: Vec<&str> = theory.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels.len(), 3, "{labels:?}");
+        assert!(labels[0].starts_with("infect and die"));
+        assert!(labels[1].starts_with("push rounds"));
+        assert_eq!(labels[2], "Serf model");
+        assert!(theory[0]
+            .level_percent
+            .is_some_and(|l| l > 50.0 && l < 100.0));
+        assert!(theory[1].marker_ms.is_some_and(|m| m > 5.0));
+        assert!(theory[2].points.len() > 3);
+    }
+    assert!(coverage.subtitle.contains("theory"));
+    let dir = scratch("theory");
+    let drawn = write_all(&dir.join("charts"), figures).expect("charts");
+    let texts = svg_texts(&drawn[0].svg);
+    assert!(texts.iter().any(|t| t == "Serf model"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("infect and die")));
+    let plain = experiment::figures(&small_grid(), None);
+    let Content::Coverage { theory, .. } = &figure(&plain, "coverage_over_time").panels[0].content
+    else {
+        panic!("coverage expected");
+    };
+    assert!(theory.is_empty(), "no theory unless asked");
 }

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use gossip_core::metrics::{Aggregate, GossipReport};
+use gossip_core::metrics::{Aggregate, GossipReport, Scorecard};
 use gossip_core::sim::Scenario;
 use gossip_core::Mode;
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
@@ -154,6 +154,32 @@ pub struct GroupResult {
     pub key: GroupKey,
     /// The aggregates over seeds.
     pub aggregate: Aggregate,
+    /// Core's scorecard of its broadcasts (one per seed).
+    pub scorecard: Scorecard,
+}
+
+impl GroupKey {
+    /// A short row label, e.g. `N=10 f=3 ttl=8 hybrid 0%`.
+    pub fn label(&self) -> String {
+        format!(
+            "N={} f={} ttl={} {} {}%",
+            self.n,
+            self.fanout,
+            self.ttl,
+            self.mode.as_str(),
+            self.loss * 100.0
+        )
+    }
+}
+
+/// Prints the scorecard of every group, one row each.
+pub fn print_scorecards(groups: &[GroupResult]) {
+    println!("scorecard per parameter set (one broadcast per seed; messages until quiescence):");
+    let rows: Vec<(String, Scorecard)> = groups
+        .iter()
+        .map(|g| (g.key.label(), g.scorecard.clone()))
+        .collect();
+    crate::scorecard::print_table(&rows, None);
 }
 
 /// Runs one broadcast with the given parameters on top of `base`
@@ -189,6 +215,7 @@ pub fn aggregate(results: &[RunResult]) -> Vec<GroupResult> {
             GroupResult {
                 key,
                 aggregate: Aggregate::of(&reports),
+                scorecard: Scorecard::of_reports(&reports),
             }
         })
         .collect()
@@ -298,6 +325,7 @@ fn write_outputs(
     results: &[RunResult],
     prediction: Option<&[RunResult]>,
     summary: &str,
+    theory_hop_ms: Option<f64>,
 ) -> anyhow::Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     output::write_csv(&out.join("results.csv"), results)?;
@@ -305,7 +333,7 @@ fn write_outputs(
     std::fs::write(out.join("summary.md"), summary)
         .with_context(|| format!("cannot write {}", out.join("summary.md").display()))?;
     let started = Instant::now();
-    let mut figures = crate::charts::experiment::figures(results);
+    let mut figures = crate::charts::experiment::figures(results, theory_hop_ms);
     figures.extend(prediction.and_then(|p| crate::charts::experiment::sim_vs_real(results, p)));
     let drawn = crate::charts::write_all(&out.join("charts"), figures)?;
     let report = crate::charts::report::write(out, title, &command_line(), summary, &drawn)?;
@@ -356,8 +384,10 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         &results,
         None,
         &summary,
+        Some(base.network.latency_ms + base.network.jitter_ms / 2.0),
     )?;
     println!("{summary}");
+    print_scorecards(&groups);
     println!(
         "{} runs in {:.1} s; wrote {}/results.csv, results.json, summary.md,\n{}",
         results.len(),

@@ -220,8 +220,10 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         &results,
         Some(&predicted),
         &summary,
+        None,
     )?;
     println!("{summary}");
+    super::print_scorecards(&groups);
     println!(
         "{} real runs in {real_secs:.1} s; wrote {out}/results.csv, results.json, summary.md, \
          the events of every run in {out}/events,\n{}",

@@ -119,7 +119,7 @@ pub fn App() -> impl IntoView {
             </aside>
             <Stage lab=lab.clone() />
             <aside class="side">
-                <Stats snap=lab.snap />
+                <Stats snap=lab.snap params=lab.params />
                 <PowPanel k=room.pow_k />
             </aside>
         </main>

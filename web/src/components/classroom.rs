@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use super::page;
 use super::state::LabHandle;
-use super::{ComparePanel, ExperimentsPanel, ExportBar, SybilPanel};
+use super::{ComparePanel, ExperimentsPanel, ExportBar, ScorecardPanel, SybilPanel};
 use crate::frame::FrameTask;
 use crate::model::params::Params;
 use crate::model::presets::{self, Preset};
@@ -193,7 +193,7 @@ pub fn PresetBar(room: Classroom, lab: LabHandle) -> impl IntoView {
     }
 }
 
-/// The tab bar: lab, compare, experiments, Sybil; and the presentation switch.
+/// The tab bar: lab, compare, experiments, Sybil, scorecard; and the presentation switch.
 #[component]
 pub fn Tabs(room: Classroom) -> impl IntoView {
     view! {
@@ -232,6 +232,7 @@ pub fn ClassroomPanel(room: Classroom, lab: LabHandle) -> impl IntoView {
                 View::Compare => Some(view! { <ComparePanel params=params modes=room.compare autostart=room.take_autostart() /> }.into_any()),
                 View::Experiments => Some(view! { <ExperimentsPanel params=params /> }.into_any()),
                 View::Sybil => Some(view! { <SybilPanel params=params sybil=room.sybil autostart=room.take_autostart() /> }.into_any()),
+                View::Scorecard => Some(view! { <ScorecardPanel preset=room.preset autostart=room.take_autostart() /> }.into_any()),
             }}
         </div>
     }

@@ -4,11 +4,14 @@ use leptos::prelude::*;
 use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::compare::{Compare, Side};
-use crate::model::export::{coverage_svg, reports_json, Series};
+use crate::model::export::{coverage_svg_with, reports_json, Series};
 use crate::model::format::{opt_ms, or_dash, si};
 use crate::model::params::Params;
+use crate::model::theory;
 
-fn chart(sides: &[Side]) -> String {
+use super::TheoryToggle;
+
+fn chart(sides: &[Side], theory_on: bool) -> String {
     let series: Vec<Series<'_>> = sides
         .iter()
         .map(|s| Series {
@@ -16,7 +19,11 @@ fn chart(sides: &[Side]) -> String {
             points: &s.report.coverage,
         })
         .collect();
-    coverage_svg("coverage over time, same seed", &series, 640, 320)
+    let curves = match (theory_on, sides.first()) {
+        (true, Some(side)) => theory::curves(&side.params),
+        _ => Vec::new(),
+    };
+    coverage_svg_with("coverage over time, same seed", &series, &curves, 640, 320)
 }
 
 /// Runs the current parameters in each strategy ticked in `modes` on the
@@ -29,6 +36,7 @@ pub fn ComparePanel(
     autostart: bool,
 ) -> impl IntoView {
     let sides = RwSignal::new(Vec::<Side>::new());
+    let theory_on = RwSignal::new(false);
     let total = RwSignal::new(0_usize);
     let status = RwSignal::new(String::new());
     let task = FrameTask::new();
@@ -89,10 +97,11 @@ pub fn ComparePanel(
                     </label>
                 }).collect_view()}
                 <button id="compare-run" on:click=move |_| run()>"compare strategies"</button>
+                <TheoryToggle id="compare-theory" on=theory_on />
             </div>
             <p class="status" id="compare-status">{move || status.get()}</p>
             <div class="chart-box" id="compare-chart" data-curves=move || sides.with(|s| s.len().to_string())
-                inner_html=move || sides.with(|s| if s.is_empty() { String::new() } else { chart(s) }) />
+                inner_html=move || sides.with(|s| if s.is_empty() { String::new() } else { chart(s, theory_on.get()) }) />
             <table class="types" id="compare-table">
                 <thead><tr>
                     <th>"run"</th><th>"delivery"</th><th>"t95"</th><th>"t100"</th>
@@ -119,10 +128,10 @@ pub fn ComparePanel(
                 {move || sides.with(|s| (!s.is_empty() && s.len() == total.get()).then(|| {
                     let json = reports_json(s.iter().map(|side| (&side.params, &side.report)));
                     view! {
-                        {download("compare-svg", "chart SVG", "compare.svg", "image/svg+xml", chart(s))}
+                        {download("compare-svg", "chart SVG", "compare.svg", "image/svg+xml", chart(s, theory_on.get()))}
                         {download("compare-json", "metrics JSON", "compare.json", "application/json", json)}
                         <button id="compare-png" on:click=move |_| {
-                            save_svg_as_png("compare.png", &sides.with_untracked(|s| chart(s)), 640, 320)
+                            save_svg_as_png("compare.png", &sides.with_untracked(|s| chart(s, theory_on.get_untracked())), 640, 320)
                         }>"chart PNG"</button>
                     }
                 }))}

@@ -1,11 +1,15 @@
+use gossip_core::metrics::CoveragePoint;
 use leptos::prelude::*;
 
 use super::page::{download, save_svg_as_png};
 use crate::frame::FrameTask;
 use crate::model::batch::{Batch, TableRow, MAX_SEEDS};
-use crate::model::export::{coverage_svg, runs_csv, table_csv, Series};
+use crate::model::export::{coverage_svg_with, runs_csv, table_csv, Series};
 use crate::model::format::{or_dash, si};
 use crate::model::params::Params;
+use crate::model::theory;
+
+use super::TheoryToggle;
 
 /// What the tab shows of a batch.
 #[derive(Clone, Debug, PartialEq)]
@@ -13,35 +17,55 @@ struct Shown {
     done: u32,
     total: u32,
     rows: Vec<TableRow>,
-    chart: String,
+    params: Params,
+    /// The first seeds' coverage curves, labelled.
+    curves: Vec<(String, Vec<CoveragePoint>)>,
     runs_csv: String,
 }
 
 fn shown(batch: &Batch) -> Shown {
     let (done, total) = batch.progress();
-    let reports = batch.reports();
-    let labels: Vec<String> = batch
+    let curves = batch
         .runs()
         .iter()
-        .filter(|r| r.outcome.is_ok())
-        .map(|r| format!("seed {}", r.seed))
-        .collect();
-    let series: Vec<Series<'_>> = reports
-        .iter()
-        .zip(&labels)
-        .take(4)
-        .map(|(r, label)| Series {
-            label,
-            points: &r.coverage,
+        .filter_map(|r| {
+            r.outcome
+                .as_ref()
+                .ok()
+                .map(|rep| (format!("seed {}", r.seed), rep.coverage.clone()))
         })
+        .take(4)
         .collect();
     Shown {
         done,
         total,
         rows: batch.table(),
-        chart: coverage_svg("coverage over time, first seeds", &series, 640, 320),
+        params: batch.params().clone(),
+        curves,
         runs_csv: runs_csv(batch),
     }
+}
+
+/// The coverage chart of the first seeds, with core's theory curves when
+/// `theory_on`.
+fn chart(s: &Shown, theory_on: bool) -> String {
+    let series: Vec<Series<'_>> = s
+        .curves
+        .iter()
+        .map(|(label, points)| Series { label, points })
+        .collect();
+    let curves = if theory_on {
+        theory::curves(&s.params)
+    } else {
+        Vec::new()
+    };
+    coverage_svg_with(
+        "coverage over time, first seeds",
+        &series,
+        &curves,
+        640,
+        320,
+    )
 }
 
 /// A batch of seeds for the current parameters, one run per frame, and the
@@ -50,6 +74,7 @@ fn shown(batch: &Batch) -> Shown {
 pub fn ExperimentsPanel(params: RwSignal<Params>) -> impl IntoView {
     let seeds = RwSignal::new(10u32);
     let result = RwSignal::new(None::<Shown>);
+    let theory_on = RwSignal::new(false);
     let task = FrameTask::new();
     let run = move |_| {
         let mut batch = Batch::new(params.get_untracked(), seeds.get_untracked());
@@ -71,7 +96,10 @@ pub fn ExperimentsPanel(params: RwSignal<Params>) -> impl IntoView {
                     on:input=move |ev| seeds.set(event_target_value(&ev).parse().unwrap_or(1)) />
                 <output>{move || seeds.get()}</output>
             </label>
-            <div class="buttons"><button id="experiment-run" on:click=run>"run the batch"</button></div>
+            <div class="buttons">
+                <button id="experiment-run" on:click=run>"run the batch"</button>
+                <TheoryToggle id="experiment-theory" on=theory_on />
+            </div>
             <p class="status" id="experiment-status">
                 {move || result.with(|r| r.as_ref().map(|s| format!("{} of {} runs", s.done, s.total)))}
             </p>
@@ -93,14 +121,14 @@ pub fn ExperimentsPanel(params: RwSignal<Params>) -> impl IntoView {
                 </tbody>
             </table>
             <div class="chart-box" id="experiment-chart"
-                inner_html=move || result.with(|r| r.as_ref().map(|s| s.chart.clone()).unwrap_or_default()) />
+                inner_html=move || result.with(|r| r.as_ref().map(|s| chart(s, theory_on.get())).unwrap_or_default()) />
             <div class="buttons">
                 {move || result.with(|r| r.as_ref().filter(|s| s.done == s.total).map(|s| view! {
                     {download("experiment-runs-csv", "runs CSV", "runs.csv", "text/csv", s.runs_csv.clone())}
                     {download("experiment-table-csv", "mean ± std CSV", "summary.csv", "text/csv", table_csv(&s.rows))}
                     <button id="experiment-png" on:click=move |_| {
-                        if let Some(chart) = result.with_untracked(|r| r.as_ref().map(|s| s.chart.clone())) {
-                            save_svg_as_png("experiments.png", &chart, 640, 320);
+                        if let Some(svg) = result.with_untracked(|r| r.as_ref().map(|s| chart(s, theory_on.get_untracked()))) {
+                            save_svg_as_png("experiments.png", &svg, 640, 320);
                         }
                     }>"chart PNG"</button>
                 }))}

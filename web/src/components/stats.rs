@@ -5,8 +5,12 @@ use gossip_core::MsgType;
 use crate::clock::now_ms;
 use crate::model::bench::{self, BenchResult};
 use crate::model::format::{ms, opt_ms, or_dash, si, ticks, UNDEFINED};
+use crate::model::params::Params;
 use crate::model::snapshot::{GossipStats, Snapshot};
+use crate::model::theory::{self, Plot};
 use crate::render::{CRASHED, FADE, FAMILIES, ORIGIN, UNINFORMED};
+
+use super::TheoryToggle;
 
 /// The coverage chart's size in SVG units, plot margins included.
 const CHART_W: f64 = 300.0;
@@ -84,10 +88,19 @@ fn axes(x_max: f64) -> impl IntoView {
     }
 }
 
-/// Live metrics of the current gossip and of the whole run.
+/// Live metrics of the current gossip and of the whole run; the coverage
+/// chart optionally shows core's theory curves for `params`.
 #[component]
-pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
+pub fn Stats(snap: RwSignal<Snapshot>, params: RwSignal<Params>) -> impl IntoView {
     let bench_result = RwSignal::new(None::<(u32, BenchResult)>);
+    let theory_on = RwSignal::new(false);
+    let curves = move || {
+        if theory_on.get() {
+            params.with(theory::curves)
+        } else {
+            Vec::new()
+        }
+    };
     let gossip = move || snap.with(|s| s.gossip.clone());
     view! {
         <section class="panel" id="stats">
@@ -139,7 +152,11 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                 <line x1=LEFT x2=LEFT + PLOT_W y1=chart_y(0.95) y2=chart_y(0.95) class="t95-level" />
                 {move || {
                     let g = gossip();
-                    let x_max = g.as_ref().map_or(1_000.0, x_span);
+                    let theory = curves();
+                    let x_max = (theory::span_ms(&theory) * 1.05)
+                        .max(g.as_ref().map_or(1_000.0, x_span));
+                    let plot = Plot { left: LEFT, top: TOP, width: PLOT_W, height: PLOT_H, x_max };
+                    let overlay = theory::svg(&theory, plot, false);
                     let curve = g.map(|g| {
                         let t95 = g.t95_ms.map(|t| LEFT + t / x_max * PLOT_W);
                         view! {
@@ -147,9 +164,16 @@ pub fn Stats(snap: RwSignal<Snapshot>) -> impl IntoView {
                             {t95.map(|x| view! { <line x1=x x2=x y1=TOP y2=TOP + PLOT_H stroke=FADE[4] stroke-width="1" /> })}
                         }
                     });
-                    view! { {axes(x_max)} {curve} }
+                    view! { {axes(x_max)} {curve} <g id="theory-curves" inner_html=overlay /> }
                 }}
             </svg>
+            <div class="legend" id="theory-legend">
+                <TheoryToggle id="theory-toggle" on=theory_on />
+                {move || curves().into_iter().map(|c| view! {
+                    <span class="theory-label" data-model=c.model.as_str() title=c.assumptions
+                        style:color=theory::colour(c.model)>{c.label}</span>
+                }).collect_view()}
+            </div>
             <table class="types" id="by-type">
                 <thead><tr><th>"type"</th><th title=SENT_TIP>"sent"</th><th title=WINDOW_TIP>"of which in [t0, t95]"</th></tr></thead>
                 <tbody>

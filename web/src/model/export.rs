@@ -10,12 +10,14 @@
 use core::fmt::Write as _;
 
 use gossip_core::metrics::{CoveragePoint, GossipReport};
+use gossip_core::theory::Curve;
 use gossip_core::PerType;
 use serde::Serialize;
 
 use super::batch::{Batch, TableRow};
 use super::format::{round_export, si, ticks};
 use super::params::{Params, PARAMS};
+use super::theory;
 
 /// Columns of [`report_csv`] and [`runs_csv`], like `gossip experiment`'s results.csv.
 pub const CSV_HEADER: &str = "n,fanout,ttl,mode,loss,seed,delivered,delivery_ratio,t50_ms,t95_ms,t100_ms,overhead,overhead_bytes,total_messages,duplicates,rmr,mean_hops,max_hops";
@@ -208,13 +210,25 @@ fn xml(s: &str) -> String {
 /// The coverage-over-time chart as a standalone SVG document,
 /// `width` x `height` pixels: one step line per series, axes in ms and %.
 pub fn coverage_svg(title: &str, series: &[Series<'_>], width: u32, height: u32) -> String {
+    coverage_svg_with(title, series, &[], width, height)
+}
+
+/// [`coverage_svg`] with core's `theory` curves drawn over the measured
+/// ones (the time axis stretched to show them).
+pub fn coverage_svg_with(
+    title: &str,
+    series: &[Series<'_>],
+    theory: &[Curve],
+    width: u32,
+    height: u32,
+) -> String {
     let (w, h) = (f64::from(width.max(200)), f64::from(height.max(150)));
     let (left, right, top, bottom) = (56.0, 16.0, 36.0, 44.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let max_ms = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.ms))
-        .fold(0.0_f64, f64::max)
+        .fold(theory::span_ms(theory), f64::max)
         .max(1.0);
     let x = |ms: f64| left + ms / max_ms * pw;
     let y = |fraction: f64| top + (1.0 - fraction.clamp(0.0, 1.0)) * ph;
@@ -292,6 +306,14 @@ pub fn coverage_svg(title: &str, series: &[Series<'_>], width: u32, height: u32)
             xml(s.label)
         );
     }
+    let plot = theory::Plot {
+        left,
+        top,
+        width: pw,
+        height: ph,
+        x_max: max_ms,
+    };
+    out.push_str(&theory::svg(theory, plot, true));
     out.push_str("</svg>");
     out
 }

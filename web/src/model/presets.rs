@@ -8,6 +8,7 @@
 //! scripted presets wire a random regular overlay at start), and a tab's
 //! action (compare, the Sybil attack) starts by itself.
 
+use gossip_core::scorecard::glomers::Workload;
 use gossip_core::sim::{Action, Scenario, Scheduled};
 use gossip_core::Mode;
 
@@ -91,6 +92,52 @@ fn publish(at_ms: f64, node: u32) -> Scheduled {
             node,
             data: "class rumour".to_owned(),
         },
+    }
+}
+
+/// A Gossip Glomers workload: the lab plays its operations (the publishes,
+/// and 3c's partition) on its node count and latency, and the scorecard tab
+/// scores core's scenario of it in every strategy, pass or fail.
+fn glomers(w: Workload) -> Preset {
+    let scenario = w.scenario();
+    let params = Params {
+        nodes: w.nodes(),
+        latency_ms: w.latency_ms(),
+        jitter_ms: 0.0,
+        seed: scenario.seed,
+        ..Params::default()
+    };
+    let first = scenario
+        .schedule
+        .iter()
+        .map(|s| s.at_ms)
+        .fold(f64::INFINITY, f64::min);
+    let narration = match w {
+        Workload::B3 => "Maelstrom's 3b: 5 nodes, 10 operations a second for 20 s; every broadcast must reach every node.",
+        Workload::C3 => "Maelstrom's 3c: 3b with the network cut in two for 10 s; every broadcast must still reach every node.",
+        Workload::D3 => "Maelstrom's 3d: 25 nodes, 100 ms links, 100 operations a second; under 30 messages per operation, median under 400 ms, maximum under 600 ms.",
+        Workload::E3 => "Maelstrom's 3e: as 3d, under 20 messages per operation, median under 1 s, maximum under 2 s.",
+    };
+    Preset {
+        slug: w.slug(),
+        title: w.title(),
+        narration,
+        config: config(
+            params,
+            1.0,
+            View::Scorecard,
+            SybilParams::default(),
+            w.slug(),
+        ),
+        schedule: scenario
+            .schedule
+            .into_iter()
+            .map(|s| Scheduled {
+                at_ms: s.at_ms - first,
+                action: s.action,
+            })
+            .collect(),
+        starts_tab: true,
     }
 }
 
@@ -182,6 +229,9 @@ pub fn all() -> Vec<Preset> {
             starts_tab: true,
         },
     ]
+    .into_iter()
+    .chain(Workload::ALL.map(glomers))
+    .collect()
 }
 
 /// The preset called `slug`.
@@ -313,6 +363,36 @@ mod tests {
             let id = sim.collector().gossip_ids()[0];
             let needed = (0.95 * f64::from(sim.alive_count())).ceil() as usize;
             assert!(sim.collector().delivered(id) >= needed, "{slug}");
+        }
+    }
+
+    /// The Glomers presets open the scorecard tab on their workload's
+    /// nodes and latency and play its operations from the first one on.
+    #[test]
+    fn glomers_presets_play_their_workload() {
+        for w in Workload::ALL {
+            let preset = by_slug(w.slug()).unwrap();
+            assert_eq!(preset.config.view, View::Scorecard);
+            assert!(preset.starts_tab);
+            let p = &preset.config.params;
+            assert_eq!(
+                (p.nodes, p.latency_ms, p.jitter_ms),
+                (w.nodes(), w.latency_ms(), 0.0)
+            );
+            let publishes = w
+                .scenario()
+                .schedule
+                .iter()
+                .filter(|s| matches!(s.action, Action::Publish { .. }))
+                .count();
+            assert_eq!(
+                preset
+                    .due(-1.0, 1e9)
+                    .filter(|s| matches!(s.action, Action::Publish { .. }))
+                    .count(),
+                publishes
+            );
+            assert_eq!(preset.schedule[0].at_ms, 0.0);
         }
     }
 

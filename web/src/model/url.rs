@@ -36,11 +36,19 @@ pub enum View {
     Experiments,
     /// The Sybil demo.
     Sybil,
+    /// A Gossip Glomers workload scored in every strategy.
+    Scorecard,
 }
 
 impl View {
     /// Every view, in tab order.
-    pub const ALL: [View; 4] = [View::Lab, View::Compare, View::Experiments, View::Sybil];
+    pub const ALL: [View; 5] = [
+        View::Lab,
+        View::Compare,
+        View::Experiments,
+        View::Sybil,
+        View::Scorecard,
+    ];
 
     /// The name used in the URL.
     pub fn as_str(self) -> &'static str {
@@ -49,6 +57,7 @@ impl View {
             View::Compare => "compare",
             View::Experiments => "experiments",
             View::Sybil => "sybil",
+            View::Scorecard => "scorecard",
         }
     }
 
@@ -479,7 +488,7 @@ mod tests {
                 identities: between(rng, 1, MAX_IDENTITIES),
                 hash_rate: 1.0 + rng.unit() * 1e9,
             },
-            view: View::ALL[rng.below(4) as usize],
+            view: View::ALL[rng.below(View::ALL.len() as u64) as usize],
             preset: rng
                 .chance(0.5)
                 .then(|| format!("preset-{}", rng.below(100))),
