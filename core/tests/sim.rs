@@ -260,8 +260,7 @@ fn partition_stops_delivery_across_and_healing_restores_it_in_hybrid() {
     sim.partition(&[left]);
     let id = sim.publish(2, "left side only").unwrap();
     // Shorter than peer_timeout (6 s): links across survive the partition.
-    // (A longer one makes every node drop its cross links as dead, and the
-    // halves stay apart after healing: the protocol has no re-discovery.)
+    // (A longer one: the next test.)
     sim.run_for_ms(4_000.0);
     assert!(holders(&sim, id, 0..10) >= 8, "the publisher's side got it");
     assert_eq!(holders(&sim, id, 10..20), 0, "nobody across the partition");
@@ -286,6 +285,51 @@ fn partition_stops_delivery_across_and_healing_restores_it_in_hybrid() {
         20,
         "pull repairs the other side after healing"
     );
+}
+
+/// Peers across the partition whose ids the nodes of `side` hold.
+fn links_across(sim: &Simulator, side: std::ops::Range<u32>, other: std::ops::Range<u32>) -> usize {
+    let other_ids: Vec<_> = other.map(|i| sim.node(i).unwrap().id()).collect();
+    side.map(|i| {
+        sim.node(i)
+            .unwrap()
+            .peers()
+            .iter()
+            .filter(|p| other_ids.contains(&p.id))
+            .count()
+    })
+    .sum()
+}
+
+#[test]
+fn halves_apart_longer_than_peer_timeout_find_each_other_after_healing() {
+    for mode in [Mode::Push, Mode::Hybrid] {
+        let mut sc = scenario(20, mode, 8);
+        sc.overlay = Overlay::RandomRegular { degree: 6 };
+        let mut sim = Simulator::new(sc);
+        sim.run_for_ms(1_000.0);
+        assert!(links_across(&sim, 0..10, 10..20) > 0, "{mode}");
+        sim.partition(&[(0..10).collect()]);
+        sim.run_for_ms(20_000.0);
+        assert_eq!(
+            links_across(&sim, 0..10, 10..20),
+            0,
+            "{mode}: dropped as dead"
+        );
+        sim.heal();
+        // Removed peers get a HELLO probe each liveness round (2 s), in turn.
+        sim.run_for_ms(30_000.0);
+        assert!(
+            links_across(&sim, 0..10, 10..20) > 0,
+            "{mode}: back in the tables"
+        );
+        assert!(links_across(&sim, 10..20, 0..10) > 0, "{mode}: both ways");
+        let id = sim.publish(2, "after the heal").unwrap();
+        sim.run_for_ms(10_000.0);
+        let reached = holders(&sim, id, 0..20);
+        let needed = if mode == Mode::Push { 18 } else { 20 };
+        assert!(reached >= needed, "{mode}: {reached} of 20 after healing");
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Membership: who is in the peer table and how they got there. Bootstrap,
 //! admission (proof of work, solicited PEERS_LIST, sticky addresses),
-//! liveness (PING/PONG and removal of silent peers). Dissemination never
+//! liveness (PING/PONG, removal of silent peers, and probes of removed
+//! ones so that a healed partition joins up again). Dissemination never
 //! changes the table; it reads it.
 //!
 //! The rules and the attacks they stop are in `docs/SECURITY.md`.
@@ -18,6 +19,7 @@ use crate::peers::{Lookup, PeerTable, Upsert};
 use crate::pow;
 use crate::time::Time;
 
+use super::departed::Departed;
 use super::output::Event;
 use super::solicit::{Solicited, SOLICIT_WINDOW};
 use super::timers::Timer;
@@ -95,6 +97,7 @@ pub(crate) struct Membership {
     bootstrap: Option<Bootstrap>,
     pending_pings: VecDeque<PendingPing>,
     ping_seq: u64,
+    departed: Departed,
     pub(crate) proof: Option<PowProof>,
     capabilities: Vec<String>,
 }
@@ -125,6 +128,7 @@ impl Membership {
             bootstrap,
             pending_pings: VecDeque::new(),
             ping_seq: 0,
+            departed: Departed::default(),
             proof: None,
             capabilities,
         }
@@ -527,6 +531,7 @@ impl Membership {
         self.peers
             .remove_silent(cx.now, cx.config.peer_timeout, |p| removed.push(p));
         for p in removed {
+            self.departed.note(p.id, p.addr);
             cx.out.emit(Event::PeerRemoved {
                 id: p.id,
                 addr: p.addr,
@@ -576,6 +581,21 @@ impl Membership {
                 seq: self.ping_seq,
             };
             cx.out.send(cx.rng, now, addr, 0, Body::Ping(ping));
+        }
+        self.probe_departed(cx);
+    }
+
+    /// HELLO to one peer removed as silent (see [`Departed`]): if it is
+    /// alive again, as after a partition heals, it answers with HELLO and
+    /// both tables take each other back in.
+    fn probe_departed(&mut self, cx: &mut Ctx<'_>) {
+        if !self.can_introduce(cx.config) {
+            return;
+        }
+        let peers = &self.peers;
+        if let Some(addr) = self.departed.next_probe(|id| peers.get(id).is_some()) {
+            let hello = self.hello();
+            cx.out.send(cx.rng, cx.now, addr, 0, hello);
         }
     }
 

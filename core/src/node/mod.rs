@@ -27,6 +27,7 @@
 //! and the `outbox` of transmits, events and counters. Timers are typed
 //! entries of one table.
 
+mod departed;
 mod membership;
 mod outbox;
 mod output;

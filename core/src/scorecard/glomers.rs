@@ -7,9 +7,12 @@
 //! probability, sent to a random node. Here a broadcast is a publish from
 //! that node; a read costs no message between nodes, so it is only counted
 //! (in [`Targets::reads`]) because Maelstrom's messages per operation divide
-//! by it. The nodes form their own overlay (the bootstrap join) before the
-//! first operation; latency is constant, as Maelstrom's default
-//! distribution. 3c's partition nemesis is modelled as Maelstrom's default
+//! by it. In 3b and 3c the nodes form their own overlay (the bootstrap
+//! join) before the first operation. In 3d and 3e, as the challenge's
+//! solutions do (Maelstrom offers a topology, and each node may ignore it),
+//! the scenario picks one: a random 6-regular overlay (`peer_limit` 6), with
+//! Plumtree announcing lazily once a second. Latency is constant, as
+//! Maelstrom's default distribution. 3c's partition nemesis is modelled as Maelstrom's default
 //! schedule: random halves cut apart after 10 s, healed after 20 s.
 //!
 //! The scenario files `docs/scenarios/glomers-3b.json` to `glomers-3e.json`
@@ -18,7 +21,9 @@
 use crate::config::Config;
 use crate::rng::{mix64, NodeRng};
 use crate::scorecard::Targets;
-use crate::sim::{default_publish_ms, Action, Network, Scenario, Scheduled};
+use core::time::Duration;
+
+use crate::sim::{default_publish_ms, Action, Network, Overlay, Scenario, Scheduled};
 
 /// One of the broadcast challenges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,6 +45,8 @@ pub enum Workload {
 pub const SECONDS: u32 = 20;
 /// Master seed of the generated scenarios.
 const SEED: u64 = 7;
+/// Neighbours per node of the overlay 3d and 3e pick.
+const EFFICIENT_DEGREE: u32 = 6;
 
 impl Workload {
     /// Every workload, in challenge order.
@@ -109,10 +116,24 @@ impl Workload {
     /// The workload as a scenario in core's default strategy (`gossip sim
     /// --mode` or [`Scenario::node`] picks another), its targets included.
     pub fn scenario(self) -> Scenario {
+        let (node, overlay) = match self {
+            Workload::B3 | Workload::C3 => (Config::default(), Overlay::Bootstrap),
+            Workload::D3 | Workload::E3 => (
+                Config {
+                    peer_limit: EFFICIENT_DEGREE,
+                    lazy_interval: Duration::from_secs(1),
+                    ..Config::default()
+                },
+                Overlay::RandomRegular {
+                    degree: EFFICIENT_DEGREE,
+                },
+            ),
+        };
         let mut sc = Scenario {
             nodes: self.nodes(),
             seed: SEED,
-            node: Config::default(),
+            node,
+            overlay,
             network: Network {
                 latency_ms: self.latency_ms(),
                 jitter_ms: 0.0,
