@@ -12,5 +12,6 @@ pub mod pow;
 pub mod presets;
 pub mod script;
 pub mod snapshot;
+pub mod spacetime;
 pub mod sybil;
 pub mod url;

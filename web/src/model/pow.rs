@@ -1,5 +1,7 @@
-//! The proof-of-work panel's state: a real [`gossip_core::pow::Solver`] run in
-//! slices, so a frame never spends more than its budget hashing.
+//! The proof-of-work panel's state: a real [`gossip_core::pow::Solver`] run
+//! at full speed in a Web Worker ([`work`], driven by `crate::pow_worker`),
+//! or in slices of animation frames ([`PowRun`]) where no worker can start,
+//! so a frame never spends more than its budget hashing.
 
 use gossip_core::id::NodeId;
 use gossip_core::pow::{self, Solver};
@@ -45,13 +47,11 @@ pub struct PowView {
 }
 
 impl PowRun {
-    /// A search at difficulty `k` for a fresh id drawn from `seed`; its
-    /// clock starts with the first [`PowRun::work_until`].
-    pub fn new(k: u32, seed: u64) -> PowRun {
-        let node_id = NodeId::random(&mut NodeRng::from_seed_u64(seed)).to_string();
-        let solver = Solver::new(&node_id, k.min(MAX_K));
+    /// A search for `node_id` at difficulty `k` (capped at [`MAX_K`]).
+    pub fn for_id(node_id: &str, k: u32) -> PowRun {
+        let solver = Solver::new(node_id, k.min(MAX_K));
         PowRun {
-            node_id,
+            node_id: node_id.to_owned(),
             solver,
             started_ms: None,
             elapsed_ms: 0.0,
@@ -114,13 +114,118 @@ impl PowRun {
     }
 }
 
+/// Attempts per [`Solver::step`] in a worker between clock readings (about
+/// a millisecond of hashing).
+const WORKER_CHUNK: u64 = 4_096;
+/// Wall-clock ms between two progress reports of a worker.
+pub const REPORT_EVERY_MS: f64 = 100.0;
+
+/// What a worker is asked to do: prove `node_id` at difficulty `k`, or give
+/// up after `max_ms` of hashing (a rate measurement asks for an unreachable
+/// `k` and a short `max_ms`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerJob {
+    /// The identity to prove (32 hex digits).
+    pub node_id: String,
+    /// Difficulty, capped at [`gossip_core::pow::MAX_DIFFICULTY`].
+    pub k: u32,
+    /// Longest hashing time, ms.
+    pub max_ms: f64,
+}
+
+impl WorkerJob {
+    /// A search for a fresh id drawn from `seed` at difficulty `k` (capped
+    /// at [`MAX_K`]), with no time limit.
+    pub fn solve(k: u32, seed: u64) -> WorkerJob {
+        WorkerJob {
+            node_id: NodeId::random(&mut NodeRng::from_seed_u64(seed)).to_string(),
+            k: k.min(MAX_K),
+            max_ms: f64::INFINITY,
+        }
+    }
+
+    /// A rate measurement: `ms` of hashing at a difficulty never reached.
+    pub fn measure(ms: f64, seed: u64) -> WorkerJob {
+        WorkerJob {
+            k: pow::MAX_DIFFICULTY,
+            max_ms: ms,
+            ..WorkerJob::solve(0, seed)
+        }
+    }
+}
+
+/// A worker's progress, posted every [`REPORT_EVERY_MS`] and once at the end
+/// (the default: nothing tried yet).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorkerReport {
+    /// Nonces tried.
+    pub attempts: u64,
+    /// Hashing time so far, ms.
+    pub elapsed_ms: f64,
+    /// The proof, once found.
+    pub proof: Option<PowProof>,
+    /// Whether the worker stopped (solved or out of time).
+    pub done: bool,
+}
+
+impl WorkerReport {
+    /// Attempts per second; `None` until [`MIN_TIMED_MS`] of hashing.
+    pub fn hash_rate(&self) -> Option<f64> {
+        (self.elapsed_ms >= MIN_TIMED_MS).then(|| {
+            pow::hash_rate(
+                self.attempts,
+                core::time::Duration::from_secs_f64(self.elapsed_ms / 1000.0),
+            )
+        })
+    }
+
+    /// What the panel shows for `job` at this report.
+    pub fn view(&self, job: &WorkerJob) -> PowView {
+        PowView {
+            k: job.k,
+            node_id: job.node_id.clone(),
+            attempts: self.attempts,
+            elapsed_ms: self.elapsed_ms,
+            hash_rate: self.hash_rate(),
+            expected: pow::expected_attempts(job.k),
+            proof: self.proof.as_ref().map(|p| (p.nonce, p.digest_hex.clone())),
+        }
+    }
+}
+
+/// Runs `job` to the end in one go (the worker's whole life), calling
+/// `report` every [`REPORT_EVERY_MS`] of `clock()` and once when done.
+pub fn work(job: &WorkerJob, mut clock: impl FnMut() -> f64, mut report: impl FnMut(WorkerReport)) {
+    let mut solver = Solver::new(&job.node_id, job.k);
+    let start = clock();
+    let mut reported = start;
+    loop {
+        let proof = solver.step(WORKER_CHUNK);
+        let now = clock();
+        let elapsed_ms = (now - start).max(0.0);
+        let done = proof.is_some() || elapsed_ms >= job.max_ms;
+        if done || now - reported >= REPORT_EVERY_MS {
+            reported = now;
+            report(WorkerReport {
+                attempts: proof.as_ref().map_or(solver.attempts(), |p| p.nonce + 1),
+                elapsed_ms,
+                proof,
+                done,
+            });
+        }
+        if done {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn solves_a_verifiable_proof_in_slices() {
-        let mut run = PowRun::new(3, 7);
+        let mut run = PowRun::for_id(&WorkerJob::solve(0, 7).node_id, 3);
         let mut t = 1_000.0;
         let mut frames = 0;
         // Each "frame" is allowed one clock tick of 10 ms, i.e. one slice.
@@ -143,7 +248,7 @@ mod tests {
 
     #[test]
     fn the_clock_starts_with_hashing_and_short_runs_have_no_rate() {
-        let mut run = PowRun::new(1, 3);
+        let mut run = PowRun::for_id(&WorkerJob::solve(0, 3).node_id, 1);
         let mut t = 5_000.0;
         run.work_until(f64::INFINITY, || {
             t += 0.001;
@@ -159,13 +264,64 @@ mod tests {
 
     #[test]
     fn k_zero_is_solved_at_once() {
-        let mut run = PowRun::new(0, 1);
+        let mut run = PowRun::for_id(&WorkerJob::solve(0, 1).node_id, 0);
         assert!(run.work_until(10.0, || 0.0));
         assert_eq!(run.view().attempts, 1);
     }
 
     #[test]
     fn difficulty_is_capped() {
-        assert_eq!(PowRun::new(60, 1).view().k, MAX_K);
+        assert_eq!(PowRun::for_id(&WorkerJob::solve(0, 1).node_id, 60).view().k, MAX_K);
+    }
+
+    #[test]
+    fn a_worker_job_reports_progress_then_a_verifiable_proof() {
+        let job = WorkerJob::solve(3, 11);
+        let mut t = 0.0;
+        let mut reports = Vec::new();
+        work(
+            &job,
+            || {
+                t += 10.0;
+                t
+            },
+            |r| reports.push(r),
+        );
+        let last = reports.last().cloned().expect("a final report");
+        assert!(last.done);
+        assert!(reports[..reports.len() - 1].iter().all(|r| !r.done));
+        let proof = last.proof.clone().expect("solved");
+        assert!(pow::verify(&job.node_id, &proof, 3).is_ok());
+        assert_eq!(last.attempts, proof.nonce + 1);
+        let view = last.view(&job);
+        assert_eq!(view.proof.map(|(n, _)| n), Some(proof.nonce));
+        assert_eq!(view.expected, 4096.0);
+        assert!(
+            reports.windows(2).all(|w| w[0].attempts <= w[1].attempts),
+            "attempts only grow"
+        );
+    }
+
+    #[test]
+    fn a_measurement_stops_at_its_time_limit_with_a_rate() {
+        let job = WorkerJob::measure(300.0, 5);
+        assert_eq!(job.k, pow::MAX_DIFFICULTY);
+        let mut t = 0.0;
+        let mut reports = Vec::new();
+        work(
+            &job,
+            || {
+                t += 10.0;
+                t
+            },
+            |r| reports.push(r),
+        );
+        let last = reports.last().expect("a final report");
+        assert!(last.done && last.proof.is_none());
+        assert_eq!(last.elapsed_ms, 300.0);
+        assert_eq!(last.attempts, 4_096 * 30, "one chunk per clock reading");
+        assert_eq!(last.hash_rate(), Some(4_096.0 * 30.0 / 0.3));
+        assert_eq!(reports.len(), 3, "every 100 ms, the last one at the end");
+        assert_eq!(WorkerJob::solve(60, 1).k, MAX_K);
     }
 }
