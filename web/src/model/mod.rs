@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod bench;
 pub mod compare;
+pub mod diagram;
 pub mod export;
 pub mod format;
 pub mod lab;

@@ -4,7 +4,7 @@
 //! whom. Filled from core's simulator trace ([`Recording::ingest`]); it has
 //! no protocol knowledge of its own.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use gossip_core::sim::{DropReason, TraceKind, TraceRecord};
 use gossip_core::{MsgId, MsgType};
@@ -223,15 +223,23 @@ impl Recording {
     /// publish is not (or no longer) kept.
     pub fn tree(&self, id: MsgId) -> Option<Tree> {
         let origin = self.publishes.iter().rev().find(|p| p.id == id)?;
+        // When each delivering copy left: (parent, child, arrival) -> send.
+        let sent: HashMap<(u32, u32, u64), u64> = self
+            .arrows
+            .iter()
+            .filter(|a| a.gossip == Some(id) && a.lost.is_none())
+            .map(|a| ((a.from, a.to, a.arrive_us), a.sent_us))
+            .collect();
         let edges: Vec<Edge> = self
             .deliveries
             .iter()
             .filter(|d| d.id == id)
             .filter_map(|d| {
+                let parent = d.from?;
                 Some(Edge {
-                    parent: d.from?,
+                    parent,
                     child: d.node,
-                    sent_us: self.sent_us_of(id, d.from?, d.node, d.t_us),
+                    sent_us: sent.get(&(parent, d.node, d.t_us)).copied().unwrap_or(d.t_us),
                     t_us: d.t_us,
                     hops: d.hops,
                 })
@@ -243,22 +251,6 @@ impl Recording {
             published_us: origin.t_us,
             edges,
         })
-    }
-
-    /// When the copy of `id` that `parent` sent to `child` and that arrived
-    /// at `t_us` left (`t_us` when the send is not kept).
-    fn sent_us_of(&self, id: MsgId, parent: u32, child: u32, t_us: u64) -> u64 {
-        self.arrows
-            .iter()
-            .rev()
-            .find(|a| {
-                a.gossip == Some(id)
-                    && a.from == parent
-                    && a.to == child
-                    && a.arrive_us == t_us
-                    && a.lost.is_none()
-            })
-            .map_or(t_us, |a| a.sent_us)
     }
 }
 
