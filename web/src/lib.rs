@@ -16,6 +16,7 @@ pub mod frame;
 pub mod model;
 pub mod pow_worker;
 pub mod render;
+pub mod tree_overlay;
 
 use leptos::mount::mount_to_body;
 
