@@ -1,10 +1,12 @@
 //! Proof of work off the main thread: the page starts a Web Worker (the
 //! `pow-worker` binary, which trunk builds as a worker beside the lab) and
-//! the worker runs core's solver through [`crate::model::pow::work`] at
-//! full speed, posting [`WorkerReport`]s. Cancelling is terminating the
+//! the worker runs core's solver through [`WorkerRun`] at full speed,
+//! posting [`WorkerReport`]s. Cancelling is terminating the
 //! worker, which stops its search at once.
 //!
-//! Messages are plain arrays, so both sides need no serializer: a job is
+//! The worker first posts `"ready"` (a job posted earlier, while its wasm
+//! loads, would find no handler), then gets its job. Messages are plain
+//! arrays, so both sides need no serializer: a job is
 //! `[node_id, k, max_ms]`, a report `[attempts, elapsed_ms, nonce, digest,
 //! done, k]` (`nonce` and `digest` are `null` until solved).
 
@@ -19,7 +21,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker};
 
 use crate::clock::now_ms;
-use crate::model::pow::{work, WorkerJob, WorkerReport};
+use crate::model::pow::{WorkerJob, WorkerReport, WorkerRun};
+
+/// What a worker posts once it listens for jobs; the page posts the job then.
+const READY: &str = "ready";
 
 /// The worker's script, relative to the page (trunk's loader shim for the
 /// `pow-worker` binary).
@@ -82,25 +87,37 @@ pub fn decode_report(v: &JsValue) -> Option<WorkerReport> {
     })
 }
 
-/// The worker's entry point: answers each job message by running it to the
-/// end and posting its reports. A message that is not a job is ignored.
+/// The worker's entry point: answers each job message by running it in
+/// slices (see [`WorkerRun`]) and posting a report after each. A message
+/// that is not a job is ignored.
 pub fn serve() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let clock = scope.performance();
-    let replies = scope.clone();
+    let handler_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let Some(job) = decode_job(&ev.data()) else {
-            return;
-        };
-        let now = || clock.as_ref().map_or_else(js_sys::Date::now, |p| p.now());
-        work(&job, now, |r| {
-            // A worker's own post cannot fail for an array of plain values.
-            let _ = replies.post_message(&encode_report(&r, job.k));
-        });
+        if let Some(job) = decode_job(&ev.data()) {
+            next_slice(handler_scope.clone(), WorkerRun::new(job.clone()), job.k);
+        }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
     on_message.forget();
+    // A job posted before the handler was set would be lost: say when ready.
+    let _ = scope.post_message(&JsValue::from_str(READY));
+}
+
+/// Runs one slice of `run`, posts its report, and queues the next slice.
+fn next_slice(scope: DedicatedWorkerGlobalScope, mut run: WorkerRun, k: u32) {
+    let clock = scope.performance();
+    let report = run.slice(|| clock.as_ref().map_or_else(js_sys::Date::now, |p| p.now()));
+    // A worker's own post cannot fail for an array of plain values.
+    let _ = scope.post_message(&encode_report(&report, k));
+    if run.is_done() {
+        return;
+    }
+    let again = scope.clone();
+    let next = Closure::once_into_js(move || next_slice(again, run, k));
+    // Queuing a timer in a live worker cannot fail.
+    let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
 }
 
 /// A running worker on the page; dropping it terminates the worker (and its
@@ -121,8 +138,13 @@ impl PowWorker {
         on_error: impl FnOnce() + 'static,
     ) -> Option<PowWorker> {
         let worker = Worker::new(WORKER_SCRIPT).ok()?;
+        let (job, poster) = (encode_job(job), worker.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            if let Some(r) = decode_report(&ev.data()) {
+            let data = ev.data();
+            if data.as_string().as_deref() == Some(READY) {
+                // Posting plain values to a live worker cannot fail.
+                let _ = poster.post_message(&job);
+            } else if let Some(r) = decode_report(&data) {
                 on_report(r);
             }
         });
@@ -134,7 +156,6 @@ impl PowWorker {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        worker.post_message(&encode_job(job)).ok()?;
         Some(PowWorker {
             worker,
             _on_message: on_message,

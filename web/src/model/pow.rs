@@ -1,5 +1,5 @@
 //! The proof-of-work panel's state: a real [`gossip_core::pow::Solver`] run
-//! at full speed in a Web Worker ([`work`], driven by `crate::pow_worker`),
+//! at full speed in a Web Worker ([`WorkerRun`], driven by `crate::pow_worker`),
 //! or in slices of animation frames ([`PowRun`]) where no worker can start,
 //! so a frame never spends more than its budget hashing.
 
@@ -193,28 +193,51 @@ impl WorkerReport {
     }
 }
 
-/// Runs `job` to the end in one go (the worker's whole life), calling
-/// `report` every [`REPORT_EVERY_MS`] of `clock()` and once when done.
-pub fn work(job: &WorkerJob, mut clock: impl FnMut() -> f64, mut report: impl FnMut(WorkerReport)) {
-    let mut solver = Solver::new(&job.node_id, job.k);
-    let start = clock();
-    let mut reported = start;
-    loop {
-        let proof = solver.step(WORKER_CHUNK);
-        let now = clock();
-        let elapsed_ms = (now - start).max(0.0);
-        let done = proof.is_some() || elapsed_ms >= job.max_ms;
-        if done || now - reported >= REPORT_EVERY_MS {
-            reported = now;
-            report(WorkerReport {
-                attempts: proof.as_ref().map_or(solver.attempts(), |p| p.nonce + 1),
-                elapsed_ms,
-                proof,
-                done,
-            });
+/// A worker's search, run in slices of [`REPORT_EVERY_MS`] that end with a
+/// report: the worker returns to its event loop between slices, so the
+/// browser can swap in optimised code for the hashing loop (it cannot
+/// replace code that is still running).
+pub struct WorkerRun {
+    job: WorkerJob,
+    solver: Solver,
+    started_ms: Option<f64>,
+    done: bool,
+}
+
+impl WorkerRun {
+    /// A search for `job`; its clock starts with the first slice.
+    pub fn new(job: WorkerJob) -> WorkerRun {
+        WorkerRun {
+            solver: Solver::new(&job.node_id, job.k),
+            job,
+            started_ms: None,
+            done: false,
         }
-        if done {
-            return;
+    }
+
+    /// Whether the last slice found the proof or ran out of time.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Hashes for [`REPORT_EVERY_MS`] of `clock()` (less when solved or out
+    /// of time) and reports.
+    pub fn slice(&mut self, mut clock: impl FnMut() -> f64) -> WorkerReport {
+        let begin = clock();
+        let start = *self.started_ms.get_or_insert(begin);
+        loop {
+            let proof = self.solver.step(WORKER_CHUNK);
+            let now = clock();
+            let elapsed_ms = (now - start).max(0.0);
+            self.done = proof.is_some() || elapsed_ms >= self.job.max_ms;
+            if self.done || now - begin >= REPORT_EVERY_MS {
+                return WorkerReport {
+                    attempts: proof.as_ref().map_or(self.solver.attempts(), |p| p.nonce + 1),
+                    elapsed_ms,
+                    proof,
+                    done: self.done,
+                };
+            }
         }
     }
 }
@@ -279,14 +302,13 @@ mod tests {
         let job = WorkerJob::solve(3, 11);
         let mut t = 0.0;
         let mut reports = Vec::new();
-        work(
-            &job,
-            || {
+        let mut run = WorkerRun::new(job.clone());
+        while !run.is_done() {
+            reports.push(run.slice(|| {
                 t += 10.0;
                 t
-            },
-            |r| reports.push(r),
-        );
+            }));
+        }
         let last = reports.last().cloned().expect("a final report");
         assert!(last.done);
         assert!(reports[..reports.len() - 1].iter().all(|r| !r.done));
@@ -308,19 +330,21 @@ mod tests {
         assert_eq!(job.k, pow::MAX_DIFFICULTY);
         let mut t = 0.0;
         let mut reports = Vec::new();
-        work(
-            &job,
-            || {
+        let mut run = WorkerRun::new(job.clone());
+        while !run.is_done() {
+            reports.push(run.slice(|| {
                 t += 10.0;
                 t
-            },
-            |r| reports.push(r),
-        );
+            }));
+        }
         let last = reports.last().expect("a final report");
         assert!(last.done && last.proof.is_none());
         assert_eq!(last.elapsed_ms, 300.0);
-        assert_eq!(last.attempts, 4_096 * 30, "one chunk per clock reading");
-        assert_eq!(last.hash_rate(), Some(4_096.0 * 30.0 / 0.3));
+        // One chunk per clock reading, but for the reading that opens each
+        // of the three slices: 30 - 2 chunks in 300 ms.
+        assert_eq!(last.attempts, 4_096 * 28);
+        let rate = last.hash_rate().expect("timed long enough");
+        assert!((rate - 4_096.0 * 28.0 / 0.3).abs() < 1e-6);
         assert_eq!(reports.len(), 3, "every 100 ms, the last one at the end");
         assert_eq!(WorkerJob::solve(60, 1).k, MAX_K);
     }
