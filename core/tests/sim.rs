@@ -434,9 +434,16 @@ fn every_delivery_names_the_node_whose_gossip_arrived_then() {
             matches!(s.kind, TraceKind::Send { from: f, to, msg_type: MsgType::Gossip, gossip, arrive_us, .. }
                 if f == from && to == node && gossip == Some(id) && arrive_us == r.t_us)
         });
-        assert!(arrived, "no GOSSIP from {from} reached {node} at {}", r.t_us);
+        assert!(
+            arrived,
+            "no GOSSIP from {from} reached {node} at {}",
+            r.t_us
+        );
         let json = serde_json::to_string(r).unwrap();
-        assert!(!json.contains("\"from\""), "kept out of the JSON form: {json}");
+        assert!(
+            !json.contains("\"from\""),
+            "kept out of the JSON form: {json}"
+        );
     }
     assert!(deliveries >= 25, "only {deliveries} deliveries");
 }

@@ -52,7 +52,10 @@ pub fn decode_job(v: &JsValue) -> Option<WorkerJob> {
 /// A report for a job at difficulty `k` as the message a worker posts.
 pub fn encode_report(r: &WorkerReport, k: u32) -> Array {
     let (nonce, digest) = match &r.proof {
-        Some(p) => (JsValue::from(p.nonce as f64), JsValue::from_str(&p.digest_hex)),
+        Some(p) => (
+            JsValue::from(p.nonce as f64),
+            JsValue::from_str(&p.digest_hex),
+        ),
         None => (JsValue::NULL, JsValue::NULL),
     };
     [

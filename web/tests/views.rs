@@ -48,7 +48,10 @@ fn worker_messages_round_trip() {
         proof: None,
         done: false,
     };
-    assert_eq!(decode_report(&encode_report(&running, 5).into()), Some(running));
+    assert_eq!(
+        decode_report(&encode_report(&running, 5).into()),
+        Some(running)
+    );
     assert_eq!(decode_job(&wasm_bindgen::JsValue::from_str("hello")), None);
 }
 
@@ -63,7 +66,10 @@ async fn a_worker_that_cannot_load_reports_an_error_once() {
         move |rep| r.borrow_mut().push(rep),
         move || e.set(e.get() + 1),
     );
-    assert!(worker.is_some(), "browsers make the worker, then fail to load it");
+    assert!(
+        worker.is_some(),
+        "browsers make the worker, then fail to load it"
+    );
     for _ in 0..50 {
         if errors.get() > 0 {
             break;
@@ -79,13 +85,21 @@ async fn views_mount_and_fall_back_to_frame_slices_without_a_worker() {
     let root = container();
     let app = mount_to(root.clone(), App);
     sleep(300).await;
-    for id in ["spacetime", "spacetime-canvas", "st-svg", "st-png", "st-tree", "st-live"] {
+    for id in [
+        "spacetime",
+        "spacetime-canvas",
+        "st-svg",
+        "st-png",
+        "st-tree",
+        "st-live",
+    ] {
         find(&root, &format!("#{id}"));
     }
     // Proof of work: no worker script here, so the panel hashes in frames.
     let k: HtmlInputElement = find(&root, "#pow-k").unchecked_into();
     k.set_value("2");
-    k.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    k.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
     let mut solved = false;
     for _ in 0..100 {
         sleep(100).await;
@@ -97,7 +111,9 @@ async fn views_mount_and_fall_back_to_frame_slices_without_a_worker() {
     }
     assert!(solved, "k = 2 solves in frame slices");
     assert_eq!(
-        find(&root, "#pow-rate").get_attribute("data-worker").as_deref(),
+        find(&root, "#pow-rate")
+            .get_attribute("data-worker")
+            .as_deref(),
         Some("false")
     );
     // The diagram draws what the run sends.
@@ -126,7 +142,10 @@ async fn presentation_mode_is_a_projector_view_with_a_drawer() {
     assert!(!app_el.class_list().contains("drawer-open"));
     press("c");
     sleep(100).await;
-    assert!(app_el.class_list().contains("drawer-open"), "c opens the drawer");
+    assert!(
+        app_el.class_list().contains("drawer-open"),
+        "c opens the drawer"
+    );
     press("p");
     sleep(800).await;
     let coverage = common::text(&root, "#fig-coverage").unwrap_or_default();

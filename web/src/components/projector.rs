@@ -38,7 +38,9 @@ pub fn figures(s: &Snapshot) -> [(&'static str, &'static str, String); 3] {
         (
             "fig-coverage",
             "coverage",
-            g.map_or(UNDEFINED.to_owned(), |g| format!("{:.0} %", g.coverage * 100.0)),
+            g.map_or(UNDEFINED.to_owned(), |g| {
+                format!("{:.0} %", g.coverage * 100.0)
+            }),
         ),
         (
             "fig-messages",

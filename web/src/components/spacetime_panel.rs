@@ -106,7 +106,9 @@ pub fn SpaceTimePanel(lab: LabHandle) -> impl IntoView {
                         dl.node,
                         dl.t_us as f64 / 1_000.0,
                         dl.hops,
-                        dl.from.map(|f| format!(", first from node {f}")).unwrap_or_default()
+                        dl.from
+                            .map(|f| format!(", first from node {f}"))
+                            .unwrap_or_default()
                     )
                 }),
             })
@@ -121,7 +123,11 @@ pub fn SpaceTimePanel(lab: LabHandle) -> impl IntoView {
             let mut d = click_state.borrow_mut();
             let rec = st.lab.recording();
             let id = d.view.hit(rec, show_control, x, y).and_then(|h| match h {
-                Hit::Arrow(i) => rec.arrows().get(i).filter(|a| is_gossip(a)).and_then(|a| a.gossip),
+                Hit::Arrow(i) => rec
+                    .arrows()
+                    .get(i)
+                    .filter(|a| is_gossip(a))
+                    .and_then(|a| a.gossip),
                 Hit::Delivery(i) => rec.deliveries().get(i).map(|dl| dl.id),
             });
             d.selected = id;
@@ -170,7 +176,8 @@ pub fn SpaceTimePanel(lab: LabHandle) -> impl IntoView {
         let show_control = svg_lab.show_control.get_untracked();
         let svg = svg_lab.with(|st| {
             let d = svg_state.borrow();
-            d.view.svg(st.lab.recording(), show_control, d.tree.as_ref())
+            d.view
+                .svg(st.lab.recording(), show_control, d.tree.as_ref())
         });
         save("space-time.svg", &data_url("image/svg+xml", &svg));
     };
@@ -256,7 +263,10 @@ fn redraw(
     lab: &crate::model::lab::Lab,
     show_control: bool,
 ) -> Option<Drawn> {
-    let (w, h) = (el.client_width().max(1) as u32, el.client_height().max(1) as u32);
+    let (w, h) = (
+        el.client_width().max(1) as u32,
+        el.client_height().max(1) as u32,
+    );
     if el.width() != w || el.height() != h {
         el.set_width(w);
         el.set_height(h);
@@ -346,7 +356,11 @@ fn paint(
         ctx.set_stroke_style_str(colour);
         ctx.begin_path();
         let mut any = false;
-        for a in visible.iter().map(|&i| &rec.arrows()[i]).filter(|a| family(a.kind) == fam) {
+        for a in visible
+            .iter()
+            .map(|&i| &rec.arrows()[i])
+            .filter(|a| family(a.kind) == fam)
+        {
             let ((x1, y1), (x2, y2)) = v.ends(a);
             ctx.move_to(x1, y1);
             ctx.line_to(x2, y2);
@@ -380,7 +394,14 @@ fn paint(
     if let Some(tree) = tree {
         let last = tree.last().copied();
         for (colour, width, edges) in [
-            (TREE, 2.0, tree.edges.iter().filter(|e| Some(**e) != last).collect::<Vec<_>>()),
+            (
+                TREE,
+                2.0,
+                tree.edges
+                    .iter()
+                    .filter(|e| Some(**e) != last)
+                    .collect::<Vec<_>>(),
+            ),
             (LAST_HOP, 3.0, last.iter().collect()),
         ] {
             ctx.set_stroke_style_str(colour);
@@ -405,6 +426,9 @@ fn head(ctx: &CanvasRenderingContext2d, a: (f64, f64), b: (f64, f64), size: f64)
     let angle = (b.1 - a.1).atan2(b.0 - a.0);
     for side in [-0.4f64, 0.4] {
         ctx.move_to(b.0, b.1);
-        ctx.line_to(b.0 - size * (angle + side).cos(), b.1 - size * (angle + side).sin());
+        ctx.line_to(
+            b.0 - size * (angle + side).cos(),
+            b.1 - size * (angle + side).sin(),
+        );
     }
 }

@@ -4,10 +4,10 @@ use crate::clock::{epoch_ms, now_ms};
 use crate::frame::FrameTask;
 use crate::model::format::{ms, si, si_unit};
 use crate::model::params::Params;
-use crate::pow_worker::{measure, PowWorker};
 use crate::model::sybil::{
     Attacker, SybilDemo, SybilFill, SybilParams, SybilReport, SybilRun, MAX_IDENTITIES, MAX_K,
 };
+use crate::pow_worker::{measure, PowWorker};
 
 /// Wall-clock budget for the attack in one animation frame, ms.
 const FRAME_BUDGET_MS: f64 = 10.0;

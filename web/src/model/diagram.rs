@@ -118,10 +118,8 @@ impl Viewport {
     /// Zooms time by `factor` (< 1 zooms in) keeping the time under `x` in place.
     pub fn zoom(&mut self, factor: f64, x: f64) {
         let pinned = self.t_at(x) as f64;
-        let span = (self.span_us as f64 * factor).clamp(
-            SPAN_RANGE_US.0 as f64,
-            SPAN_RANGE_US.1 as f64,
-        );
+        let span =
+            (self.span_us as f64 * factor).clamp(SPAN_RANGE_US.0 as f64, SPAN_RANGE_US.1 as f64);
         let frac = (self.end_us as f64 - pinned) / self.span_us as f64;
         self.end_us = (pinned + frac * span).max(span) as u64;
         self.span_us = span as u64;
@@ -137,7 +135,10 @@ impl Viewport {
     pub fn shows(&self, a: &Arrow) -> bool {
         let (lo, hi) = (a.from.min(a.to), a.from.max(a.to));
         let last = self.first_lane + self.visible_lanes();
-        a.arrive_us >= self.start_us() && a.sent_us <= self.end_us && hi >= self.first_lane && lo < last
+        a.arrive_us >= self.start_us()
+            && a.sent_us <= self.end_us
+            && hi >= self.first_lane
+            && lo < last
     }
 
     /// Start and end of an arrow; a lost one ends half way, where it is cut.
@@ -204,14 +205,21 @@ impl Viewport {
         let _ = write!(out, r##"<g stroke="#2d3742" stroke-width="1">"##);
         for i in self.first_lane..last {
             let y = self.y(i);
-            let _ = write!(out, r#"<line x1="{LABEL_PX}" y1="{y:.1}" x2="{w:.0}" y2="{y:.1}"/>"#);
+            let _ = write!(
+                out,
+                r#"<line x1="{LABEL_PX}" y1="{y:.1}" x2="{w:.0}" y2="{y:.1}"/>"#
+            );
         }
         let _ = write!(out, r##"</g><g fill="#8b949e">"##);
         for i in self.first_lane..last {
             let _ = write!(out, r#"<text x="4" y="{:.1}">n{i}</text>"#, self.y(i) + 3.5);
         }
         for (x, label) in self.time_ticks() {
-            let _ = write!(out, r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#, h - 6.0);
+            let _ = write!(
+                out,
+                r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#,
+                h - 6.0
+            );
         }
         out.push_str("</g>");
         let dim = if tree.is_some() { 0.3 } else { 0.9 };
@@ -223,9 +231,16 @@ impl Viewport {
                 out,
                 r#"<g stroke="{colour}" stroke-opacity="{dim}" stroke-width="1"><title>{name}</title>"#
             );
-            for a in rec.arrows().iter().filter(|a| family(a.kind) == fam && self.shows(a)) {
+            for a in rec
+                .arrows()
+                .iter()
+                .filter(|a| family(a.kind) == fam && self.shows(a))
+            {
                 let ((x1, y1), (x2, y2)) = self.ends(a);
-                let _ = write!(out, r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"/>"#);
+                let _ = write!(
+                    out,
+                    r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}"/>"#
+                );
                 if a.lost.is_some() {
                     let _ = write!(
                         out,
@@ -420,7 +435,9 @@ mod tests {
             .expect("a GOSSIP arrow on screen");
         let ((x1, y1), (x2, y2)) = v.ends(&rec.arrows()[gossip]);
         let mid = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
-        let hit = v.hit(rec, false, mid.0, mid.1).expect("something under the pointer");
+        let hit = v
+            .hit(rec, false, mid.0, mid.1)
+            .expect("something under the pointer");
         assert!(matches!(hit, Hit::Arrow(_) | Hit::Delivery(_)));
         assert_eq!(v.hit(rec, false, 2.0, 2.0), None, "nothing on the labels");
         let tree = rec.tree(id).expect("kept");

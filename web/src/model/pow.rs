@@ -232,7 +232,9 @@ impl WorkerRun {
             self.done = proof.is_some() || elapsed_ms >= self.job.max_ms;
             if self.done || now - begin >= REPORT_EVERY_MS {
                 return WorkerReport {
-                    attempts: proof.as_ref().map_or(self.solver.attempts(), |p| p.nonce + 1),
+                    attempts: proof
+                        .as_ref()
+                        .map_or(self.solver.attempts(), |p| p.nonce + 1),
                     elapsed_ms,
                     proof,
                     done: self.done,
@@ -294,7 +296,10 @@ mod tests {
 
     #[test]
     fn difficulty_is_capped() {
-        assert_eq!(PowRun::for_id(&WorkerJob::solve(0, 1).node_id, 60).view().k, MAX_K);
+        assert_eq!(
+            PowRun::for_id(&WorkerJob::solve(0, 1).node_id, 60).view().k,
+            MAX_K
+        );
     }
 
     #[test]

@@ -239,7 +239,10 @@ impl Recording {
                 Some(Edge {
                     parent,
                     child: d.node,
-                    sent_us: sent.get(&(parent, d.node, d.t_us)).copied().unwrap_or(d.t_us),
+                    sent_us: sent
+                        .get(&(parent, d.node, d.t_us))
+                        .copied()
+                        .unwrap_or(d.t_us),
                     t_us: d.t_us,
                     hops: d.hops,
                 })
@@ -354,7 +357,10 @@ mod tests {
             ..Params::default()
         });
         let rec = lab.recording();
-        assert!(rec.arrows().iter().any(|a| a.kind == MsgType::Gossip && a.from == 3));
+        assert!(rec
+            .arrows()
+            .iter()
+            .any(|a| a.kind == MsgType::Gossip && a.from == 3));
         assert!(rec
             .arrows()
             .iter()
@@ -369,7 +375,11 @@ mod tests {
         for e in &tree.edges {
             assert!(e.sent_us < e.t_us, "a copy arrives after it left");
             let path = tree.path_to(e.child);
-            assert_eq!(path.first(), Some(&3), "every node traces back to the origin");
+            assert_eq!(
+                path.first(),
+                Some(&3),
+                "every node traces back to the origin"
+            );
             assert_eq!(path.last(), Some(&e.child));
         }
         let last = tree.last().expect("a last delivery");
@@ -414,9 +424,7 @@ mod tests {
             .filter(|a| a.to == 5)
             .collect();
         assert!(!to_five.is_empty());
-        assert!(to_five
-            .iter()
-            .all(|a| a.lost == Some(DropReason::NodeDown)));
+        assert!(to_five.iter().all(|a| a.lost == Some(DropReason::NodeDown)));
     }
 
     #[test]
