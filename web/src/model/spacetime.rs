@@ -4,7 +4,7 @@
 //! whom. Filled from core's simulator trace ([`Recording::ingest`]); it has
 //! no protocol knowledge of its own.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use gossip_core::sim::{DropReason, TraceKind, TraceRecord};
 use gossip_core::{MsgId, MsgType};
@@ -223,13 +223,19 @@ impl Recording {
     /// publish is not (or no longer) kept.
     pub fn tree(&self, id: MsgId) -> Option<Tree> {
         let origin = self.publishes.iter().rev().find(|p| p.id == id)?;
-        // When each delivering copy left: (parent, child, arrival) -> send.
-        let sent: HashMap<(u32, u32, u64), u64> = self
+        // When each delivering copy left, by (parent, child, arrival).
+        let mut sent: Vec<((u32, u32, u64), u64)> = self
             .arrows
             .iter()
             .filter(|a| a.gossip == Some(id) && a.lost.is_none())
             .map(|a| ((a.from, a.to, a.arrive_us), a.sent_us))
             .collect();
+        sent.sort_unstable();
+        let sent_at = |key: (u32, u32, u64)| {
+            sent.binary_search_by(|(k, _)| k.cmp(&key))
+                .ok()
+                .map(|i| sent[i].1)
+        };
         let edges: Vec<Edge> = self
             .deliveries
             .iter()
@@ -239,10 +245,7 @@ impl Recording {
                 Some(Edge {
                     parent,
                     child: d.node,
-                    sent_us: sent
-                        .get(&(parent, d.node, d.t_us))
-                        .copied()
-                        .unwrap_or(d.t_us),
+                    sent_us: sent_at((parent, d.node, d.t_us)).unwrap_or(d.t_us),
                     t_us: d.t_us,
                     hops: d.hops,
                 })
