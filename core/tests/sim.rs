@@ -455,3 +455,39 @@ fn actions_scheduled_while_running_happen_at_their_time() {
     sim.run_for_ms(200.0);
     assert!(!sim.is_alive(3));
 }
+
+#[test]
+fn every_delivery_names_the_node_whose_gossip_arrived_then() {
+    let mut sc = scenario(30, Mode::Hybrid, 77);
+    sc.network.loss = 0.05;
+    sc.network.jitter_ms = 20.0;
+    let mut sim = Simulator::new(sc);
+    sim.run_for_ms(1_000.0);
+    let id = sim.publish(4, "tree").expect("node 4 runs");
+    sim.run_until_quiescent(id, 20_000.0);
+    let records = sim.take_trace();
+    let mut deliveries = 0;
+    for r in &records {
+        let TraceKind::Deliver { node, from, .. } = r.kind else {
+            continue;
+        };
+        deliveries += 1;
+        let from = from.expect("every delivery here came from a node");
+        assert_ne!(from, node);
+        let arrived = records.iter().any(|s| {
+            matches!(s.kind, TraceKind::Send { from: f, to, msg_type: MsgType::Gossip, gossip, arrive_us, .. }
+                if f == from && to == node && gossip == Some(id) && arrive_us == r.t_us)
+        });
+        assert!(
+            arrived,
+            "no GOSSIP from {from} reached {node} at {}",
+            r.t_us
+        );
+        let json = serde_json::to_string(r).unwrap();
+        assert!(
+            !json.contains("\"from\""),
+            "kept out of the JSON form: {json}"
+        );
+    }
+    assert!(deliveries >= 25, "only {deliveries} deliveries");
+}

@@ -8,12 +8,15 @@
 //!   work), unit-tested natively.
 //! - [`components`]: thin leptos components wiring the model to the DOM.
 //! - [`clock`] and [`frame`]: the browser's clocks and animation frames.
+//! - [`pow_worker`]: proof of work in a Web Worker, off the main thread.
 
 pub mod clock;
 pub mod components;
 pub mod frame;
 pub mod model;
+pub mod pow_worker;
 pub mod render;
+pub mod tree_overlay;
 
 use leptos::mount::mount_to_body;
 

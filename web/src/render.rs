@@ -316,6 +316,19 @@ impl Painter {
         }
     }
 
+    /// The canvas's 2D context, for overlays drawn after [`Painter::draw`].
+    pub fn context(&self) -> &CanvasRenderingContext2d {
+        &self.ctx
+    }
+
+    /// Where layout point `p` is drawn, CSS px (the inverse of [`Painter::to_layout`]).
+    pub fn to_screen(&self, p: [f32; 2]) -> (f64, f64) {
+        let (w, h) = self.size;
+        let side = f64::from(w.min(h)).max(1.0);
+        let (ox, oy) = ((f64::from(w) - side) / 2.0, (f64::from(h) - side) / 2.0);
+        (ox + f64::from(p[0]) * side, oy + f64::from(p[1]) * side)
+    }
+
     /// Converts a pointer position (CSS px in the canvas) to layout coordinates
     /// and a hit radius.
     pub fn to_layout(&self, x: f64, y: f64, n: u32) -> ([f32; 2], f32) {

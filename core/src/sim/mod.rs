@@ -138,6 +138,10 @@ pub struct Simulator {
     added: Vec<join::Added>,
     capture_outside: bool,
     outside: Vec<Outside>,
+    /// Sender of the datagram whose outputs are being drained (the `from`
+    /// of a trace's deliveries); `None` while a publish, timer or injected
+    /// datagram is drained.
+    handling_from: Option<u32>,
     server: Option<processing::Server>,
 }
 
@@ -185,6 +189,7 @@ impl Simulator {
             added: Vec::new(),
             capture_outside: false,
             outside: Vec::new(),
+            handling_from: None,
             server: processing::Server::new(&scenario.processing, n, scenario.seed),
             scenario,
         };
@@ -404,7 +409,9 @@ impl Simulator {
             Payload::Message(m) => node.handle_message(self.now, from_addr, m),
             Payload::Bytes(b) => node.handle_datagram(self.now, from_addr, &b),
         }
+        self.handling_from = Some(from);
         self.drain(to);
+        self.handling_from = None;
     }
 
     fn act(&mut self, action: Action) {
@@ -467,6 +474,7 @@ impl Simulator {
                     id,
                     hops,
                     pulled,
+                    from: self.handling_from,
                 });
             }
             Event::Duplicate { id, .. } => {

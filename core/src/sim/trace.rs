@@ -89,6 +89,12 @@ pub enum TraceKind {
         hops: u32,
         /// Whether it came through IHAVE/IWANT.
         pulled: bool,
+        /// The node whose datagram delivered it (who first informed
+        /// `node`), `None` for an address outside the simulation. Kept out
+        /// of the JSON form, so traces and their pinned hash are unchanged;
+        /// the browser lab draws dissemination trees from it.
+        #[serde(skip)]
+        from: Option<u32>,
     },
     /// A node received a gossip it already had.
     Duplicate {

@@ -4,9 +4,11 @@ use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
 use super::classroom::{follow_fullscreen, follow_tab, sync_url, toggle_presentation, UrlIssues};
+use super::projector::{install_drawer_key, ProjectorOverlay};
 use super::state::LabHandle;
 use super::{
-    Classroom, ClassroomPanel, Controls, PowPanel, PresetBar, Shortcuts, Stage, Stats, Tabs,
+    Classroom, ClassroomPanel, Controls, PowPanel, PresetBar, Shortcuts, SpaceTimePanel, Stage,
+    Stats, Tabs,
 };
 
 /// How much larger nodes and datagram dots are drawn in presentation mode.
@@ -88,6 +90,8 @@ pub fn App() -> impl IntoView {
     let (room, params, settings) = Classroom::from_page();
     let lab = LabHandle::new(params, settings);
     install_keys(lab.clone(), room);
+    let drawer = RwSignal::new(false);
+    install_drawer_key(drawer);
     sync_url(room, lab.clone());
     follow_tab(room);
     follow_fullscreen(room);
@@ -101,7 +105,7 @@ pub fn App() -> impl IntoView {
         scaled.with(|st| st.scale = scale);
     });
     view! {
-        <div class="app" class:present=move || room.present.get()>
+        <div class="app" class:present=move || room.present.get() class:drawer-open=move || drawer.get()>
         <div class="screen">
         <header class="top">
             <h1>"Gossip lab"</h1>
@@ -122,8 +126,12 @@ pub fn App() -> impl IntoView {
                 <Stats snap=lab.snap params=lab.params />
                 <PowPanel k=room.pow_k />
             </aside>
+            <Show when=move || room.present.get()>
+                <ProjectorOverlay snap=lab.snap drawer=drawer />
+            </Show>
         </main>
         </div>
+        <SpaceTimePanel lab=lab.clone() />
         <ClassroomPanel room=room lab=lab.clone() />
         <Shortcuts room=room />
         </div>

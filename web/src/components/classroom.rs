@@ -12,7 +12,7 @@ use crate::model::sybil::SybilParams;
 use crate::model::url::{LabConfig, View, ViewSettings};
 
 /// The keyboard shortcuts, as shown by `?`.
-pub const SHORTCUTS: [(&str, &str); 7] = [
+pub const SHORTCUTS: [(&str, &str); 8] = [
     ("space", "play / pause"),
     ("→", "single step (pauses)"),
     ("p", "publish from a random node"),
@@ -21,6 +21,7 @@ pub const SHORTCUTS: [(&str, &str); 7] = [
         "f",
         "presentation mode (full screen, large type, high contrast)",
     ),
+    ("c", "open or close the controls drawer (presentation mode)"),
     ("?", "show or hide these shortcuts"),
     ("Esc", "close this list"),
 ];

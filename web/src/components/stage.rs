@@ -11,6 +11,7 @@ use crate::frame::FrameLoop;
 use crate::model::lab::NodeInfo;
 use crate::model::snapshot::Snapshot;
 use crate::render::{DrawOptions, Painter};
+use crate::tree_overlay::{self, TreeCache};
 
 /// Wall-clock ms the simulator may use per frame.
 const SIM_BUDGET_MS: f64 = 6.0;
@@ -40,6 +41,7 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
         let mut last_snap = 0.0f64;
         let mut frames = 0u32;
         let mut fps_since = now_ms();
+        let mut trees = TreeCache::default();
         FrameLoop::start(move |ts| {
             if !mounted.load(Ordering::Relaxed) {
                 return false;
@@ -66,6 +68,13 @@ pub fn Stage(lab: LabHandle) -> impl IntoView {
                 };
                 if let Some(p) = st.painter.as_mut() {
                     p.draw(&st.lab, &st.layout, opts);
+                }
+                if st.show_tree || st.selected.is_some() {
+                    if let (Some(p), Some(tree)) =
+                        (st.painter.as_ref(), trees.get(&st.lab, st.selected))
+                    {
+                        tree_overlay::draw(p, &st.layout, tree, st.scale);
+                    }
                 }
                 (start - last_snap >= SNAPSHOT_EVERY_MS).then(|| {
                     last_snap = start;

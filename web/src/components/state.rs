@@ -3,6 +3,8 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
+use gossip_core::MsgId;
+
 use crate::model::lab::Lab;
 use crate::model::layout::{Layout, LayoutKind};
 use crate::model::params::Params;
@@ -25,6 +27,11 @@ pub struct LabState {
     pub hover: Option<u32>,
     /// Size factor of nodes and dots (larger in presentation mode).
     pub scale: f64,
+    /// Draw the dissemination tree over the network.
+    pub show_tree: bool,
+    /// The gossip whose tree is drawn (clicked in the space-time diagram);
+    /// `None` follows the current gossip.
+    pub selected: Option<MsgId>,
 }
 
 /// Shared handle to the lab plus the signals the panels read.
@@ -58,6 +65,8 @@ impl LabHandle {
                 show_control: view.show_control,
                 hover: None,
                 scale: 1.0,
+                show_tree: false,
+                selected: None,
             })),
             params: RwSignal::new(params),
             snap: RwSignal::new(snap),
@@ -118,6 +127,7 @@ impl LabHandle {
             st.lab.set_playing(playing);
             st.layout = Layout::new(kind, st.lab.len() as usize);
             st.hover = None;
+            st.selected = None;
         });
     }
 

@@ -1,13 +1,13 @@
-use gossip_core::pow::{self, Solver};
 use leptos::prelude::*;
 
-use crate::clock::now_ms;
+use crate::clock::{epoch_ms, now_ms};
 use crate::frame::FrameTask;
 use crate::model::format::{ms, si, si_unit};
 use crate::model::params::Params;
 use crate::model::sybil::{
     Attacker, SybilDemo, SybilFill, SybilParams, SybilReport, SybilRun, MAX_IDENTITIES, MAX_K,
 };
+use crate::pow_worker::{measure, PowWorker};
 
 /// Wall-clock budget for the attack in one animation frame, ms.
 const FRAME_BUDGET_MS: f64 = 10.0;
@@ -15,17 +15,8 @@ const FRAME_BUDGET_MS: f64 = 10.0;
 const SLICE: u64 = 2_048;
 /// Side of each network picture, px.
 const PICTURE: f64 = 220.0;
-
-/// Hashes per second of this machine, measured for about `ms` milliseconds.
-fn measure_hash_rate(ms: f64) -> f64 {
-    let mut solver = Solver::new("0123456789abcdef0123456789abcdef", 64);
-    let start = now_ms();
-    while now_ms() - start < ms {
-        solver.step(SLICE);
-    }
-    let elapsed = core::time::Duration::from_secs_f64(((now_ms() - start) / 1_000.0).max(1e-6));
-    pow::hash_rate(solver.attempts(), elapsed)
-}
+/// How long "use this machine's rate" hashes, ms.
+const MEASURE_MS: f64 = 300.0;
 
 /// The attacker's table: one row per run.
 fn report_row(r: &SybilReport) -> impl IntoView {
@@ -100,6 +91,7 @@ pub fn SybilPanel(
     autostart: bool,
 ) -> impl IntoView {
     let task = FrameTask::new();
+    let measuring = StoredValue::new_local(None::<PowWorker>);
     let reports = RwSignal::new(None::<[SybilReport; 3]>);
     let pictures = RwSignal::new(Vec::<Picture>::new());
 
@@ -169,7 +161,12 @@ pub fn SybilPanel(
                 <output>{move || si_unit(sybil.with(|s| s.hash_rate), "H/s")}</output>
             </label>
             <div class="buttons">
-                <button id="sybil-measure" on:click=move |_| sybil.update(|s| s.hash_rate = measure_hash_rate(200.0).max(1.0))>
+                <button id="sybil-measure" on:click=move |_| {
+                    let worker = measure(MEASURE_MS, epoch_ms() as u64, move |rate| {
+                        sybil.update(|s| s.hash_rate = rate.max(1.0));
+                    });
+                    measuring.set_value(worker);
+                }>
                     "use this machine's rate"
                 </button>
                 <button id="sybil-start" on:click=move |_| start()>"start the attack"</button>

@@ -10,6 +10,7 @@ use gossip_core::sim::{node_index, Action, DropReason, Simulator, TraceKind, Tra
 use gossip_core::{MsgId, MsgType, PerType};
 
 use super::params::Params;
+use super::spacetime::Recording;
 
 /// Most datagrams remembered in flight (the oldest beyond this are not drawn).
 pub const MAX_FLIGHTS: usize = 20_000;
@@ -99,6 +100,7 @@ pub struct Lab {
     rng: NodeRng,
     publishes: u32,
     lagging: bool,
+    recording: Recording,
 }
 
 impl Lab {
@@ -110,6 +112,7 @@ impl Lab {
         sim.run_for_ms(params.warmup_ms());
         sim.set_trace(true);
         let n = sim.len() as usize;
+        let params_latency = params.latency_ms;
         let mut lab = Lab {
             rng: NodeRng::from_seed_u64(params.seed ^ 0x7ab),
             params,
@@ -128,6 +131,7 @@ impl Lab {
             partitioned: false,
             publishes: 0,
             lagging: false,
+            recording: Recording::new(params_latency),
         };
         lab.refresh_links();
         lab
@@ -200,6 +204,12 @@ impl Lab {
     /// it (as core's metrics count the overhead).
     pub fn sent_by_type(&self) -> &PerType {
         &self.sent_by_type
+    }
+
+    /// Every datagram, delivery and publish since the lab started, for the
+    /// space-time diagram and the dissemination tree.
+    pub fn recording(&self) -> &Recording {
+        &self.recording
     }
 
     /// Datagrams the network dropped (loss, partition, node down).
@@ -308,6 +318,7 @@ impl Lab {
         self.params.jitter_ms = jitter_ms.max(0.0);
         self.sim
             .set_latency(self.params.latency_ms, self.params.jitter_ms);
+        self.recording.set_nominal_latency(self.params.latency_ms);
     }
 
     /// Node `i` publishes a new gossip, which becomes the current one;
@@ -433,6 +444,7 @@ impl Lab {
 
     fn ingest_trace(&mut self) {
         let records = self.sim.take_trace();
+        self.recording.ingest(&records);
         if self.ingest(&records) {
             self.refresh_links();
         }

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod bench;
 pub mod compare;
+pub mod diagram;
 pub mod export;
 pub mod format;
 pub mod lab;
@@ -13,6 +14,7 @@ pub mod presets;
 pub mod scorecard;
 pub mod script;
 pub mod snapshot;
+pub mod spacetime;
 pub mod sybil;
 pub mod theory;
 pub mod url;
