@@ -1,7 +1,13 @@
 //! The bounded peer table with least-recently-seen eviction.
+//!
+//! Peers live in a vector in insertion order (iteration order and every
+//! random choice over it depend on that order). A table whose limit is
+//! above [`INDEX_FROM`] also keeps an index by id and by address beside the
+//! vector, so lookups stay O(1) when a node knows thousands of peers; at the
+//! default limit of 20 a linear scan is faster and the index is not built.
 
 use core::time::Duration;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use rustc_hash::FxHashSet;
@@ -50,12 +56,50 @@ pub enum Lookup {
     Unknown,
 }
 
-/// At most `limit` peers. Small (20 by default), so a vector with linear
-/// search beats any map here.
+/// Limits above which a table indexes its peers by id and address; at or
+/// below it, a linear scan of the vector is as fast as any map.
+pub const INDEX_FROM: usize = 64;
+
+/// Positions of the peers by id, and how many peers use each address. Keys
+/// come from the network, so the maps keep std's randomly keyed SipHash.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    by_id: HashMap<NodeId, u32>,
+    by_addr: HashMap<SocketAddr, u32>,
+}
+
+impl Index {
+    fn add_addr(&mut self, addr: SocketAddr) {
+        *self.by_addr.entry(addr).or_insert(0) += 1;
+    }
+
+    fn drop_addr(&mut self, addr: SocketAddr) {
+        if let Some(n) = self.by_addr.get_mut(&addr) {
+            *n -= 1;
+            if *n == 0 {
+                self.by_addr.remove(&addr);
+            }
+        }
+    }
+
+    /// Rebuilt from scratch after positions shifted (a removal).
+    fn rebuild(&mut self, peers: &[Peer]) {
+        self.by_id.clear();
+        self.by_addr.clear();
+        for (i, p) in peers.iter().enumerate() {
+            self.by_id.insert(p.id, i as u32);
+            self.add_addr(p.addr);
+        }
+    }
+}
+
+/// At most `limit` peers, in insertion order; see the [module docs](self)
+/// for when lookups use an index.
 #[derive(Debug, Clone)]
 pub struct PeerTable {
     peers: Vec<Peer>,
     limit: usize,
+    index: Option<Box<Index>>,
     plumtree_ids: FxHashSet<NodeId>,
     plumtree_order: VecDeque<NodeId>,
 }
@@ -68,9 +112,14 @@ pub const MAX_PLUMTREE_IDS: usize = 4_096;
 impl PeerTable {
     /// An empty table holding at most `limit` peers.
     pub fn new(limit: usize) -> PeerTable {
+        PeerTable::build(limit, limit > INDEX_FROM)
+    }
+
+    fn build(limit: usize, indexed: bool) -> PeerTable {
         PeerTable {
             peers: Vec::new(),
             limit,
+            index: indexed.then(Box::default),
             plumtree_ids: FxHashSet::default(),
             plumtree_order: VecDeque::new(),
         }
@@ -96,16 +145,37 @@ impl PeerTable {
         self.peers.iter()
     }
 
+    /// Position of the peer with this id.
+    fn position(&self, id: NodeId) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.by_id.get(&id).map(|&i| i as usize),
+            None => self.peers.iter().position(|p| p.id == id),
+        }
+    }
+
     /// The peer with this id.
     pub fn get(&self, id: NodeId) -> Option<&Peer> {
-        self.peers.iter().find(|p| p.id == id)
+        self.position(id).map(|i| &self.peers[i])
+    }
+
+    /// Whether some peer is reached at `addr`.
+    pub fn has_addr(&self, addr: SocketAddr) -> bool {
+        match &self.index {
+            Some(index) => index.by_addr.contains_key(&addr),
+            None => self.peers.iter().any(|p| p.addr == addr),
+        }
     }
 
     /// Adds or refreshes a peer we heard from directly, evicting the least
     /// recently seen peer when the table is full. Callers check addresses
     /// first ([`PeerTable::touch`]): this moves a known peer to `addr`.
     pub fn upsert(&mut self, id: NodeId, addr: SocketAddr, now: Time, verified: bool) -> Upsert {
-        if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id) {
+        if let Some(i) = self.position(id) {
+            let peer = &mut self.peers[i];
+            if let Some(index) = &mut self.index {
+                index.drop_addr(peer.addr);
+                index.add_addr(addr);
+            }
             peer.addr = addr;
             peer.last_seen = now;
             peer.verified |= verified;
@@ -120,6 +190,10 @@ impl PeerTable {
         };
         if self.peers.len() < self.limit {
             self.reserve_first();
+            if let Some(index) = &mut self.index {
+                index.by_id.insert(id, self.peers.len() as u32);
+                index.add_addr(addr);
+            }
             self.peers.push(new);
             return Upsert::Added;
         }
@@ -133,6 +207,12 @@ impl PeerTable {
             return Upsert::NoRoom;
         };
         let evicted = core::mem::replace(&mut self.peers[oldest], new);
+        if let Some(index) = &mut self.index {
+            index.by_id.remove(&evicted.id);
+            index.drop_addr(evicted.addr);
+            index.by_id.insert(id, oldest as u32);
+            index.add_addr(addr);
+        }
         Upsert::AddedEvicting(evicted)
     }
 
@@ -148,7 +228,8 @@ impl PeerTable {
     /// same address is marked as just heard from; a known peer at another
     /// address is left untouched (addresses are sticky, see [`Lookup::Elsewhere`]).
     pub fn touch(&mut self, id: NodeId, addr: SocketAddr, now: Time) -> Lookup {
-        match self.peers.iter_mut().find(|p| p.id == id) {
+        let found = self.position(id);
+        match found.map(|i| &mut self.peers[i]) {
             Some(peer) if peer.addr == addr => {
                 peer.last_seen = now;
                 Lookup::Here
@@ -161,8 +242,8 @@ impl PeerTable {
     /// Records whether node `id` speaks Plumtree (from its HELLO), in its
     /// table entry and in a bounded memory that outlives the entry.
     pub fn set_plumtree(&mut self, id: NodeId, speaks: bool) {
-        if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id) {
-            peer.speaks_plumtree = speaks;
+        if let Some(i) = self.position(id) {
+            self.peers[i].speaks_plumtree = speaks;
         }
         if !speaks {
             self.plumtree_ids.remove(&id);
@@ -183,8 +264,16 @@ impl PeerTable {
 
     /// Removes the peer with this id.
     pub fn remove(&mut self, id: NodeId) -> Option<Peer> {
-        let index = self.peers.iter().position(|p| p.id == id)?;
-        Some(self.peers.remove(index))
+        let i = self.position(id)?;
+        let removed = self.peers.remove(i);
+        if let Some(index) = &mut self.index {
+            index.by_id.remove(&removed.id);
+            index.drop_addr(removed.addr);
+            for (j, p) in self.peers.iter().enumerate().skip(i) {
+                index.by_id.insert(p.id, j as u32);
+            }
+        }
+        Some(removed)
     }
 
     /// Removes every peer silent for longer than `timeout`, passing each to `on_removed`.
@@ -194,6 +283,7 @@ impl PeerTable {
         timeout: Duration,
         mut on_removed: impl FnMut(Peer),
     ) {
+        let before = self.peers.len();
         self.peers.retain(|p| {
             let alive = now.saturating_since(p.last_seen) <= timeout;
             if !alive {
@@ -201,5 +291,60 @@ impl PeerTable {
             }
             alive
         });
+        if let Some(index) = self.index.as_mut().filter(|_| self.peers.len() < before) {
+            index.rebuild(&self.peers);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::rng::NodeRng;
+
+    /// The same random operations on an indexed and a scanned table give the
+    /// same answers and the same order.
+    #[test]
+    fn the_index_changes_no_answer_and_no_order() {
+        let mut rng = NodeRng::from_seed_u64(5);
+        let (mut indexed, mut scanned) = (PeerTable::build(40, true), PeerTable::build(40, false));
+        let t0 = Time::from_millis(1_000_000);
+        for step in 0..20_000u64 {
+            let now = t0 + Duration::from_millis(step);
+            let id = NodeId(u128::from(rng.below(80)));
+            let addr = SocketAddr::from(([127, 0, 0, 1], 9_000 + rng.below(70) as u16));
+            match rng.below(6) {
+                0 | 1 => assert_eq!(
+                    indexed.upsert(id, addr, now, step % 2 == 0),
+                    scanned.upsert(id, addr, now, step % 2 == 0)
+                ),
+                2 => assert_eq!(indexed.touch(id, addr, now), scanned.touch(id, addr, now)),
+                3 => assert_eq!(indexed.remove(id), scanned.remove(id)),
+                4 => {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    let timeout = Duration::from_millis(rng.below(400));
+                    indexed.remove_silent(now, timeout, |p| a.push(p));
+                    scanned.remove_silent(now, timeout, |p| b.push(p));
+                    assert_eq!(a, b);
+                }
+                _ => {
+                    indexed.set_plumtree(id, step % 3 == 0);
+                    scanned.set_plumtree(id, step % 3 == 0);
+                }
+            }
+            assert_eq!(indexed.get(id), scanned.get(id));
+            assert_eq!(indexed.has_addr(addr), scanned.has_addr(addr));
+            assert!(indexed.iter().eq(scanned.iter()), "same order at step {step}");
+        }
+        assert!(indexed.index.is_some() && scanned.index.is_none());
+    }
+
+    #[test]
+    fn only_large_tables_are_indexed() {
+        assert!(PeerTable::new(INDEX_FROM).index.is_none());
+        assert!(PeerTable::new(INDEX_FROM + 1).index.is_some());
     }
 }

@@ -407,7 +407,7 @@ impl Membership {
                 let is_new = info.node_id != self.id
                     && info.addr != cx.config.addr
                     && self.peers.get(info.node_id).is_none()
-                    && !self.peers.iter().any(|p| p.addr == info.addr)
+                    && !self.peers.has_addr(info.addr)
                     && !self.solicited.expects(info.addr, cx.now);
                 if is_new
                     && self
