@@ -5,6 +5,9 @@
 //! above [`INDEX_FROM`] also keeps an index by id and by address beside the
 //! vector, so lookups stay O(1) when a node knows thousands of peers; at the
 //! default limit of 20 a linear scan is faster and the index is not built.
+//! The scan runs over a dense vector of 32-bit tags of the ids (a peer entry
+//! is a cache line; twenty tags are two), and only a matching tag's entry is
+//! read.
 
 use core::time::Duration;
 use std::collections::{HashMap, VecDeque};
@@ -56,6 +59,11 @@ pub enum Lookup {
     Unknown,
 }
 
+/// The 32 bits of an id the linear scan compares first.
+fn tag(id: NodeId) -> u32 {
+    (id.0 as u64 ^ (id.0 >> 64) as u64) as u32
+}
+
 /// Limits above which a table indexes its peers by id and address; at or
 /// below it, a linear scan of the vector is as fast as any map.
 pub const INDEX_FROM: usize = 64;
@@ -98,6 +106,8 @@ impl Index {
 #[derive(Debug, Clone)]
 pub struct PeerTable {
     peers: Vec<Peer>,
+    /// `tag(peers[i].id)` for every `i`.
+    tags: Vec<u32>,
     limit: usize,
     index: Option<Box<Index>>,
     plumtree_ids: FxHashSet<NodeId>,
@@ -118,6 +128,7 @@ impl PeerTable {
     fn build(limit: usize, indexed: bool) -> PeerTable {
         PeerTable {
             peers: Vec::new(),
+            tags: Vec::new(),
             limit,
             index: indexed.then(Box::default),
             plumtree_ids: FxHashSet::default(),
@@ -147,10 +158,18 @@ impl PeerTable {
 
     /// Position of the peer with this id.
     fn position(&self, id: NodeId) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.by_id.get(&id).map(|&i| i as usize),
-            None => self.peers.iter().position(|p| p.id == id),
+        if let Some(index) = &self.index {
+            return index.by_id.get(&id).map(|&i| i as usize);
         }
+        let tag = tag(id);
+        let mut from = 0;
+        while let Some(i) = self.tags[from..].iter().position(|&t| t == tag) {
+            if self.peers[from + i].id == id {
+                return Some(from + i);
+            }
+            from += i + 1;
+        }
+        None
     }
 
     /// The peer with this id.
@@ -195,6 +214,7 @@ impl PeerTable {
                 index.add_addr(addr);
             }
             self.peers.push(new);
+            self.tags.push(tag(id));
             return Upsert::Added;
         }
         let Some(oldest) = self
@@ -207,6 +227,7 @@ impl PeerTable {
             return Upsert::NoRoom;
         };
         let evicted = core::mem::replace(&mut self.peers[oldest], new);
+        self.tags[oldest] = tag(id);
         if let Some(index) = &mut self.index {
             index.by_id.remove(&evicted.id);
             index.drop_addr(evicted.addr);
@@ -221,6 +242,7 @@ impl PeerTable {
     fn reserve_first(&mut self) {
         if self.peers.capacity() == 0 {
             self.peers.reserve_exact(self.limit.min(64));
+            self.tags.reserve_exact(self.limit.min(64));
         }
     }
 
@@ -266,6 +288,7 @@ impl PeerTable {
     pub fn remove(&mut self, id: NodeId) -> Option<Peer> {
         let i = self.position(id)?;
         let removed = self.peers.remove(i);
+        self.tags.remove(i);
         if let Some(index) = &mut self.index {
             index.by_id.remove(&removed.id);
             index.drop_addr(removed.addr);
@@ -291,8 +314,11 @@ impl PeerTable {
             }
             alive
         });
-        if let Some(index) = self.index.as_mut().filter(|_| self.peers.len() < before) {
-            index.rebuild(&self.peers);
+        if self.peers.len() < before {
+            self.tags = self.peers.iter().map(|p| tag(p.id)).collect();
+            if let Some(index) = &mut self.index {
+                index.rebuild(&self.peers);
+            }
         }
     }
 }
@@ -314,7 +340,10 @@ mod tests {
         let t0 = Time::from_millis(1_000_000);
         for step in 0..20_000u64 {
             let now = t0 + Duration::from_millis(step);
-            let id = NodeId(u128::from(rng.below(80)));
+            // Half the ids share one tag, so the scan also meets tags that match
+            // another peer's id.
+            let x = u128::from(rng.below(40));
+            let id = NodeId(if rng.below(2) == 0 { x } else { (x << 64) | x });
             let addr = SocketAddr::from(([127, 0, 0, 1], 9_000 + rng.below(70) as u16));
             match rng.below(6) {
                 0 | 1 => assert_eq!(
@@ -338,6 +367,7 @@ mod tests {
             assert_eq!(indexed.get(id), scanned.get(id));
             assert_eq!(indexed.has_addr(addr), scanned.has_addr(addr));
             assert!(indexed.iter().eq(scanned.iter()), "same order at step {step}");
+            assert!(scanned.tags.iter().copied().eq(scanned.iter().map(|p| tag(p.id))));
         }
         assert!(indexed.index.is_some() && scanned.index.is_none());
     }
