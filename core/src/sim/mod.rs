@@ -36,7 +36,8 @@ pub use attack::{Outside, MAX_CAPTURED};
 pub use experiment::{broadcast, default_publish_ms, publish_origin, BroadcastError};
 pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
 pub use scenario::{
-    Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled,
+    Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled, JOIN_WAVE,
+    JOIN_WAVES_FROM,
 };
 pub use trace::{DropReason, TraceKind, TraceRecord};
 
@@ -237,7 +238,8 @@ impl Simulator {
         } else {
             let stagger = ms_to_duration(sim.scenario.join_stagger_ms);
             for i in 0..n {
-                sim.push(EPOCH + stagger * i, What::Join(i));
+                let slot = sim.scenario.join_slot(i);
+                sim.push(EPOCH + stagger * slot, What::Join(i));
             }
         }
         for s in sim.scenario.schedule.clone() {
