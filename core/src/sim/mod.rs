@@ -382,22 +382,33 @@ impl Simulator {
     /// the run stopped.
     pub fn run_until_quiescent(&mut self, id: MsgId, limit_ms: f64) -> Time {
         let limit = self.now + ms_to_duration(limit_ms);
+        while !self.run_toward_quiescence(id, limit, u64::MAX) {}
+        self.now
+    }
+
+    /// [`Simulator::run_until_quiescent`] in slices, for a driver that shows
+    /// progress: processes at most `max_events` events toward gossip `id`'s
+    /// quiescence (or the time `limit`), and returns true once it is reached.
+    pub fn run_toward_quiescence(&mut self, id: MsgId, limit: Time, max_events: u64) -> bool {
         let patience = self.scenario.node.mode.patience(&self.scenario.node);
-        while let Some(next) = self.queue.peek_time() {
+        for _ in 0..max_events {
+            let Some(next) = self.queue.peek_time() else {
+                return true;
+            };
             if next > limit {
-                break;
+                return true;
             }
             if self.gossip_in_flight == 0 {
                 let done = patience.is_zero()
                     || self.collector.delivered(id) >= self.alive_count() as usize
                     || next > self.last_delivery + patience;
                 if done {
-                    break;
+                    return true;
                 }
             }
             self.step();
         }
-        self.now
+        false
     }
 
     // ----- internals -------------------------------------------------------
