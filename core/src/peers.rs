@@ -10,9 +10,11 @@
 //! read.
 
 use core::time::Duration;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
 
+use hashbrown::HashTable;
 use rustc_hash::FxHashSet;
 
 use crate::id::NodeId;
@@ -68,35 +70,78 @@ fn tag(id: NodeId) -> u32 {
 /// below it, a linear scan of the vector is as fast as any map.
 pub const INDEX_FROM: usize = 64;
 
-/// Positions of the peers by id, and how many peers use each address. Keys
-/// come from the network, so the maps keep std's randomly keyed SipHash.
+/// The positions of the peers, found by id and by address. Each table
+/// holds only 4-byte positions (the keys are read from the vector), so a
+/// table of 10 000 peers adds about 16 bytes per peer. Ids and addresses
+/// come from the network, so hashing is std's randomly keyed SipHash.
 #[derive(Debug, Clone, Default)]
 struct Index {
-    by_id: HashMap<NodeId, u32>,
-    by_addr: HashMap<SocketAddr, u32>,
+    hasher: RandomState,
+    by_id: HashTable<u32>,
+    by_addr: HashTable<u32>,
 }
 
 impl Index {
-    fn add_addr(&mut self, addr: SocketAddr) {
-        *self.by_addr.entry(addr).or_insert(0) += 1;
+    fn id_hash(&self, id: NodeId) -> u64 {
+        self.hasher.hash_one(id)
     }
 
-    fn drop_addr(&mut self, addr: SocketAddr) {
-        if let Some(n) = self.by_addr.get_mut(&addr) {
-            *n -= 1;
-            if *n == 0 {
-                self.by_addr.remove(&addr);
+    fn addr_hash(&self, addr: SocketAddr) -> u64 {
+        self.hasher.hash_one(addr)
+    }
+
+    fn find(&self, peers: &[Peer], id: NodeId) -> Option<usize> {
+        let found = self
+            .by_id
+            .find(self.id_hash(id), |&i| peers[i as usize].id == id);
+        found.map(|&i| i as usize)
+    }
+
+    fn has_addr(&self, peers: &[Peer], addr: SocketAddr) -> bool {
+        let hash = self.addr_hash(addr);
+        self.by_addr
+            .find(hash, |&i| peers[i as usize].addr == addr)
+            .is_some()
+    }
+
+    /// Indexes `peers[i]`.
+    fn add(&mut self, peers: &[Peer], i: usize) {
+        let (id_hash, addr_hash) = (self.id_hash(peers[i].id), self.addr_hash(peers[i].addr));
+        let hasher = &self.hasher;
+        self.by_id.insert_unique(id_hash, i as u32, |&j| {
+            hasher.hash_one(peers[j as usize].id)
+        });
+        self.by_addr.insert_unique(addr_hash, i as u32, |&j| {
+            hasher.hash_one(peers[j as usize].addr)
+        });
+    }
+
+    /// Forgets position `i`, which still holds `peer`.
+    fn forget(&mut self, peer: &Peer, i: usize) {
+        let at = |&j: &u32| j as usize == i;
+        if let Ok(entry) = self.by_id.find_entry(self.id_hash(peer.id), at) {
+            entry.remove();
+        }
+        if let Ok(entry) = self.by_addr.find_entry(self.addr_hash(peer.addr), at) {
+            entry.remove();
+        }
+    }
+
+    /// Position `i` was removed from the vector: later positions move down.
+    fn close_gap(&mut self, i: usize) {
+        for j in self.by_id.iter_mut().chain(self.by_addr.iter_mut()) {
+            if *j as usize > i {
+                *j -= 1;
             }
         }
     }
 
-    /// Rebuilt from scratch after positions shifted (a removal).
+    /// Rebuilt from scratch after many positions moved.
     fn rebuild(&mut self, peers: &[Peer]) {
         self.by_id.clear();
         self.by_addr.clear();
-        for (i, p) in peers.iter().enumerate() {
-            self.by_id.insert(p.id, i as u32);
-            self.add_addr(p.addr);
+        for i in 0..peers.len() {
+            self.add(peers, i);
         }
     }
 }
@@ -159,7 +204,7 @@ impl PeerTable {
     /// Position of the peer with this id.
     fn position(&self, id: NodeId) -> Option<usize> {
         if let Some(index) = &self.index {
-            return index.by_id.get(&id).map(|&i| i as usize);
+            return index.find(&self.peers, id);
         }
         let tag = tag(id);
         let mut from = 0;
@@ -180,7 +225,7 @@ impl PeerTable {
     /// Whether some peer is reached at `addr`.
     pub fn has_addr(&self, addr: SocketAddr) -> bool {
         match &self.index {
-            Some(index) => index.by_addr.contains_key(&addr),
+            Some(index) => index.has_addr(&self.peers, addr),
             None => self.peers.iter().any(|p| p.addr == addr),
         }
     }
@@ -190,14 +235,17 @@ impl PeerTable {
     /// first ([`PeerTable::touch`]): this moves a known peer to `addr`.
     pub fn upsert(&mut self, id: NodeId, addr: SocketAddr, now: Time, verified: bool) -> Upsert {
         if let Some(i) = self.position(id) {
-            let peer = &mut self.peers[i];
-            if let Some(index) = &mut self.index {
-                index.drop_addr(peer.addr);
-                index.add_addr(addr);
+            let moved = self.peers[i].addr != addr;
+            if let Some(index) = self.index.as_mut().filter(|_| moved) {
+                index.forget(&self.peers[i], i);
             }
+            let peer = &mut self.peers[i];
             peer.addr = addr;
             peer.last_seen = now;
             peer.verified |= verified;
+            if let Some(index) = self.index.as_mut().filter(|_| moved) {
+                index.add(&self.peers, i);
+            }
             return Upsert::Refreshed;
         }
         let new = Peer {
@@ -209,12 +257,11 @@ impl PeerTable {
         };
         if self.peers.len() < self.limit {
             self.reserve_first();
-            if let Some(index) = &mut self.index {
-                index.by_id.insert(id, self.peers.len() as u32);
-                index.add_addr(addr);
-            }
             self.peers.push(new);
             self.tags.push(tag(id));
+            if let Some(index) = &mut self.index {
+                index.add(&self.peers, self.peers.len() - 1);
+            }
             return Upsert::Added;
         }
         let Some(oldest) = self
@@ -226,15 +273,46 @@ impl PeerTable {
         else {
             return Upsert::NoRoom;
         };
+        if let Some(index) = &mut self.index {
+            index.forget(&self.peers[oldest], oldest);
+        }
         let evicted = core::mem::replace(&mut self.peers[oldest], new);
         self.tags[oldest] = tag(id);
         if let Some(index) = &mut self.index {
-            index.by_id.remove(&evicted.id);
-            index.drop_addr(evicted.addr);
-            index.by_id.insert(id, oldest as u32);
-            index.add_addr(addr);
+            index.add(&self.peers, oldest);
         }
         Upsert::AddedEvicting(evicted)
+    }
+
+    /// Adds a verified peer that is not in the table while there is room
+    /// (never evicting), as [`PeerTable::upsert`] then
+    /// [`PeerTable::set_plumtree`] would, with one lookup: how drivers that
+    /// build the overlay themselves fill tables of thousands of peers. False
+    /// when the peer is known or the table is full.
+    pub fn insert_new(
+        &mut self,
+        id: NodeId,
+        addr: SocketAddr,
+        now: Time,
+        speaks_plumtree: bool,
+    ) -> bool {
+        if self.peers.len() >= self.limit || self.position(id).is_some() {
+            return false;
+        }
+        self.reserve_first();
+        self.peers.push(Peer {
+            id,
+            addr,
+            last_seen: now,
+            verified: true,
+            speaks_plumtree,
+        });
+        self.tags.push(tag(id));
+        if let Some(index) = &mut self.index {
+            index.add(&self.peers, self.peers.len() - 1);
+        }
+        self.remember_plumtree(id, speaks_plumtree);
+        true
     }
 
     /// Sizes the table once for its limit (up to 64), so a million idle
@@ -267,6 +345,11 @@ impl PeerTable {
         if let Some(i) = self.position(id) {
             self.peers[i].speaks_plumtree = speaks;
         }
+        self.remember_plumtree(id, speaks);
+    }
+
+    /// The bounded memory of [`PeerTable::set_plumtree`].
+    fn remember_plumtree(&mut self, id: NodeId, speaks: bool) {
         if !speaks {
             self.plumtree_ids.remove(&id);
         } else if self.plumtree_ids.insert(id) {
@@ -287,16 +370,12 @@ impl PeerTable {
     /// Removes the peer with this id.
     pub fn remove(&mut self, id: NodeId) -> Option<Peer> {
         let i = self.position(id)?;
-        let removed = self.peers.remove(i);
-        self.tags.remove(i);
         if let Some(index) = &mut self.index {
-            index.by_id.remove(&removed.id);
-            index.drop_addr(removed.addr);
-            for (j, p) in self.peers.iter().enumerate().skip(i) {
-                index.by_id.insert(p.id, j as u32);
-            }
+            index.forget(&self.peers[i], i);
+            index.close_gap(i);
         }
-        Some(removed)
+        self.tags.remove(i);
+        Some(self.peers.remove(i))
     }
 
     /// Removes every peer silent for longer than `timeout`, passing each to `on_removed`.
@@ -345,13 +424,17 @@ mod tests {
             let x = u128::from(rng.below(40));
             let id = NodeId(if rng.below(2) == 0 { x } else { (x << 64) | x });
             let addr = SocketAddr::from(([127, 0, 0, 1], 9_000 + rng.below(70) as u16));
-            match rng.below(6) {
+            match rng.below(7) {
                 0 | 1 => assert_eq!(
                     indexed.upsert(id, addr, now, step % 2 == 0),
                     scanned.upsert(id, addr, now, step % 2 == 0)
                 ),
                 2 => assert_eq!(indexed.touch(id, addr, now), scanned.touch(id, addr, now)),
                 3 => assert_eq!(indexed.remove(id), scanned.remove(id)),
+                6 => assert_eq!(
+                    indexed.insert_new(id, addr, now, step % 3 == 0),
+                    scanned.insert_new(id, addr, now, step % 3 == 0)
+                ),
                 4 => {
                     let (mut a, mut b) = (Vec::new(), Vec::new());
                     let timeout = Duration::from_millis(rng.below(400));

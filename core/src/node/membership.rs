@@ -276,12 +276,7 @@ impl Membership {
         addr: SocketAddr,
         speaks_plumtree: bool,
     ) -> bool {
-        if id == self.id || self.peers.len() >= self.peers.limit() || self.peers.get(id).is_some() {
-            return false;
-        }
-        let added = self.peers.upsert(id, addr, now, true) == Upsert::Added;
-        self.peers.set_plumtree(id, speaks_plumtree);
-        added
+        id != self.id && self.peers.insert_new(id, addr, now, speaks_plumtree)
     }
 
     // ----- handlers --------------------------------------------------------

@@ -18,6 +18,7 @@
 
 mod attack;
 pub mod experiment;
+mod heap;
 pub mod join;
 mod lifecycle;
 mod network;

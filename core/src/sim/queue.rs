@@ -1,7 +1,8 @@
 //! The simulator's event queue: earliest first, ties broken by insertion
 //! order, so the same inputs always replay in the same order.
 //!
-//! The heap holds small keys (time, sequence, slot), so sifting moves 24
+//! The heaps (4-ary, see [`QuadHeap`]) hold small keys (time, sequence,
+//! slot), so sifting moves 24
 //! bytes, not whole events; the events wait in a slab whose free slots are
 //! reused. Events due more than [`NEAR`] after the last one popped (every
 //! node's next liveness round, seconds away) wait in a second heap, so the
@@ -10,9 +11,10 @@
 //! tops, so the order is the same as with one heap.
 
 use core::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 use crate::time::Time;
+
+use super::heap::QuadHeap;
 
 #[derive(Debug, Clone, Copy)]
 struct Pending {
@@ -33,9 +35,9 @@ impl PartialOrd for Pending {
     }
 }
 impl Ord for Pending {
-    /// Reversed, so the max-heap pops the earliest event (lowest seq on ties).
+    /// Earliest first, then insertion order.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
+        (self.at, self.seq).cmp(&(other.at, other.seq))
     }
 }
 
@@ -46,8 +48,8 @@ const NEAR: core::time::Duration = core::time::Duration::from_millis(100);
 /// Events of type `T`, each due at a [`Time`].
 #[derive(Debug)]
 pub(super) struct EventQueue<T> {
-    near: BinaryHeap<Pending>,
-    far: BinaryHeap<Pending>,
+    near: QuadHeap<Pending>,
+    far: QuadHeap<Pending>,
     /// When the last popped event was due.
     clock: Time,
     slab: Vec<Option<T>>,
@@ -59,8 +61,8 @@ impl<T> EventQueue<T> {
     /// An empty queue.
     pub(super) fn new() -> EventQueue<T> {
         EventQueue {
-            near: BinaryHeap::new(),
-            far: BinaryHeap::new(),
+            near: QuadHeap::new(),
+            far: QuadHeap::new(),
             clock: Time::ZERO,
             slab: Vec::new(),
             free: Vec::new(),
@@ -93,10 +95,10 @@ impl<T> EventQueue<T> {
         }
     }
 
-    /// The heap whose top is the earliest event (the max-heaps order is reversed).
-    fn earliest(&mut self) -> &mut BinaryHeap<Pending> {
+    /// The heap whose top is the earliest event.
+    fn earliest(&mut self) -> &mut QuadHeap<Pending> {
         match (self.near.peek(), self.far.peek()) {
-            (Some(n), Some(f)) if f > n => &mut self.far,
+            (Some(n), Some(f)) if f < n => &mut self.far,
             (None, Some(_)) => &mut self.far,
             _ => &mut self.near,
         }
