@@ -133,5 +133,11 @@ fn sim_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, codec_benches, node_benches, pow_benches, sim_benches);
+criterion_group!(
+    benches,
+    codec_benches,
+    node_benches,
+    pow_benches,
+    sim_benches
+);
 criterion_main!(benches);

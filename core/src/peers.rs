@@ -449,8 +449,15 @@ mod tests {
             }
             assert_eq!(indexed.get(id), scanned.get(id));
             assert_eq!(indexed.has_addr(addr), scanned.has_addr(addr));
-            assert!(indexed.iter().eq(scanned.iter()), "same order at step {step}");
-            assert!(scanned.tags.iter().copied().eq(scanned.iter().map(|p| tag(p.id))));
+            assert!(
+                indexed.iter().eq(scanned.iter()),
+                "same order at step {step}"
+            );
+            assert!(scanned
+                .tags
+                .iter()
+                .copied()
+                .eq(scanned.iter().map(|p| tag(p.id))));
         }
         assert!(indexed.index.is_some() && scanned.index.is_none());
     }

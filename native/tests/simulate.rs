@@ -294,7 +294,11 @@ fn every_subcommand_has_help() {
 fn quiet_runs_print_nothing_on_stderr() {
     let o = gossip(&["sim", "--nodes", "20", "--quiet"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(stdout(&o).contains("delivered"));
     let out = scratch("quiet");
     let o = gossip(&[
@@ -312,5 +316,9 @@ fn quiet_runs_print_nothing_on_stderr() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -49,7 +49,11 @@ impl Adjacency {
 
     /// The largest number of neighbours of any node.
     pub fn max_degree(&self) -> usize {
-        self.start.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0)
+        self.start
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -111,9 +115,7 @@ fn link(adj: &mut [Vec<u32>], a: u32, b: u32) -> bool {
 /// fixed-size rows of one buffer.
 fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
     let d = degree as usize;
-    let mut stubs: Vec<u32> = (0..n)
-        .flat_map(|i| std::iter::repeat_n(i, d))
-        .collect();
+    let mut stubs: Vec<u32> = (0..n).flat_map(|i| std::iter::repeat_n(i, d)).collect();
     let len = stubs.len();
     rng.choose_front(&mut stubs, len);
     let mut rows = vec![0u32; n as usize * d];

@@ -169,6 +169,9 @@ mod tests {
         assert_eq!(q.near.len(), 1);
         assert_eq!(q.pop(), Some((t(9_050), Some("near again"))));
         assert_eq!(q.pop(), Some((t(10_000), Some("far, first of its time"))));
-        assert_eq!(q.pop(), Some((t(10_000), Some("pushed near its time, second"))));
+        assert_eq!(
+            q.pop(),
+            Some((t(10_000), Some("pushed near its time, second")))
+        );
     }
 }

@@ -273,7 +273,11 @@ mod tests {
             ..Scenario::default()
         };
         assert_eq!(
-            (large.join_slot(0), large.join_slot(999), large.join_slot(1_000)),
+            (
+                large.join_slot(0),
+                large.join_slot(999),
+                large.join_slot(1_000)
+            ),
             (0, 0, 1)
         );
         assert_eq!(large.join_slot(99_999), 99);
