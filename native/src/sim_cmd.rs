@@ -312,7 +312,8 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
     let ids = sim.collector().gossip_ids().to_vec();
     for (k, id) in ids.iter().enumerate() {
         let spinner = progress::spinner(args.quiet, String::new());
-        let limit = sim.now() + Duration::from_secs_f64(args.limit_ms.max(0.0) / 1_000.0);
+        let wait = Duration::try_from_secs_f64(args.limit_ms.max(0.0) / 1_000.0);
+        let limit = sim.now() + wait.unwrap_or(Duration::MAX);
         while !sim.run_toward_quiescence(*id, limit, QUIESCENCE_SLICE) {
             flush_trace(&mut sim)?;
             spinner.set_message(format!(
