@@ -208,16 +208,20 @@ impl Config {
     /// The node id: `node_id` when set, otherwise derived from `seed` and `addr`
     /// (so simulated nodes get distinct, reproducible ids).
     pub fn resolved_node_id(&self) -> NodeId {
-        if let Some(id) = self.node_id {
-            return id;
-        }
-        let addr_key = match self.addr {
+        self.node_id
+            .unwrap_or_else(|| Config::derived_node_id(self.seed, self.addr))
+    }
+
+    /// The id of a node without a configured `node_id`, from its `seed` and
+    /// `addr` (what [`Config::resolved_node_id`] returns for it): drivers
+    /// that know a node's seed and address get its id without building its
+    /// configuration.
+    pub fn derived_node_id(seed: u64, addr: SocketAddr) -> NodeId {
+        let addr_key = match addr {
             SocketAddr::V4(a) => (u64::from(u32::from(*a.ip())) << 16) | u64::from(a.port()),
             SocketAddr::V6(a) => (u128::from(*a.ip()) as u64) ^ u64::from(a.port()),
         };
-        NodeId::random(&mut NodeRng::from_seed_u64(
-            mix64(self.seed) ^ mix64(addr_key),
-        ))
+        NodeId::random(&mut NodeRng::from_seed_u64(mix64(seed) ^ mix64(addr_key)))
     }
 }
 

@@ -1,9 +1,20 @@
 //! The bounded peer table with least-recently-seen eviction.
+//!
+//! Peers live in a vector in insertion order (iteration order and every
+//! random choice over it depend on that order). A table whose limit is
+//! above [`INDEX_FROM`] also keeps an index by id and by address beside the
+//! vector, so lookups stay O(1) when a node knows thousands of peers; at the
+//! default limit of 20 a linear scan is faster and the index is not built.
+//! The scan runs over a dense vector of 32-bit tags of the ids (a peer entry
+//! is a cache line; twenty tags are two), and only a matching tag's entry is
+//! read.
 
 use core::time::Duration;
 use std::collections::VecDeque;
+use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
 
+use hashbrown::HashTable;
 use rustc_hash::FxHashSet;
 
 use crate::id::NodeId;
@@ -50,12 +61,100 @@ pub enum Lookup {
     Unknown,
 }
 
-/// At most `limit` peers. Small (20 by default), so a vector with linear
-/// search beats any map here.
+/// The 32 bits of an id the linear scan compares first.
+fn tag(id: NodeId) -> u32 {
+    (id.0 as u64 ^ (id.0 >> 64) as u64) as u32
+}
+
+/// Limits above which a table indexes its peers by id and address; at or
+/// below it, a linear scan of the vector is as fast as any map.
+pub const INDEX_FROM: usize = 64;
+
+/// The positions of the peers, found by id and by address. Each table
+/// holds only 4-byte positions (the keys are read from the vector), so a
+/// table of 10 000 peers adds about 16 bytes per peer. Ids and addresses
+/// come from the network, so hashing is std's randomly keyed SipHash.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    hasher: RandomState,
+    by_id: HashTable<u32>,
+    by_addr: HashTable<u32>,
+}
+
+impl Index {
+    fn id_hash(&self, id: NodeId) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    fn addr_hash(&self, addr: SocketAddr) -> u64 {
+        self.hasher.hash_one(addr)
+    }
+
+    fn find(&self, peers: &[Peer], id: NodeId) -> Option<usize> {
+        let found = self
+            .by_id
+            .find(self.id_hash(id), |&i| peers[i as usize].id == id);
+        found.map(|&i| i as usize)
+    }
+
+    fn has_addr(&self, peers: &[Peer], addr: SocketAddr) -> bool {
+        let hash = self.addr_hash(addr);
+        self.by_addr
+            .find(hash, |&i| peers[i as usize].addr == addr)
+            .is_some()
+    }
+
+    /// Indexes `peers[i]`.
+    fn add(&mut self, peers: &[Peer], i: usize) {
+        let (id_hash, addr_hash) = (self.id_hash(peers[i].id), self.addr_hash(peers[i].addr));
+        let hasher = &self.hasher;
+        self.by_id.insert_unique(id_hash, i as u32, |&j| {
+            hasher.hash_one(peers[j as usize].id)
+        });
+        self.by_addr.insert_unique(addr_hash, i as u32, |&j| {
+            hasher.hash_one(peers[j as usize].addr)
+        });
+    }
+
+    /// Forgets position `i`, which still holds `peer`.
+    fn forget(&mut self, peer: &Peer, i: usize) {
+        let at = |&j: &u32| j as usize == i;
+        if let Ok(entry) = self.by_id.find_entry(self.id_hash(peer.id), at) {
+            entry.remove();
+        }
+        if let Ok(entry) = self.by_addr.find_entry(self.addr_hash(peer.addr), at) {
+            entry.remove();
+        }
+    }
+
+    /// Position `i` was removed from the vector: later positions move down.
+    fn close_gap(&mut self, i: usize) {
+        for j in self.by_id.iter_mut().chain(self.by_addr.iter_mut()) {
+            if *j as usize > i {
+                *j -= 1;
+            }
+        }
+    }
+
+    /// Rebuilt from scratch after many positions moved.
+    fn rebuild(&mut self, peers: &[Peer]) {
+        self.by_id.clear();
+        self.by_addr.clear();
+        for i in 0..peers.len() {
+            self.add(peers, i);
+        }
+    }
+}
+
+/// At most `limit` peers, in insertion order; see the [module docs](self)
+/// for when lookups use an index.
 #[derive(Debug, Clone)]
 pub struct PeerTable {
     peers: Vec<Peer>,
+    /// `tag(peers[i].id)` for every `i`.
+    tags: Vec<u32>,
     limit: usize,
+    index: Option<Box<Index>>,
     plumtree_ids: FxHashSet<NodeId>,
     plumtree_order: VecDeque<NodeId>,
 }
@@ -68,9 +167,15 @@ pub const MAX_PLUMTREE_IDS: usize = 4_096;
 impl PeerTable {
     /// An empty table holding at most `limit` peers.
     pub fn new(limit: usize) -> PeerTable {
+        PeerTable::build(limit, limit > INDEX_FROM)
+    }
+
+    fn build(limit: usize, indexed: bool) -> PeerTable {
         PeerTable {
             peers: Vec::new(),
+            tags: Vec::new(),
             limit,
+            index: indexed.then(Box::default),
             plumtree_ids: FxHashSet::default(),
             plumtree_order: VecDeque::new(),
         }
@@ -96,19 +201,51 @@ impl PeerTable {
         self.peers.iter()
     }
 
+    /// Position of the peer with this id.
+    fn position(&self, id: NodeId) -> Option<usize> {
+        if let Some(index) = &self.index {
+            return index.find(&self.peers, id);
+        }
+        let tag = tag(id);
+        let mut from = 0;
+        while let Some(i) = self.tags[from..].iter().position(|&t| t == tag) {
+            if self.peers[from + i].id == id {
+                return Some(from + i);
+            }
+            from += i + 1;
+        }
+        None
+    }
+
     /// The peer with this id.
     pub fn get(&self, id: NodeId) -> Option<&Peer> {
-        self.peers.iter().find(|p| p.id == id)
+        self.position(id).map(|i| &self.peers[i])
+    }
+
+    /// Whether some peer is reached at `addr`.
+    pub fn has_addr(&self, addr: SocketAddr) -> bool {
+        match &self.index {
+            Some(index) => index.has_addr(&self.peers, addr),
+            None => self.peers.iter().any(|p| p.addr == addr),
+        }
     }
 
     /// Adds or refreshes a peer we heard from directly, evicting the least
     /// recently seen peer when the table is full. Callers check addresses
     /// first ([`PeerTable::touch`]): this moves a known peer to `addr`.
     pub fn upsert(&mut self, id: NodeId, addr: SocketAddr, now: Time, verified: bool) -> Upsert {
-        if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id) {
+        if let Some(i) = self.position(id) {
+            let moved = self.peers[i].addr != addr;
+            if let Some(index) = self.index.as_mut().filter(|_| moved) {
+                index.forget(&self.peers[i], i);
+            }
+            let peer = &mut self.peers[i];
             peer.addr = addr;
             peer.last_seen = now;
             peer.verified |= verified;
+            if let Some(index) = self.index.as_mut().filter(|_| moved) {
+                index.add(&self.peers, i);
+            }
             return Upsert::Refreshed;
         }
         let new = Peer {
@@ -121,6 +258,10 @@ impl PeerTable {
         if self.peers.len() < self.limit {
             self.reserve_first();
             self.peers.push(new);
+            self.tags.push(tag(id));
+            if let Some(index) = &mut self.index {
+                index.add(&self.peers, self.peers.len() - 1);
+            }
             return Upsert::Added;
         }
         let Some(oldest) = self
@@ -132,8 +273,46 @@ impl PeerTable {
         else {
             return Upsert::NoRoom;
         };
+        if let Some(index) = &mut self.index {
+            index.forget(&self.peers[oldest], oldest);
+        }
         let evicted = core::mem::replace(&mut self.peers[oldest], new);
+        self.tags[oldest] = tag(id);
+        if let Some(index) = &mut self.index {
+            index.add(&self.peers, oldest);
+        }
         Upsert::AddedEvicting(evicted)
+    }
+
+    /// Adds a verified peer that is not in the table while there is room
+    /// (never evicting), as [`PeerTable::upsert`] then
+    /// [`PeerTable::set_plumtree`] would, with one lookup: how drivers that
+    /// build the overlay themselves fill tables of thousands of peers. False
+    /// when the peer is known or the table is full.
+    pub fn insert_new(
+        &mut self,
+        id: NodeId,
+        addr: SocketAddr,
+        now: Time,
+        speaks_plumtree: bool,
+    ) -> bool {
+        if self.peers.len() >= self.limit || self.position(id).is_some() {
+            return false;
+        }
+        self.reserve_first();
+        self.peers.push(Peer {
+            id,
+            addr,
+            last_seen: now,
+            verified: true,
+            speaks_plumtree,
+        });
+        self.tags.push(tag(id));
+        if let Some(index) = &mut self.index {
+            index.add(&self.peers, self.peers.len() - 1);
+        }
+        self.remember_plumtree(id, speaks_plumtree);
+        true
     }
 
     /// Sizes the table once for its limit (up to 64), so a million idle
@@ -141,6 +320,7 @@ impl PeerTable {
     fn reserve_first(&mut self) {
         if self.peers.capacity() == 0 {
             self.peers.reserve_exact(self.limit.min(64));
+            self.tags.reserve_exact(self.limit.min(64));
         }
     }
 
@@ -148,7 +328,8 @@ impl PeerTable {
     /// same address is marked as just heard from; a known peer at another
     /// address is left untouched (addresses are sticky, see [`Lookup::Elsewhere`]).
     pub fn touch(&mut self, id: NodeId, addr: SocketAddr, now: Time) -> Lookup {
-        match self.peers.iter_mut().find(|p| p.id == id) {
+        let found = self.position(id);
+        match found.map(|i| &mut self.peers[i]) {
             Some(peer) if peer.addr == addr => {
                 peer.last_seen = now;
                 Lookup::Here
@@ -161,9 +342,14 @@ impl PeerTable {
     /// Records whether node `id` speaks Plumtree (from its HELLO), in its
     /// table entry and in a bounded memory that outlives the entry.
     pub fn set_plumtree(&mut self, id: NodeId, speaks: bool) {
-        if let Some(peer) = self.peers.iter_mut().find(|p| p.id == id) {
-            peer.speaks_plumtree = speaks;
+        if let Some(i) = self.position(id) {
+            self.peers[i].speaks_plumtree = speaks;
         }
+        self.remember_plumtree(id, speaks);
+    }
+
+    /// The bounded memory of [`PeerTable::set_plumtree`].
+    fn remember_plumtree(&mut self, id: NodeId, speaks: bool) {
         if !speaks {
             self.plumtree_ids.remove(&id);
         } else if self.plumtree_ids.insert(id) {
@@ -183,8 +369,13 @@ impl PeerTable {
 
     /// Removes the peer with this id.
     pub fn remove(&mut self, id: NodeId) -> Option<Peer> {
-        let index = self.peers.iter().position(|p| p.id == id)?;
-        Some(self.peers.remove(index))
+        let i = self.position(id)?;
+        if let Some(index) = &mut self.index {
+            index.forget(&self.peers[i], i);
+            index.close_gap(i);
+        }
+        self.tags.remove(i);
+        Some(self.peers.remove(i))
     }
 
     /// Removes every peer silent for longer than `timeout`, passing each to `on_removed`.
@@ -194,6 +385,7 @@ impl PeerTable {
         timeout: Duration,
         mut on_removed: impl FnMut(Peer),
     ) {
+        let before = self.peers.len();
         self.peers.retain(|p| {
             let alive = now.saturating_since(p.last_seen) <= timeout;
             if !alive {
@@ -201,5 +393,78 @@ impl PeerTable {
             }
             alive
         });
+        if self.peers.len() < before {
+            self.tags = self.peers.iter().map(|p| tag(p.id)).collect();
+            if let Some(index) = &mut self.index {
+                index.rebuild(&self.peers);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::rng::NodeRng;
+
+    /// The same random operations on an indexed and a scanned table give the
+    /// same answers and the same order.
+    #[test]
+    fn the_index_changes_no_answer_and_no_order() {
+        let mut rng = NodeRng::from_seed_u64(5);
+        let (mut indexed, mut scanned) = (PeerTable::build(40, true), PeerTable::build(40, false));
+        let t0 = Time::from_millis(1_000_000);
+        for step in 0..20_000u64 {
+            let now = t0 + Duration::from_millis(step);
+            // Half the ids share one tag, so the scan also meets tags that match
+            // another peer's id.
+            let x = u128::from(rng.below(40));
+            let id = NodeId(if rng.below(2) == 0 { x } else { (x << 64) | x });
+            let addr = SocketAddr::from(([127, 0, 0, 1], 9_000 + rng.below(70) as u16));
+            match rng.below(7) {
+                0 | 1 => assert_eq!(
+                    indexed.upsert(id, addr, now, step % 2 == 0),
+                    scanned.upsert(id, addr, now, step % 2 == 0)
+                ),
+                2 => assert_eq!(indexed.touch(id, addr, now), scanned.touch(id, addr, now)),
+                3 => assert_eq!(indexed.remove(id), scanned.remove(id)),
+                6 => assert_eq!(
+                    indexed.insert_new(id, addr, now, step % 3 == 0),
+                    scanned.insert_new(id, addr, now, step % 3 == 0)
+                ),
+                4 => {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    let timeout = Duration::from_millis(rng.below(400));
+                    indexed.remove_silent(now, timeout, |p| a.push(p));
+                    scanned.remove_silent(now, timeout, |p| b.push(p));
+                    assert_eq!(a, b);
+                }
+                _ => {
+                    indexed.set_plumtree(id, step % 3 == 0);
+                    scanned.set_plumtree(id, step % 3 == 0);
+                }
+            }
+            assert_eq!(indexed.get(id), scanned.get(id));
+            assert_eq!(indexed.has_addr(addr), scanned.has_addr(addr));
+            assert!(
+                indexed.iter().eq(scanned.iter()),
+                "same order at step {step}"
+            );
+            assert!(scanned
+                .tags
+                .iter()
+                .copied()
+                .eq(scanned.iter().map(|p| tag(p.id))));
+        }
+        assert!(indexed.index.is_some() && scanned.index.is_none());
+    }
+
+    #[test]
+    fn only_large_tables_are_indexed() {
+        assert!(PeerTable::new(INDEX_FROM).index.is_none());
+        assert!(PeerTable::new(INDEX_FROM + 1).index.is_some());
     }
 }

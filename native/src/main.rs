@@ -21,6 +21,7 @@ mod interfaces;
 mod logging;
 mod node_cmd;
 mod procfs;
+mod progress;
 mod scorecard;
 mod sim_cmd;
 mod udp;

@@ -289,3 +289,36 @@ fn every_subcommand_has_help() {
         );
     }
 }
+
+#[test]
+fn quiet_runs_print_nothing_on_stderr() {
+    let o = gossip(&["sim", "--nodes", "20", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout(&o).contains("delivered"));
+    let out = scratch("quiet");
+    let o = gossip(&[
+        "experiment",
+        "--quiet",
+        "--sizes",
+        "10",
+        "--fanouts",
+        "3",
+        "--ttls",
+        "4",
+        "--seeds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -280,12 +280,7 @@ impl Membership {
         addr: SocketAddr,
         speaks_plumtree: bool,
     ) -> bool {
-        if id == self.id || self.peers.len() >= self.peers.limit() || self.peers.get(id).is_some() {
-            return false;
-        }
-        let added = self.peers.upsert(id, addr, now, true) == Upsert::Added;
-        self.peers.set_plumtree(id, speaks_plumtree);
-        added
+        id != self.id && self.peers.insert_new(id, addr, now, speaks_plumtree)
     }
 
     // ----- handlers --------------------------------------------------------
@@ -411,7 +406,7 @@ impl Membership {
                 let is_new = info.node_id != self.id
                     && info.addr != cx.config.addr
                     && self.peers.get(info.node_id).is_none()
-                    && !self.peers.iter().any(|p| p.addr == info.addr)
+                    && !self.peers.has_addr(info.addr)
                     && !self.solicited.expects(info.addr, cx.now);
                 if is_new
                     && self

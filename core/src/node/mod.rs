@@ -298,13 +298,20 @@ impl Node {
 
     /// The next message to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.out.transmits.pop_front()
+        let t = self.out.transmits.pop_front();
+        if t.is_none() {
+            self.out.release_transmits();
+        }
+        t
     }
 
     /// The next message to send, encoded into `buf` (cleared first); returns
     /// its destination. Counts the bytes sent.
     pub fn poll_datagram(&mut self, buf: &mut Vec<u8>) -> Option<SocketAddr> {
-        let t = self.out.transmits.pop_front()?;
+        let Some(t) = self.out.transmits.pop_front() else {
+            self.out.release_transmits();
+            return None;
+        };
         buf.clear();
         codec::encode_into(&t.message, buf);
         self.out.stats.bytes_sent += buf.len() as u64;
@@ -313,7 +320,16 @@ impl Node {
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.out.events.pop_front()
+        let e = self.out.events.pop_front();
+        if e.is_none() {
+            // Drained after an input: free the event queue and the sampling
+            // buffer (see `Outbox::release_transmits`).
+            self.out.release_events();
+            if self.scratch.capacity() > 0 {
+                self.scratch = Vec::new();
+            }
+        }
+        e
     }
 
     /// When [`Node::handle_timeout`] should next be called: the earliest

@@ -88,6 +88,23 @@ impl Outbox {
         self.transmits.push_back(Transmit { to, message });
     }
 
+    /// Frees the drained transmit queue's buffer. A node holds no buffers
+    /// between inputs, so a million simulated nodes do not each keep one,
+    /// and the next input's buffer is the one another node just freed
+    /// (already in cache).
+    pub(crate) fn release_transmits(&mut self) {
+        if self.transmits.capacity() > 0 {
+            self.transmits = VecDeque::new();
+        }
+    }
+
+    /// Frees the drained event queue's buffer (see [`Outbox::release_transmits`]).
+    pub(crate) fn release_events(&mut self) {
+        if self.events.capacity() > 0 {
+            self.events = VecDeque::new();
+        }
+    }
+
     /// Reports an event.
     pub(crate) fn emit(&mut self, event: Event) {
         if self.events.len() >= MAX_QUEUED {

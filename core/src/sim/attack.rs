@@ -46,10 +46,7 @@ impl Simulator {
     }
 
     pub(super) fn deliver_injected(&mut self, from: SocketAddr, to: u32, bytes: &[u8]) {
-        let Some(slot) = self.slots.get_mut(to as usize) else {
-            return;
-        };
-        if let Some(node) = slot.node.as_mut().filter(|_| slot.alive) {
+        if let Some(node) = self.slots.running_mut(to as usize) {
             node.handle_datagram(self.now, from, bytes);
             self.drain(to);
         }

@@ -35,9 +35,7 @@ pub enum BroadcastError {
 /// PING teaches its receiver about the pinger). Generated overlays are ready at 0.
 pub fn default_publish_ms(sc: &Scenario) -> f64 {
     match sc.overlay {
-        Overlay::Bootstrap => {
-            f64::from(sc.nodes) * sc.join_stagger_ms + 5_000.0 * sc.node.ping_interval.as_secs_f64()
-        }
+        Overlay::Bootstrap => sc.joins_end_ms() + 5_000.0 * sc.node.ping_interval.as_secs_f64(),
         _ => 0.0,
     }
 }

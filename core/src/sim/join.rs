@@ -132,11 +132,7 @@ impl Simulator {
             config,
             proof: newcomer.proof,
         });
-        self.slots.push(super::Slot {
-            node: None,
-            alive: false,
-            timer_at: crate::time::Time::MAX,
-        });
+        self.slots.push();
         self.start_node(len);
         Ok(len)
     }

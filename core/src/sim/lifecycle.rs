@@ -3,6 +3,7 @@
 //! crashed, restarted, and woken by its timer.
 
 use crate::config::Config;
+use crate::id::NodeId;
 use crate::node::Node;
 use crate::pow;
 use crate::rng::mix64;
@@ -13,18 +14,16 @@ use super::{node_addr, Simulator, TraceKind, What};
 impl Simulator {
     /// Node `i` crashes now.
     pub fn crash(&mut self, i: u32) {
-        if let Some(slot) = self.slots.get_mut(i as usize) {
-            if slot.alive {
-                slot.alive = false;
-                slot.timer_at = Time::MAX;
-                self.record(TraceKind::Crash { node: i });
-            }
+        if self.is_alive(i) {
+            self.slots.set_alive(i as usize, false);
+            self.slots.timer_at[i as usize] = Time::MAX;
+            self.record(TraceKind::Crash { node: i });
         }
     }
 
     /// Node `i` restarts now with fresh state and joins again.
     pub fn restart(&mut self, i: u32) {
-        if self.slots.get(i as usize).is_some_and(|s| !s.alive) {
+        if (i as usize) < self.slots.len() && !self.is_alive(i) {
             self.start_node(i);
             self.record(TraceKind::Restart { node: i });
         }
@@ -36,9 +35,20 @@ impl Simulator {
             addr: node_addr(i),
             bootstrap,
             node_id: None,
-            seed: mix64(self.scenario.seed ^ mix64(u64::from(i))),
+            seed: self.node_seed(i),
             ..self.scenario.node.clone()
         }
+    }
+
+    /// The seed of generated node `i`.
+    fn node_seed(&self, i: u32) -> u64 {
+        mix64(self.scenario.seed ^ mix64(u64::from(i)))
+    }
+
+    /// The id of generated node `i`, computed rather than looked up: cheaper
+    /// than a cache miss on a table of a million ids.
+    fn node_id(&self, i: u32) -> NodeId {
+        Config::derived_node_id(self.node_seed(i), node_addr(i))
     }
 
     pub(super) fn start_node(&mut self, i: u32) {
@@ -57,39 +67,38 @@ impl Simulator {
             node.set_pow_proof(self.now, pow::solve(&id_hex, k));
         }
         if let Some(adj) = &self.overlay {
-            for &j in adj.get(i as usize).map_or(&[][..], Vec::as_slice) {
-                node.insert_peer(self.now, self.ids[j as usize], node_addr(j));
+            for &j in adj.neighbours(i) {
+                node.insert_peer(self.now, self.node_id(j), node_addr(j));
             }
         }
-        let slot = &mut self.slots[i as usize];
-        slot.node = Some(node);
-        slot.alive = true;
-        slot.timer_at = Time::MAX;
+        self.slots.node[i as usize] = Some(node);
+        self.slots.set_alive(i as usize, true);
+        self.slots.timer_at[i as usize] = Time::MAX;
         self.record(TraceKind::Join { node: i });
         self.drain(i);
     }
 
     pub(super) fn fire_timer(&mut self, i: u32, at: Time) {
-        let slot = &mut self.slots[i as usize];
-        if !slot.alive || slot.timer_at != at {
+        if self.slots.timer_at[i as usize] != at {
             return;
         }
-        slot.timer_at = Time::MAX;
-        if let Some(node) = slot.node.as_mut() {
-            node.handle_timeout(self.now);
-        }
+        let Some(node) = self.slots.running_mut(i as usize) else {
+            return;
+        };
+        node.handle_timeout(self.now);
+        self.slots.timer_at[i as usize] = Time::MAX;
         self.record(TraceKind::Timer { node: i });
         self.drain(i);
     }
 
     pub(super) fn schedule_timer(&mut self, i: u32) {
-        let slot = &self.slots[i as usize];
-        let Some(at) = slot.node.as_ref().and_then(Node::poll_timeout) else {
+        let i_us = i as usize;
+        let Some(at) = self.slots.node[i_us].as_ref().and_then(Node::poll_timeout) else {
             return;
         };
-        if slot.alive && at < slot.timer_at {
+        if self.slots.alive[i_us] && at < self.slots.timer_at[i_us] {
             let at = at.max(self.now);
-            self.slots[i as usize].timer_at = at;
+            self.slots.timer_at[i_us] = at;
             self.push(at, What::Timer(i));
         }
     }

@@ -18,6 +18,7 @@
 
 mod attack;
 pub mod experiment;
+mod heap;
 pub mod join;
 mod lifecycle;
 mod network;
@@ -36,13 +37,14 @@ pub use attack::{Outside, MAX_CAPTURED};
 pub use experiment::{broadcast, default_publish_ms, publish_origin, BroadcastError};
 pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
 pub use scenario::{
-    Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled,
+    Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled, JOIN_WAVE,
+    JOIN_WAVES_FROM,
 };
 pub use trace::{DropReason, TraceKind, TraceRecord};
 
 use queue::EventQueue;
 
-use crate::id::{MsgId, NodeId};
+use crate::id::MsgId;
 use crate::message::{Body, Message, MsgType};
 use crate::metrics::Collector;
 use crate::node::{Event, Node};
@@ -107,11 +109,61 @@ enum What {
     Act(Action),
 }
 
-#[derive(Debug)]
-struct Slot {
-    node: Option<Node>,
-    alive: bool,
-    timer_at: Time,
+/// Every node's state, one vector per field: the flags and timer times the
+/// event loop checks on every event stay dense (a few bytes per node) instead
+/// of sitting beside each node's kilobytes of state.
+#[derive(Debug, Default)]
+struct Slots {
+    /// Each node, once started (kept while crashed).
+    node: Vec<Option<Node>>,
+    /// Whether it is running.
+    alive: Vec<bool>,
+    /// When its queued [`What::Timer`] is due ([`Time::MAX`]: none queued).
+    timer_at: Vec<Time>,
+    /// How many are running.
+    running: u32,
+}
+
+impl Slots {
+    fn new(n: u32) -> Slots {
+        let mut slots = Slots::default();
+        for _ in 0..n {
+            slots.push();
+        }
+        slots
+    }
+
+    /// One more node, not started.
+    fn push(&mut self) {
+        self.node.push(None);
+        self.alive.push(false);
+        self.timer_at.push(Time::MAX);
+    }
+
+    fn len(&self) -> usize {
+        self.node.len()
+    }
+
+    /// Marks node `i` running or down, keeping the count.
+    fn set_alive(&mut self, i: usize, alive: bool) {
+        if self.alive[i] != alive {
+            self.alive[i] = alive;
+            if alive {
+                self.running += 1;
+            } else {
+                self.running -= 1;
+            }
+        }
+    }
+
+    /// Node `i` when it is running.
+    fn running_mut(&mut self, i: usize) -> Option<&mut Node> {
+        if *self.alive.get(i)? {
+            self.node[i].as_mut()
+        } else {
+            None
+        }
+    }
 }
 
 /// N real nodes on a modelled network, advanced by virtual time.
@@ -119,7 +171,7 @@ struct Slot {
 pub struct Simulator {
     scenario: Scenario,
     now: Time,
-    slots: Vec<Slot>,
+    slots: Slots,
     queue: EventQueue<What>,
     rng: NodeRng,
     loss: f64,
@@ -127,14 +179,13 @@ pub struct Simulator {
     jitter: Duration,
     link_loss: FxHashMap<(u32, u32), f64>,
     group: Vec<u32>,
-    overlay: Option<Vec<Vec<u32>>>,
+    overlay: Option<overlay::Adjacency>,
     trace_on: bool,
     trace: Vec<TraceRecord>,
     collector: Collector,
     events_processed: u64,
     gossip_in_flight: u64,
     last_delivery: Time,
-    ids: Vec<NodeId>,
     added: Vec<join::Added>,
     capture_outside: bool,
     outside: Vec<Outside>,
@@ -153,7 +204,7 @@ impl Simulator {
         let mut rng = NodeRng::from_seed_u64(mix64(scenario.seed ^ 0x0005_eed0_f0e7));
         let overlay = overlay::generate(&scenario.overlay, n, scenario.node.peer_limit, &mut rng);
         if let (Some(adj), true) = (&overlay, scenario.ignore_peer_limit) {
-            let widest = adj.iter().map(Vec::len).max().unwrap_or(0) as u32;
+            let widest = adj.max_degree() as u32;
             scenario.node.peer_limit = scenario.node.peer_limit.max(widest);
         }
         let link_loss = scenario
@@ -164,13 +215,7 @@ impl Simulator {
             .collect();
         let mut sim = Simulator {
             now: EPOCH,
-            slots: (0..n)
-                .map(|_| Slot {
-                    node: None,
-                    alive: false,
-                    timer_at: Time::MAX,
-                })
-                .collect(),
+            slots: Slots::new(n),
             queue: EventQueue::new(),
             rng,
             loss: scenario.network.loss,
@@ -185,7 +230,6 @@ impl Simulator {
             events_processed: 0,
             gossip_in_flight: 0,
             last_delivery: EPOCH,
-            ids: Vec::new(),
             added: Vec::new(),
             capture_outside: false,
             outside: Vec::new(),
@@ -194,16 +238,14 @@ impl Simulator {
             scenario,
         };
         if sim.overlay.is_some() {
-            sim.ids = (0..n)
-                .map(|i| sim.node_config(i).resolved_node_id())
-                .collect();
             for i in 0..n {
                 sim.start_node(i);
             }
         } else {
             let stagger = ms_to_duration(sim.scenario.join_stagger_ms);
             for i in 0..n {
-                sim.push(EPOCH + stagger * i, What::Join(i));
+                let slot = sim.scenario.join_slot(i);
+                sim.push(EPOCH + stagger * slot, What::Join(i));
             }
         }
         for s in sim.scenario.schedule.clone() {
@@ -236,22 +278,22 @@ impl Simulator {
 
     /// True for a run without nodes.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.slots.len() == 0
     }
 
     /// Node `i`, once it has started (it keeps its last state while crashed).
     pub fn node(&self, i: u32) -> Option<&Node> {
-        self.slots.get(i as usize)?.node.as_ref()
+        self.slots.node.get(i as usize)?.as_ref()
     }
 
     /// Whether node `i` is running.
     pub fn is_alive(&self, i: u32) -> bool {
-        self.slots.get(i as usize).is_some_and(|s| s.alive)
+        self.slots.alive.get(i as usize).copied().unwrap_or(false)
     }
 
     /// Nodes running.
     pub fn alive_count(&self) -> u32 {
-        self.slots.iter().filter(|s| s.alive).count() as u32
+        self.slots.running
     }
 
     /// Partition group of node `i` (0 when the network is whole).
@@ -292,11 +334,7 @@ impl Simulator {
     /// Node `i` publishes `data` now; `None` when it is down or the gossip
     /// would not fit in one datagram.
     pub fn publish(&mut self, i: u32, data: &str) -> Option<MsgId> {
-        let slot = self.slots.get_mut(i as usize)?;
-        if !slot.alive {
-            return None;
-        }
-        let id = slot.node.as_mut()?.publish(self.now, data);
+        let id = self.slots.running_mut(i as usize)?.publish(self.now, data);
         self.drain(i);
         id.ok()
     }
@@ -350,22 +388,33 @@ impl Simulator {
     /// the run stopped.
     pub fn run_until_quiescent(&mut self, id: MsgId, limit_ms: f64) -> Time {
         let limit = self.now + ms_to_duration(limit_ms);
+        while !self.run_toward_quiescence(id, limit, u64::MAX) {}
+        self.now
+    }
+
+    /// [`Simulator::run_until_quiescent`] in slices, for a driver that shows
+    /// progress: processes at most `max_events` events toward gossip `id`'s
+    /// quiescence (or the time `limit`), and returns true once it is reached.
+    pub fn run_toward_quiescence(&mut self, id: MsgId, limit: Time, max_events: u64) -> bool {
         let patience = self.scenario.node.mode.patience(&self.scenario.node);
-        while let Some(next) = self.queue.peek_time() {
+        for _ in 0..max_events {
+            let Some(next) = self.queue.peek_time() else {
+                return true;
+            };
             if next > limit {
-                break;
+                return true;
             }
             if self.gossip_in_flight == 0 {
                 let done = patience.is_zero()
                     || self.collector.delivered(id) >= self.alive_count() as usize
                     || next > self.last_delivery + patience;
                 if done {
-                    break;
+                    return true;
                 }
             }
             self.step();
         }
-        self.now
+        false
     }
 
     // ----- internals -------------------------------------------------------
@@ -395,8 +444,7 @@ impl Simulator {
             self.gossip_in_flight -= 1;
         }
         let from_addr = node_addr(from);
-        let slot = &mut self.slots[to as usize];
-        let Some(node) = slot.node.as_mut().filter(|_| slot.alive) else {
+        let Some(node) = self.slots.running_mut(to as usize) else {
             return self.record(TraceKind::Drop {
                 from,
                 to,
@@ -431,7 +479,7 @@ impl Simulator {
     fn drain(&mut self, i: u32) {
         let fidelity = self.scenario.codec == CodecMode::Fidelity;
         loop {
-            let Some(node) = self.slots[i as usize].node.as_mut() else {
+            let Some(node) = self.slots.node[i as usize].as_mut() else {
                 return;
             };
             let (to_addr, payload, msg_type, gossip, bytes) = if fidelity {
@@ -447,8 +495,7 @@ impl Simulator {
             };
             self.transmit(i, to_addr, payload, msg_type, gossip, bytes);
         }
-        while let Some(event) = self.slots[i as usize]
-            .node
+        while let Some(event) = self.slots.node[i as usize]
             .as_mut()
             .and_then(Node::poll_event)
         {

@@ -1,17 +1,70 @@
 //! Overlays generated directly, for large runs and for comparing topologies.
-//! Each returns, for every node, the neighbours to put into its peer table.
+//! Each gives, for every node, the neighbours to put into its peer table.
 
 use crate::rng::NodeRng;
 use crate::sim::scenario::Overlay;
 
-/// Adjacency lists of a generated overlay; `None` for [`Overlay::Bootstrap`],
-/// which the protocol forms by itself.
+/// Every node's neighbours, in the order they were linked, in one flat
+/// vector (a million nodes' lists are two allocations, not a million).
+#[derive(Debug, Clone, Default)]
+pub struct Adjacency {
+    /// Where node `i`'s list starts in `flat`; `n + 1` entries.
+    start: Vec<usize>,
+    flat: Vec<u32>,
+}
+
+impl Adjacency {
+    /// Packs per-node lists.
+    fn from_lists(lists: &[Vec<u32>]) -> Adjacency {
+        let mut adj = Adjacency {
+            start: Vec::with_capacity(lists.len() + 1),
+            flat: Vec::with_capacity(lists.iter().map(Vec::len).sum()),
+        };
+        adj.start.push(0);
+        for list in lists {
+            adj.flat.extend_from_slice(list);
+            adj.start.push(adj.flat.len());
+        }
+        adj
+    }
+
+    /// Node `i`'s neighbours (empty for a node the overlay does not cover).
+    pub fn neighbours(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        match (self.start.get(i), self.start.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.flat[a..b],
+            _ => &[],
+        }
+    }
+
+    /// Nodes covered.
+    pub fn len(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
+
+    /// True when no node is covered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The largest number of neighbours of any node.
+    pub fn max_degree(&self) -> usize {
+        self.start
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// The overlay's adjacency; `None` for [`Overlay::Bootstrap`], which the
+/// protocol forms by itself.
 pub fn generate(
     overlay: &Overlay,
     n: u32,
     peer_limit: u32,
     rng: &mut NodeRng,
-) -> Option<Vec<Vec<u32>>> {
+) -> Option<Adjacency> {
     let n_us = n as usize;
     let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n_us];
     match *overlay {
@@ -22,11 +75,11 @@ pub fn generate(
                 *peers = sample_others(rng, n, i as u32, k);
             }
         }
-        Overlay::RandomRegular { degree } => random_regular(&mut adj, degree, rng),
+        Overlay::RandomRegular { degree } => return Some(random_regular(n, degree, rng)),
         Overlay::Ring { k } => ring(&mut adj, k, 0.0, rng),
         Overlay::SmallWorld { k, beta } => ring(&mut adj, k, beta, rng),
     }
-    Some(adj)
+    Some(Adjacency::from_lists(&adj))
 }
 
 /// `k` distinct random nodes other than `me`.
@@ -58,16 +111,35 @@ fn link(adj: &mut [Vec<u32>], a: u32, b: u32) -> bool {
 
 /// The pairing model: `degree` stubs per node, shuffled and paired; self-loops
 /// and repeated edges are skipped, so a few nodes end slightly below `degree`.
-fn random_regular(adj: &mut [Vec<u32>], degree: u32, rng: &mut NodeRng) {
-    let n = adj.len() as u32;
-    let mut stubs: Vec<u32> = (0..n)
-        .flat_map(|i| std::iter::repeat_n(i, degree as usize))
-        .collect();
+/// No node gets more than `degree` neighbours, so the lists are built in
+/// fixed-size rows of one buffer.
+fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
+    let d = degree as usize;
+    let mut stubs: Vec<u32> = (0..n).flat_map(|i| std::iter::repeat_n(i, d)).collect();
     let len = stubs.len();
     rng.choose_front(&mut stubs, len);
+    let mut rows = vec![0u32; n as usize * d];
+    let mut lens = vec![0usize; n as usize];
     for pair in stubs.chunks_exact(2) {
-        link(adj, pair[0], pair[1]);
+        let (a, b) = (pair[0] as usize, pair[1] as usize);
+        if a == b || rows[a * d..a * d + lens[a]].contains(&pair[1]) {
+            continue;
+        }
+        rows[a * d + lens[a]] = pair[1];
+        lens[a] += 1;
+        rows[b * d + lens[b]] = pair[0];
+        lens[b] += 1;
     }
+    let mut adj = Adjacency {
+        start: Vec::with_capacity(n as usize + 1),
+        flat: Vec::with_capacity(lens.iter().sum()),
+    };
+    adj.start.push(0);
+    for (row, &len) in rows.chunks_exact(d.max(1)).zip(&lens) {
+        adj.flat.extend_from_slice(&row[..len]);
+        adj.start.push(adj.flat.len());
+    }
+    adj
 }
 
 /// A ring lattice with `k` neighbours on each side; each edge is rewired to a
@@ -99,18 +171,23 @@ mod tests {
     fn ring_has_two_k_neighbours() {
         let mut rng = NodeRng::from_seed_u64(1);
         let adj = generate(&Overlay::Ring { k: 2 }, 10, 20, &mut rng).unwrap();
-        assert!(adj.iter().all(|p| p.len() == 4));
+        assert!((0..10).all(|i| adj.neighbours(i).len() == 4));
     }
 
     #[test]
     fn random_regular_is_nearly_regular_and_simple() {
         let mut rng = NodeRng::from_seed_u64(2);
         let adj = generate(&Overlay::RandomRegular { degree: 6 }, 1_000, 20, &mut rng).unwrap();
-        let total: usize = adj.iter().map(Vec::len).sum();
+        let total: usize = (0..1_000).map(|i| adj.neighbours(i).len()).sum();
         assert!(total > 1_000 * 6 * 95 / 100);
-        for (i, peers) in adj.iter().enumerate() {
-            assert!(!peers.contains(&(i as u32)));
-            let mut sorted = peers.clone();
+        assert_eq!(adj.max_degree(), 6);
+        for i in 0..1_000u32 {
+            let peers = adj.neighbours(i);
+            assert!(!peers.contains(&i));
+            for &j in peers {
+                assert!(adj.neighbours(j).contains(&i), "links are symmetric");
+            }
+            let mut sorted = peers.to_vec();
             sorted.sort_unstable();
             sorted.dedup();
             assert_eq!(sorted.len(), peers.len());
@@ -121,8 +198,9 @@ mod tests {
     fn full_membership_is_capped_by_peer_limit() {
         let mut rng = NodeRng::from_seed_u64(3);
         let adj = generate(&Overlay::Full, 50, 20, &mut rng).unwrap();
-        assert!(adj.iter().all(|p| p.len() == 20));
+        assert!((0..50).all(|i| adj.neighbours(i).len() == 20));
         let small = generate(&Overlay::Full, 5, 20, &mut rng).unwrap();
-        assert!(small.iter().all(|p| p.len() == 4));
+        assert!((0..5).all(|i| small.neighbours(i).len() == 4));
+        assert!(small.neighbours(5).is_empty());
     }
 }

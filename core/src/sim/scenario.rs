@@ -22,7 +22,9 @@ pub struct Scenario {
     pub overlay: Overlay,
     /// Let generated overlays exceed `peer_limit` (raising it to the degree).
     pub ignore_peer_limit: bool,
-    /// Delay between successive joins with the bootstrap overlay, in ms.
+    /// Delay between successive joins with the bootstrap overlay, in ms;
+    /// above [`JOIN_WAVES_FROM`] nodes, between successive waves of
+    /// [`JOIN_WAVE`] joins (see [`Scenario::join_slot`]).
     pub join_stagger_ms: f64,
     /// Latency, jitter and loss.
     pub network: Network,
@@ -57,6 +59,43 @@ impl Default for Scenario {
             schedule: Vec::new(),
             targets: None,
         }
+    }
+}
+
+/// Runs with more nodes than this join the bootstrap overlay in waves.
+/// One at a time, 100 000 nodes 20 ms apart would spend half an hour of
+/// simulated time (and its liveness rounds) joining; up to this size (every
+/// documented scenario and test) the join schedule is one node per stagger.
+pub const JOIN_WAVES_FROM: u32 = 10_000;
+/// Nodes per join wave above [`JOIN_WAVES_FROM`]: 100 000 nodes join in
+/// 100 waves, 2 s at the default stagger.
+pub const JOIN_WAVE: u32 = 1_000;
+
+impl Scenario {
+    fn joins_in_waves(&self) -> bool {
+        self.nodes > JOIN_WAVES_FROM
+    }
+
+    /// The join slot of node `i` with the bootstrap overlay: it joins
+    /// `join_stagger_ms` times this after the start. `i` itself up to
+    /// [`JOIN_WAVES_FROM`] nodes, its wave `i / JOIN_WAVE` above.
+    pub fn join_slot(&self, i: u32) -> u32 {
+        if self.joins_in_waves() {
+            i / JOIN_WAVE
+        } else {
+            i
+        }
+    }
+
+    /// When joining is over with the bootstrap overlay, ms after the start:
+    /// the slot after the last join's.
+    pub fn joins_end_ms(&self) -> f64 {
+        let slots = if self.joins_in_waves() {
+            self.nodes.div_ceil(JOIN_WAVE)
+        } else {
+            self.nodes
+        };
+        f64::from(slots) * self.join_stagger_ms
     }
 }
 
@@ -218,4 +257,41 @@ pub enum Action {
         /// New loss probability.
         loss: f64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn joins_are_one_per_stagger_up_to_the_wave_size_then_in_waves() {
+        let small = Scenario {
+            nodes: JOIN_WAVES_FROM,
+            ..Scenario::default()
+        };
+        assert_eq!(small.join_slot(1_500), 1_500);
+        assert_eq!(small.joins_end_ms(), f64::from(JOIN_WAVES_FROM) * 20.0);
+        let large = Scenario {
+            nodes: 100_000,
+            ..Scenario::default()
+        };
+        assert_eq!(
+            (
+                large.join_slot(0),
+                large.join_slot(999),
+                large.join_slot(1_000)
+            ),
+            (0, 0, 1)
+        );
+        assert_eq!(large.join_slot(99_999), 99);
+        assert_eq!(large.joins_end_ms(), 100.0 * 20.0);
+        let odd = Scenario {
+            nodes: 10_001,
+            ..Scenario::default()
+        };
+        assert_eq!(odd.joins_end_ms(), 11.0 * 20.0);
+    }
 }

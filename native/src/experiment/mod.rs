@@ -23,7 +23,7 @@ use clap::Args;
 use gossip_core::metrics::{Aggregate, GossipReport, Scorecard};
 use gossip_core::sim::Scenario;
 use gossip_core::Mode;
-use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
+use indicatif::{ParallelProgressIterator, ProgressBar};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -87,6 +87,9 @@ pub struct ExperimentArgs {
     /// does
     #[arg(long)]
     pub calibrate: bool,
+    /// Show no progress on standard error (shown by default, when it is a terminal)
+    #[arg(long)]
+    pub quiet: bool,
     /// Other network and protocol parameters, shared by every run
     /// (--nodes, --fanout, --ttl, --mode, --loss and --seed are set by the grid)
     #[command(flatten)]
@@ -254,13 +257,12 @@ fn grid(args: &ExperimentArgs, default_ttls: &[u32]) -> anyhow::Result<Vec<RunPa
     Ok(grid)
 }
 
-/// A progress bar over `len` runs.
-fn progress_bar(len: usize) -> ProgressBar {
-    ProgressBar::new(len as u64).with_style(
-        ProgressStyle::with_template(
-            "{spinner} {bar:40} {pos}/{len} runs  {elapsed} elapsed, {eta} left  {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+/// A progress bar over `len` runs (hidden with `--quiet`).
+fn progress_bar(args: &ExperimentArgs, len: usize) -> ProgressBar {
+    crate::progress::bar(
+        args.quiet,
+        len as u64,
+        "{spinner} {bar:40} {pos}/{len} runs  {elapsed} elapsed, {eta} left  {msg}",
     )
 }
 
@@ -360,7 +362,7 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         return real::run(args, &base);
     }
     let grid = grid(args, &[2, 4, 8])?;
-    let bar = progress_bar(grid.len());
+    let bar = progress_bar(args, grid.len());
     let started = Instant::now();
     let results = simulate_grid(&base, &grid, args.jobs, args.limit_ms, &bar)?;
     bar.finish_and_clear();

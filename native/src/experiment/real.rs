@@ -133,7 +133,7 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
     }
     let base = &base;
     let jobs = args.jobs.unwrap_or(1).max(1);
-    let bar = super::progress_bar(grid.len());
+    let bar = super::progress_bar(args, grid.len());
     let started = Instant::now();
     let shared = Arc::new(base.clone());
     let mut done: Vec<Option<(RunResult, RealRun)>> = vec![None; grid.len()];
@@ -181,7 +181,7 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let real_secs = started.elapsed().as_secs_f64();
 
-    let sim_bar = super::progress_bar(grid.len());
+    let sim_bar = super::progress_bar(args, grid.len());
     sim_bar.set_message("simulator prediction");
     let predicted = super::simulate_grid(base, &grid, args.jobs, args.limit_ms, &sim_bar)?;
     sim_bar.finish_and_clear();
