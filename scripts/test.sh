@@ -24,7 +24,10 @@ GOSSIP_FUZZ_CASES=20000 cargo test -p gossip-core --test fuzz
 step "core compiled to wasm32 (same code as the browser), run in Node.js and headless Chromium"
 # --mode no-install: use the installed wasm-bindgen-test-runner, never download.
 wasm-pack test --mode no-install --node core
-wasm-pack test --mode no-install --headless --chrome --chromedriver "$CHROMEDRIVER" core
+# Core's tests name no environment (Node.js is the runner's default);
+# WASM_BINDGEN_USE_BROWSER makes the runner load them in the browser, which
+# would otherwise skip them all and pass.
+WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --mode no-install --headless --chrome --chromedriver "$CHROMEDRIVER" core
 
 if [ -f scripts/web-test.sh ]; then
     step "browser lab: wasm-bindgen tests in headless Chromium and the end-to-end test"
