@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh lab
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/web/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 exec trunk serve --release --offline "$@"

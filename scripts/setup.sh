@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the lab and its tests need, skipping whatever is already there.
-#   scripts/setup.sh lab    wasm target, trunk, wasm-bindgen-cli, wasm-opt
-#   scripts/setup.sh test   all of the above, plus Chromium, ChromeDriver and
-#                           the end-to-end test's npm packages
+#   scripts/setup.sh lab    wasm target, trunk, wasm-bindgen-cli, Node.js and
+#                           binaryen's wasm-opt (npm, web/tools/)
+#   scripts/setup.sh test   all of the above, plus wasm-pack, Chromium,
+#                           ChromeDriver and the end-to-end test's npm packages
 # Only the Rust toolchain is assumed; everything else comes from crates.io,
-# Debian's packages or npm.
+# Debian's packages or npm (never a download from elsewhere).
+# The scripts that build put web/tools/node_modules/.bin first on PATH, so
+# trunk finds that wasm-opt (Trunk.toml requires its version).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-test}"
 
 TRUNK_VERSION=0.21.14
+WASM_PACK_VERSION=0.15.1
+# binaryen's major version: web/tools/package.json pins it, Trunk.toml requires it.
+BINARYEN_VERSION=132
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -45,14 +51,20 @@ if [ -n "$wbg_version" ] && ! wasm-bindgen --version 2>/dev/null | grep -q "$wbg
     cargo install wasm-bindgen-cli --version "$wbg_version"
 fi
 
-apt_install binaryen
-# Trunk's post-build hook (web/tools/fix_table_export.py) runs on python3.
-have python3 || apt_install python3
+# Debian's Node.js unless one (with npm) is already installed: it runs
+# binaryen's wasm-opt and the end-to-end tests.
+have npm || apt_install nodejs npm
+if ! web/tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    log "installing binaryen's wasm-opt (npm, web/tools)"
+    (cd web/tools && npm ci --no-audit --no-fund)
+fi
 
 if [ "$profile" = "test" ]; then
+    if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
+        log "installing wasm-pack $WASM_PACK_VERSION (takes several minutes once)"
+        cargo install wasm-pack --version "$WASM_PACK_VERSION"
+    fi
     apt_install chromium chromium-driver
-    # Debian's Node.js unless one (with npm) is already installed.
-    have npm || apt_install nodejs npm
     if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then
         log "installing the end-to-end test's npm packages"
         (cd tests/e2e && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/web/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 # The runner's default of 20 s is too short on a loaded 2-core machine.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
@@ -19,8 +19,8 @@ cargo clippy -p gossip-web --target wasm32-unknown-unknown --all-targets -- -D w
 step "browser lab: release build (trunk, offline) into dist/"
 trunk build --release --offline
 
-step "browser lab: wasm-bindgen tests in headless Chromium"
-cargo test -p gossip-web --target wasm32-unknown-unknown
+step "browser lab: wasm-bindgen tests in headless Chromium (wasm-pack)"
+wasm-pack test --mode no-install --headless --chrome --chromedriver "$CHROMEDRIVER" web
 
 step "browser lab: native simulator speed, to compare with wasm (web/examples/bench.rs)"
 bench=$(cargo run --release -q -p gossip-web --example bench)

@@ -3,46 +3,49 @@
 //! The original implementation uses Python's `uuid4().hex` for both node ids and
 //! message ids. Keeping them as `u128` makes the seen cache and the simulator's
 //! million-node runs cheap; the text form is produced only at the codec edge.
+//! The uuid crate builds the version-4 ids (from a node's seeded generator, so
+//! runs stay deterministic) and writes and reads the hex form.
 
 use core::fmt;
 use core::str::FromStr;
 
 use rand_core::RngCore;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uuid::{Builder, Uuid};
 
 use crate::error::IdError;
 
 /// Writes `value` as 32 lowercase hex digits into `out`.
 pub(crate) fn write_hex128(value: u128, out: &mut [u8; 32]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for (i, byte) in value.to_be_bytes().iter().enumerate() {
-        out[2 * i] = DIGITS[usize::from(byte >> 4)];
-        out[2 * i + 1] = DIGITS[usize::from(byte & 0x0f)];
-    }
+    Uuid::from_u128(value).simple().encode_lower(out);
 }
 
-/// Parses exactly 32 lowercase hex digits.
+/// Parses exactly 32 lowercase hex digits (the wire's form: no hyphens, braces
+/// or capitals, which uuid's own parser would accept).
 pub(crate) fn parse_hex128(text: &str) -> Result<u128, IdError> {
     let bytes = text.as_bytes();
     if bytes.len() != 32 {
         return Err(IdError::Length(bytes.len()));
     }
-    let mut value: u128 = 0;
-    for &b in bytes {
-        let digit = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            _ => return Err(IdError::NotLowerHex),
-        };
-        value = (value << 4) | u128::from(digit);
+    if bytes.iter().any(u8::is_ascii_uppercase) {
+        return Err(IdError::NotLowerHex);
     }
-    Ok(value)
+    Uuid::try_parse_ascii(bytes)
+        .map(|id| id.as_u128())
+        .map_err(|_| IdError::NotLowerHex)
 }
 
-/// A random uuid4 (version and variant bits set) drawn from `rng`.
+/// A uuid4 (version and variant bits set) from 16 random bytes.
+pub(crate) fn uuid4_from_bytes(bytes: [u8; 16]) -> u128 {
+    Builder::from_random_bytes(bytes).into_uuid().as_u128()
+}
+
+/// A random uuid4 drawn from `rng`: two 64-bit draws, most significant first.
 pub(crate) fn random_uuid4(rng: &mut impl RngCore) -> u128 {
-    let raw = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-    (raw & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62)
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&rng.next_u64().to_be_bytes());
+    bytes[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
+    uuid4_from_bytes(bytes)
 }
 
 macro_rules! hex_id {
@@ -55,6 +58,12 @@ macro_rules! hex_id {
             /// A fresh uuid4 drawn from the given random source.
             pub fn random(rng: &mut impl RngCore) -> Self {
                 Self(random_uuid4(rng))
+            }
+
+            /// The uuid4 made of 16 random bytes (version and variant bits
+            /// overwritten), for drivers that draw them from the operating system.
+            pub fn from_random_bytes(bytes: [u8; 16]) -> Self {
+                Self(uuid4_from_bytes(bytes))
             }
 
             /// The 32 lowercase hex digits, on the stack.
@@ -146,6 +155,27 @@ mod tests {
         assert_eq!("abc".parse::<MsgId>(), Err(IdError::Length(3)));
         assert_eq!(
             "0123456789ABCDEF0011223344556677".parse::<MsgId>(),
+            Err(IdError::NotLowerHex)
+        );
+    }
+
+    #[test]
+    fn random_ids_are_the_generators_two_draws_most_significant_first() {
+        let mut rng = crate::rng::NodeRng::from_seed_u64(11);
+        let (hi, lo) = (rng.next_u64(), rng.next_u64());
+        let id = NodeId::random(&mut crate::rng::NodeRng::from_seed_u64(11));
+        let version_and_variant = (0xf << 76) | (0x3 << 62);
+        let raw = (u128::from(hi) << 64) | u128::from(lo);
+        assert_eq!(id.0 & !version_and_variant, raw & !version_and_variant);
+        assert_eq!(id.0 & version_and_variant, (0x4 << 76) | (0x2 << 62));
+    }
+
+    #[test]
+    fn rejects_uuid_forms_the_wire_does_not_use() {
+        let hyphenated = "01234567-89ab-cdef-0011-223344556677";
+        assert_eq!(hyphenated.parse::<NodeId>(), Err(IdError::Length(36)));
+        assert_eq!(
+            "0123456789abcdef001122334455667g".parse::<NodeId>(),
             Err(IdError::NotLowerHex)
         );
     }

@@ -4,7 +4,13 @@
 //! The generator (xoshiro256++) and the sampling below use only 64-bit
 //! arithmetic, so the same seed gives the same choices on 64-bit native
 //! targets and on 32-bit `wasm32`, where `usize`-based sampling would differ.
+//! That is also why [`NodeRng::below`] and [`NodeRng::choose_front`] are ours:
+//! rand's `gen_range` rejects draws in a wider zone and its slice sampling
+//! draws `u32` indices for short slices, so either would change every trace.
+//! Floats come from rand's `Standard` distribution, which draws exactly as the
+//! lab always has (53 high bits of one `u64`).
 
+use rand::Rng;
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -38,9 +44,10 @@ impl NodeRng {
         (m >> 64) as u64
     }
 
-    /// A uniform float in `[0, 1)`.
+    /// A uniform float in `[0, 1)`: rand's `Standard` distribution, the 53
+    /// high bits of one `u64` draw.
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        self.gen::<f64>()
     }
 
     /// True with probability `p`.
@@ -102,6 +109,16 @@ mod tests {
         picked.sort_unstable();
         picked.dedup();
         assert_eq!(picked.len(), 4);
+    }
+
+    #[test]
+    fn unit_is_the_53_high_bits_of_one_draw() {
+        let mut a = NodeRng::from_seed_u64(9);
+        let mut b = NodeRng::from_seed_u64(9);
+        for _ in 0..100 {
+            let bits = b.next_u64() >> 11;
+            assert_eq!(a.unit(), bits as f64 / (1u64 << 53) as f64);
+        }
     }
 
     #[test]

@@ -4,7 +4,6 @@ use std::net::{IpAddr, SocketAddr};
 
 use anyhow::Context;
 use gossip_core::{Config, NodeId};
-use rand_core::{OsRng, RngCore};
 use tokio::net::UdpSocket;
 use tokio::signal::unix::{signal, SignalKind};
 use tracing::{info, warn};
@@ -18,14 +17,9 @@ use crate::logging;
 /// original's `uuid4().hex`, so nodes started with the same `--seed` differ.
 pub fn random_node_id() -> anyhow::Result<NodeId> {
     let mut bytes = [0u8; 16];
-    OsRng
-        .try_fill_bytes(&mut bytes)
+    getrandom::getrandom(&mut bytes)
         .map_err(|e| anyhow::anyhow!("cannot read OS randomness for the node id: {e}"))?;
-    let raw = u128::from_be_bytes(bytes);
-    // uuid4: version nibble 4, variant bits 10.
-    Ok(NodeId(
-        (raw & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62),
-    ))
+    Ok(NodeId::from_random_bytes(bytes))
 }
 
 /// Binds a UDP socket on `bind:port` and returns it with the address to

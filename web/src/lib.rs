@@ -20,8 +20,11 @@ pub mod tree_overlay;
 
 use leptos::mount::mount_to_body;
 
-/// Mounts the lab into `<body>`; the wasm binary's entry point.
+/// Mounts the lab into `<body>`; the wasm binary's entry point. Debug builds
+/// print panics to the console; the release build leaves that machinery out
+/// to stay small (a panic there still stops the page with a wasm trap).
 pub fn start() {
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     mount_to_body(components::App);
 }
