@@ -20,7 +20,9 @@ mod fleet;
 mod interfaces;
 mod logging;
 mod node_cmd;
+mod observe;
 mod procfs;
+mod report;
 mod sim_cmd;
 mod udp;
 
@@ -74,6 +76,11 @@ enum Command {
     /// is the number of nodes that wrote events unless --nodes says otherwise (e.g. when
     /// some nodes ran without --events).
     Analyze(analyze_cmd::AnalyzeArgs),
+    /// Relay the events of nodes started with --report-to to browser labs (WebSocket)
+    ///
+    /// Nodes given `--report-to ADDR` send their event records here; the browser lab
+    /// opened with `?live=ws://ADDR` (or its "Live" field) shows them as they happen.
+    Observe(observe::ObserveArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +92,7 @@ fn main() -> ExitCode {
         Some(Command::Sim(args)) => sim_cmd::run(&args),
         Some(Command::Experiment(args)) => experiment::run(&args),
         Some(Command::Analyze(args)) => analyze_cmd::run(&args),
+        Some(Command::Observe(args)) => block_on(observe::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
