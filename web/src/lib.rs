@@ -14,11 +14,16 @@ pub mod components;
 pub mod frame;
 pub mod model;
 pub mod render;
+pub mod scene;
 
 use leptos::mount::mount_to_body;
 
 /// Mounts the lab into `<body>`; the wasm binary's entry point.
 pub fn start() {
     console_error_panic_hook::set_once();
-    mount_to_body(components::App);
+    if components::replay_wanted(&components::page_query()) {
+        mount_to_body(components::ReplayView);
+    } else {
+        mount_to_body(components::App);
+    }
 }
