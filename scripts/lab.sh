@@ -48,3 +48,5 @@ echo "type a line to publish it from node 0; Ctrl-C stops everything"
 while IFS= read -r line; do
     printf '%s\n' "$line" >&3
 done
+# Standard input closed (not a terminal): keep serving until Ctrl-C.
+wait "${pids[-1]}"

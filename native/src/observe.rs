@@ -132,6 +132,8 @@ pub async fn run(args: ObserveArgs) -> anyhow::Result<()> {
 }
 
 /// Serves one connection: a node on `/report`, a viewer otherwise.
+// The handshake callback's error type is tungstenite's HTTP response.
+#[allow(clippy::result_large_err)]
 async fn serve(stream: TcpStream, peer: SocketAddr, hub: Arc<Mutex<Hub>>) {
     let mut path = String::new();
     let config = WebSocketConfig::default()

@@ -746,3 +746,156 @@ fn trace_reports(steps: &[(u64, TraceStep)], population: u32) -> Vec<Analysed> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use std::net::SocketAddr;
+
+    use gossip_core::events::line;
+    use gossip_core::{NodeId, Time};
+
+    use super::*;
+
+    fn addr(n: u128) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 9000 + n as u16))
+    }
+
+    fn json(us: u64, node: u128, record: Record) -> String {
+        let l = line(
+            Time::from_micros(5_000_000 + us),
+            NodeId(node),
+            addr(node),
+            record,
+        );
+        serde_json::to_string(&l).expect("json")
+    }
+
+    fn send(us: u64, from: u128, to: u128) -> String {
+        json(
+            us,
+            from,
+            Record::Send {
+                msg_type: MsgType::Gossip,
+                msg_id: MsgId(7),
+                to: addr(to),
+                ttl: 3,
+                bytes: 50,
+            },
+        )
+    }
+
+    /// Node 1 publishes at 0 and sends to 2 (received at 1 ms) and to 3
+    /// (lost); 2 delivers at 1 ms; 3 never gets it.
+    fn run() -> Vec<String> {
+        vec![
+            json(
+                0,
+                1,
+                Record::Published {
+                    msg_id: MsgId(7),
+                    topic: "t".into(),
+                    data: "d".into(),
+                },
+            ),
+            send(0, 1, 2),
+            send(10, 1, 3),
+            json(
+                1_000,
+                2,
+                Record::Recv {
+                    msg_type: MsgType::Gossip,
+                    msg_id: MsgId(7),
+                    from: addr(1),
+                    sender_id: NodeId(1),
+                    ttl: 3,
+                    bytes: 50,
+                },
+            ),
+            json(
+                1_000,
+                2,
+                Record::Delivered {
+                    msg_id: MsgId(7),
+                    from: NodeId(1),
+                    origin_id: NodeId(1),
+                    origin_timestamp_ms: 5_000,
+                    hops: 1,
+                    pulled: false,
+                    topic: "t".into(),
+                    data: "d".into(),
+                },
+            ),
+            json(2_000, 3, Record::Joined { peers: 1 }),
+        ]
+    }
+
+    #[test]
+    fn a_replay_measures_like_analyze_and_moves_through_its_steps() {
+        let mut r = Replay::new(Phase::Reading);
+        // Two files, the second first: the replay sorts them.
+        let lines = run();
+        for (i, l) in lines[3..].iter().enumerate() {
+            r.read_line("b.jsonl", i + 1, Some(l));
+        }
+        for (i, l) in lines[..3].iter().enumerate() {
+            r.read_line("a.jsonl", i + 1, Some(l));
+        }
+        r.read_line("a.jsonl", 4, Some("{\"event\":\"send\"}"));
+        r.sort();
+        while !r.build(2) {}
+        assert_eq!(*r.phase(), Phase::Ready);
+        assert_eq!((r.records(), r.bad_lines()), (6, 1));
+        assert_eq!(
+            r.errors()[0].to_string(),
+            "a.jsonl, line 4, field `ts_ms`: missing"
+        );
+        let expected: Vec<_> = {
+            let parsed: Vec<EventLine> = lines
+                .iter()
+                .map(|l| serde_json::from_str(l).expect("line"))
+                .collect();
+            gossip_core::events::analyse(&parsed, 3)
+        };
+        assert_eq!(r.reports()[0].report, expected[0].report);
+        assert_eq!(r.reports()[0].report.delivered, 2);
+        assert_eq!(r.timeline().unmatched(), 1, "the send to node 3 is lost");
+
+        r.jump_to(Some(0));
+        assert!(!r.is_playing());
+        assert_eq!((r.now_us(), r.informed_count()), (0, 1), "the origin");
+        r.step();
+        assert_eq!(r.now_us(), 10);
+        assert_eq!(r.flights().len(), 1, "the datagram to node 2 is on its way");
+        assert_eq!(r.lost().len(), 1, "the one to node 3 is lost");
+        r.step();
+        assert_eq!((r.now_us(), r.informed_count()), (1_000, 2));
+        r.seek(0);
+        assert_eq!(r.informed_count(), 1);
+        r.set_playing(true);
+        r.set_speed(1.0);
+        for _ in 0..10 {
+            r.advance(100.0);
+        }
+        assert_eq!(r.now_us(), r.timeline().end_us());
+        assert!(!r.is_playing(), "stops at the end");
+    }
+
+    #[test]
+    fn a_live_view_measures_the_delay_to_the_screen() {
+        let mut r = Replay::new(Phase::Live);
+        r.read_message(&run()[..2].join("\n"));
+        r.advance(16.0);
+        let delivery = run()[4].clone();
+        r.read_message(&delivery);
+        r.advance(16.0);
+        assert_eq!(r.informed_count(), 2);
+        // Drawn 25 ms after the node's delivery (at 5.001 s).
+        r.painted(5_001.0 + 25.0);
+        let (median, p95, n) = r.latency().expect("a delay");
+        assert_eq!(n, 1);
+        assert!((median - 25.0).abs() < 1e-9 && (p95 - 25.0).abs() < 1e-9);
+    }
+}

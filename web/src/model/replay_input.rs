@@ -6,9 +6,11 @@
 //! the file, the line and the field.
 
 use core::fmt;
+use std::net::SocketAddr;
 
 use gossip_core::events::EventLine;
 use gossip_core::sim::TraceRecord;
+use gossip_core::MsgId;
 use serde_json::{Map, Value};
 
 /// One parsed line.
@@ -102,8 +104,26 @@ fn explain(
     let field = object
         .iter()
         .find(|(_, v)| describes(quoted, v))
-        .map(|(k, _)| k.clone());
+        .map(|(k, _)| k.clone())
+        .or_else(|| malformed_address_or_id(object));
     (field, text)
+}
+
+/// The first address or id field whose value is not one (serde's message
+/// for a bad address quotes no value).
+fn malformed_address_or_id(object: &Map<String, Value>) -> Option<String> {
+    let addr = |v: &Value| v.as_str().is_some_and(|s| s.parse::<SocketAddr>().is_ok());
+    let id = |v: &Value| v.as_str().is_some_and(|s| s.parse::<MsgId>().is_ok());
+    object
+        .iter()
+        .find(|(k, v)| match k.as_str() {
+            "addr" | "to" | "peer_addr" => !addr(v),
+            "bootstrap" => !v.is_null() && !addr(v),
+            "node" | "msg_id" | "peer" | "sender_id" | "origin_id" => !id(v) && !v.is_u64(),
+            "from" => !addr(v) && !id(v) && !v.is_u64(),
+            _ => false,
+        })
+        .map(|(k, _)| k.clone())
 }
 
 /// Whether serde's description of an unexpected value (`string "x"`,
