@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -129,12 +129,13 @@ describe('replay and live views (release build, real processes)', () => {
   after(async () => {
     await context?.close();
     await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   });
 
   it('replays real nodes\' events files with the delivery counts of gossip analyze', async () => {
     const runDir = join(dir, 'recorded');
-    await (await import('node:fs/promises')).mkdir(runDir);
+    await mkdir(runDir);
     const { procs, files } = await startNodes(runDir, 6, ['--mode', 'hybrid', '--pull-interval', '0.3']);
     for (const text of ['first rumour', 'second rumour']) {
       procs[text.startsWith('first') ? 0 : 3].stdin.write(`${text}\n`);
@@ -172,7 +173,7 @@ describe('replay and live views (release build, real processes)', () => {
 
   it('follows a live cluster of 50 nodes with the counts gossip analyze finds afterwards', async () => {
     const liveDir = join(dir, 'live');
-    await (await import('node:fs/promises')).mkdir(liveDir);
+    await mkdir(liveDir);
     const port = await freePort();
     const observer = spawn(GOSSIP, ['observe', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise((ok) => observer.stdout.on('data', (d) => String(d).includes('observing') && ok()));
