@@ -27,6 +27,9 @@ bench=$(cargo run --release -q -p gossip-web --example bench)
 printf '%s\n' "$bench"
 native=$(awk '/^native best:/ { print $3 }' <<<"$bench")
 
+step "gossip binary for the replay and live end-to-end test (real nodes)"
+cargo build --release -p gossip-native
+
 step "browser lab: end-to-end test (playwright-core, Chromium, release build)"
 cd tests/e2e
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund

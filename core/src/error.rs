@@ -4,7 +4,7 @@
 //! every error below into a [`RejectReason`], counts it and reports it as an
 //! event, and its state is left exactly as it was before the datagram arrived.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// A node or message id that is not 32 lowercase hex digits.
@@ -182,7 +182,7 @@ pub enum PublishError {
 }
 
 /// Why a node refused an input; the key of the rejection counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
     /// Datagram over 65 507 bytes.

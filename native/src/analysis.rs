@@ -1,20 +1,17 @@
-//! From `--events` JSON Lines to the core metrics: reads the events files of
-//! real nodes, puts their records in time order and feeds them to
-//! [`gossip_core::metrics::Collector`], the code the simulator uses.
-//! `gossip analyze` and `gossip experiment --real` both measure through here.
-//!
-//! A gossip counts from its `published` record. When the publisher's file is
-//! missing (an original Python node, or a node nobody recorded), it counts
-//! from the `origin_timestamp_ms` its deliveries carry.
+//! From `--events` files to the core metrics: reads the events files of
+//! real nodes and measures them with [`gossip_core::events::EventMetrics`],
+//! the mapping to core's metrics `Collector` that the browser lab's replay
+//! uses too. `gossip analyze` and `gossip experiment --real` both measure
+//! through here.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use gossip_core::metrics::{Collector, GossipReport};
-use gossip_core::{MsgId, MsgType, NodeId, Time};
+pub use gossip_core::events::Analysed;
+use gossip_core::NodeId;
 
-use crate::events::{EventLine, Record};
+use crate::events::EventLine;
 
 /// Extensions of the files read from a directory (given files are read whatever their name).
 const EVENTS_EXTENSIONS: [&str; 3] = ["jsonl", "ndjson", "json"];
@@ -156,99 +153,11 @@ impl EventLog {
     }
 }
 
-/// One gossip seen in the events, with its metrics.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Analysed {
-    /// Its data (as published or delivered).
-    pub data: String,
-    /// Whether its `published` record was among the events (otherwise `t0`
-    /// is the origin's timestamp, in whole milliseconds).
-    pub publisher_recorded: bool,
-    /// The metrics.
-    pub report: GossipReport,
-}
-
-/// Replays `log` into a [`Collector`] over a population of `population`
-/// nodes and reports every gossip, in publication order.
+/// Replays `log` into core's [`Collector`](gossip_core::metrics::Collector)
+/// over a population of `population` nodes and reports every gossip, in
+/// publication order (see [`gossip_core::events::EventMetrics`]).
 pub fn analyse(log: &EventLog, population: u32) -> Vec<Analysed> {
-    /// What the collector needs of one line, with its time.
-    enum Step {
-        Publish(MsgId),
-        Send(MsgType, u32, Option<MsgId>),
-        Deliver(MsgId, u32),
-        Duplicate(MsgId),
-    }
-    let mut steps: Vec<(Time, Step)> = Vec::with_capacity(log.lines.len());
-    let mut data: HashMap<MsgId, String> = HashMap::new();
-    let mut published: BTreeSet<MsgId> = BTreeSet::new();
-    // Earliest sign of each gossip whose publisher left no record.
-    let mut origin_at: HashMap<MsgId, Time> = HashMap::new();
-    for l in &log.lines {
-        let at = Time::from_micros(l.ts_us);
-        match &l.record {
-            Record::Published {
-                msg_id, data: text, ..
-            } => {
-                published.insert(*msg_id);
-                data.insert(*msg_id, text.clone());
-                steps.push((at, Step::Publish(*msg_id)));
-            }
-            Record::Send {
-                msg_type,
-                msg_id,
-                bytes,
-                ..
-            } => {
-                let gossip = (*msg_type == MsgType::Gossip).then_some(*msg_id);
-                let bytes = u32::try_from(*bytes).unwrap_or(u32::MAX);
-                steps.push((at, Step::Send(*msg_type, bytes, gossip)));
-            }
-            Record::Delivered {
-                msg_id,
-                hops,
-                origin_timestamp_ms,
-                data: text,
-                ..
-            } => {
-                data.entry(*msg_id).or_insert_with(|| text.clone());
-                let origin = Time::from_millis(*origin_timestamp_ms).min(at);
-                origin_at
-                    .entry(*msg_id)
-                    .and_modify(|t| *t = (*t).min(origin))
-                    .or_insert(origin);
-                steps.push((at, Step::Deliver(*msg_id, *hops)));
-            }
-            Record::Duplicate { msg_id, .. } => steps.push((at, Step::Duplicate(*msg_id))),
-            _ => {}
-        }
-    }
-    for (id, at) in &origin_at {
-        if !published.contains(id) {
-            steps.push((*at, Step::Publish(*id)));
-        }
-    }
-    // Time order; at equal times a publication goes first.
-    steps.sort_by_key(|(at, step)| (*at, !matches!(step, Step::Publish(_))));
-    let mut collector = Collector::new();
-    for (at, step) in steps {
-        match step {
-            Step::Publish(id) => collector.on_publish(at, id, population),
-            Step::Send(msg_type, bytes, gossip) => collector.on_send(at, msg_type, bytes, gossip),
-            Step::Deliver(id, hops) => collector.on_deliver(at, id, hops),
-            Step::Duplicate(id) => collector.on_duplicate(id),
-        }
-    }
-    collector
-        .gossip_ids()
-        .iter()
-        .filter_map(|id| {
-            Some(Analysed {
-                data: data.get(id).cloned().unwrap_or_default(),
-                publisher_recorded: published.contains(id),
-                report: collector.report(*id)?,
-            })
-        })
-        .collect()
+    gossip_core::events::analyse(&log.lines, population)
 }
 
 #[cfg(test)]
@@ -256,7 +165,9 @@ mod tests {
     use std::net::SocketAddr;
 
     use super::*;
-    use crate::events::line;
+    use gossip_core::{MsgId, MsgType, Time};
+
+    use crate::events::{line, Record};
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], port))

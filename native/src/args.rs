@@ -12,6 +12,7 @@ use gossip_core::{Config, Mode};
 use serde::Deserialize;
 
 use crate::events::EventSink;
+use crate::report::Reporter;
 
 /// Parses a dissemination strategy by name; `--help` lists every strategy
 /// core has ([`Mode::ALL`]), each with its one-line description.
@@ -84,6 +85,12 @@ pub struct NodeArgs {
     /// change and rejection (epoch-ms timestamps) to FILE, for analysis
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
+
+    /// Also send those records to a `gossip observe` at HOST:PORT (WebSocket),
+    /// for the browser lab's live view; when the observer is slow or gone,
+    /// records are dropped and counted, never the node's own traffic
+    #[arg(long, value_name = "HOST:PORT")]
+    pub report_to: Option<String>,
 
     /// TOML file with the same parameters (snake_case keys, e.g.
     /// `peer_limit = 30`); flags given on the command line win
@@ -259,6 +266,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// JSON Lines event file.
     pub events: Option<PathBuf>,
+    /// `gossip observe` to send the event records to.
+    pub report_to: Option<String>,
 }
 
 /// The original's default port.
@@ -317,20 +326,29 @@ impl NodeArgs {
             advertise: self.advertise.or(file_addr(&file.advertise, "advertise")?),
             log_format: self.log_format.or(file.log_format).unwrap_or_default(),
             events: self.events.clone().or(file.events),
+            report_to: self.report_to.clone(),
         })
     }
 }
 
 impl Settings {
-    /// Opens the `--events` file, when one was asked for.
+    /// Opens the `--events` file and starts the `--report-to` reporter,
+    /// when they were asked for (the reporter needs a tokio runtime).
     pub fn open_events(&self) -> anyhow::Result<Option<EventSink>> {
-        self.events
+        let file = self
+            .events
             .as_deref()
             .map(|path| {
                 EventSink::open(path)
                     .with_context(|| format!("cannot open events file {}", path.display()))
             })
-            .transpose()
+            .transpose()?;
+        let reporter = self.report_to.clone().map(Reporter::start);
+        Ok(match (file, reporter) {
+            (Some(sink), reporter) => Some(sink.reporting(reporter)),
+            (None, Some(reporter)) => Some(EventSink::report_only(reporter)),
+            (None, None) => None,
+        })
     }
 }
 

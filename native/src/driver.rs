@@ -458,6 +458,12 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
         );
         self.record(now, Record::stopped(&stats));
         self.flush();
+        if let Some(dropped) = self.sink.as_ref().and_then(EventSink::report_dropped) {
+            info!(
+                dropped,
+                "--report-to: event records dropped (observer slow or gone)"
+            );
+        }
         Summary {
             stats,
             send_errors: self.send_errors,

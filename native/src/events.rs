@@ -1,323 +1,20 @@
-//! The `--events` file: one JSON object per line for every send, receive,
-//! delivery, peer change and rejection, so an analysis tool can rebuild each
-//! gossip's spread (who had it when, over how many hops, at what message cost).
-//!
-//! Every line has `ts_ms` (epoch milliseconds), `ts_us` (epoch microseconds,
-//! for sub-millisecond loopback latencies), `node` (the writing node's id),
-//! `addr` (its advertised address) and `event` (the record kind below, in
-//! snake_case), followed by that kind's fields. Gossip-related records carry
-//! `msg_id`, the gossip's id, which is the same on every node and every hop.
-//!
-//! ```text
-//! {"ts_ms":1700000000123,"ts_us":1700000000123456,"node":"9f..","addr":"127.0.0.1:9000","event":"send","msg_type":"GOSSIP","msg_id":"3a..","to":"127.0.0.1:9001","ttl":7,"bytes":301}
-//! ```
+//! Writing the `--events` file (its lines are defined in
+//! [`gossip_core::events`], which `gossip analyze` and the browser lab read).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use gossip_core::{Event, MsgId, MsgType, NodeId, Stats, Time};
-use serde::{Deserialize, Serialize};
+use crate::report::Reporter;
 
-/// One line of the events file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventLine {
-    /// When it happened, epoch milliseconds.
-    pub ts_ms: u64,
-    /// When it happened, epoch microseconds.
-    pub ts_us: u64,
-    /// The node that wrote the line.
-    pub node: NodeId,
-    /// That node's advertised address.
-    pub addr: SocketAddr,
-    /// What happened.
-    #[serde(flatten)]
-    pub record: Record,
-}
-
-/// What happened, tagged by `event`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Record {
-    /// The node started with these parameters.
-    Started {
-        /// The dissemination strategy: `push`, `hybrid`, `plumtree` or `pull`.
-        mode: String,
-        /// Fanout.
-        fanout: u32,
-        /// Initial ttl of new gossips.
-        ttl: u32,
-        /// Peer table limit.
-        peer_limit: u32,
-        /// Required proof-of-work difficulty.
-        pow_k: u32,
-        /// Bootstrap address, if any.
-        bootstrap: Option<SocketAddr>,
-    },
-    /// A datagram was sent.
-    Send {
-        /// Its type.
-        msg_type: MsgType,
-        /// Its `msg_id` (for GOSSIP, the gossip's id).
-        msg_id: MsgId,
-        /// Destination.
-        to: SocketAddr,
-        /// Its `ttl`.
-        ttl: u32,
-        /// Encoded size.
-        bytes: usize,
-    },
-    /// A datagram was received and decoded (it may still be rejected after).
-    Recv {
-        /// Its type.
-        msg_type: MsgType,
-        /// Its `msg_id`.
-        msg_id: MsgId,
-        /// The address it really came from.
-        from: SocketAddr,
-        /// Its claimed sender.
-        sender_id: NodeId,
-        /// Its `ttl`.
-        ttl: u32,
-        /// Datagram size.
-        bytes: usize,
-    },
-    /// HELLO and GET_PEERS went to the bootstrap address.
-    BootstrapSent {
-        /// Attempt number, from 1.
-        attempt: u32,
-        /// Bootstrap address.
-        to: SocketAddr,
-    },
-    /// The node learnt its first peer.
-    Joined {
-        /// Peers known then.
-        peers: usize,
-    },
-    /// Every bootstrap attempt went unanswered.
-    BootstrapFailed {
-        /// Attempts made.
-        attempts: u32,
-    },
-    /// A peer entered the table.
-    PeerAdded {
-        /// The peer.
-        peer: NodeId,
-        /// Its address.
-        peer_addr: SocketAddr,
-        /// The message type through which it was learnt.
-        via: MsgType,
-    },
-    /// A peer was evicted from a full table.
-    PeerEvicted {
-        /// The peer.
-        peer: NodeId,
-        /// Its address.
-        peer_addr: SocketAddr,
-    },
-    /// A peer was removed for silence.
-    PeerRemoved {
-        /// The peer.
-        peer: NodeId,
-        /// Its address.
-        peer_addr: SocketAddr,
-        /// How long it had been silent, ms.
-        silent_ms: u64,
-    },
-    /// A joiner's proof of work verified.
-    PowAccepted {
-        /// The joiner.
-        peer: NodeId,
-        /// Its difficulty.
-        difficulty_k: u32,
-    },
-    /// This node solved its own proof of work.
-    PowSolved {
-        /// The nonce found.
-        nonce: u64,
-        /// Difficulty solved.
-        difficulty_k: u32,
-        /// Wall time spent, ms.
-        elapsed_ms: f64,
-        /// Hashes per second.
-        hash_rate: f64,
-    },
-    /// This node published a gossip.
-    Published {
-        /// The gossip id.
-        msg_id: MsgId,
-        /// Its topic.
-        topic: String,
-        /// Its data.
-        data: String,
-    },
-    /// A gossip arrived here for the first time.
-    Delivered {
-        /// The gossip id.
-        msg_id: MsgId,
-        /// The peer that sent this copy.
-        from: NodeId,
-        /// The publisher.
-        origin_id: NodeId,
-        /// When it was published, epoch ms (the publisher's clock).
-        origin_timestamp_ms: u64,
-        /// Hops travelled.
-        hops: u32,
-        /// Whether it came through IWANT.
-        pulled: bool,
-        /// Its topic.
-        topic: String,
-        /// Its data.
-        data: String,
-    },
-    /// A gossip arrived again.
-    Duplicate {
-        /// The gossip id.
-        msg_id: MsgId,
-        /// The peer that sent this copy.
-        from: NodeId,
-    },
-    /// A gossip was forwarded.
-    Forwarded {
-        /// The gossip id.
-        msg_id: MsgId,
-        /// Copies sent.
-        copies: u32,
-        /// Their ttl.
-        ttl: u32,
-    },
-    /// A PONG answered our PING.
-    Pong {
-        /// The peer.
-        from: NodeId,
-        /// Round-trip time, microseconds.
-        rtt_us: u64,
-    },
-    /// Input was refused.
-    Rejected {
-        /// Real source address.
-        from: SocketAddr,
-        /// Snake_case reason (e.g. `not_json`, `spoofed_sender`, `pow_missing`).
-        reason: String,
-        /// Human-readable detail.
-        detail: String,
-    },
-    /// The node stopped; its totals.
-    Stopped {
-        /// Messages sent.
-        sent: u64,
-        /// Messages received and decoded.
-        received: u64,
-        /// Gossips delivered.
-        delivered: u64,
-        /// Gossips published.
-        published: u64,
-        /// Duplicate gossips received.
-        duplicates: u64,
-        /// Inputs rejected.
-        rejected: u64,
-    },
-}
-
-impl Record {
-    /// The record for a core event.
-    pub fn from_event(event: &Event) -> Record {
-        match event {
-            Event::BootstrapSent { attempt, to } => Record::BootstrapSent {
-                attempt: *attempt,
-                to: *to,
-            },
-            Event::Joined { peers } => Record::Joined { peers: *peers },
-            Event::BootstrapFailed { attempts } => Record::BootstrapFailed {
-                attempts: *attempts,
-            },
-            Event::PeerAdded { id, addr, via } => Record::PeerAdded {
-                peer: *id,
-                peer_addr: *addr,
-                via: *via,
-            },
-            Event::PeerEvicted { id, addr } => Record::PeerEvicted {
-                peer: *id,
-                peer_addr: *addr,
-            },
-            Event::PeerRemoved {
-                id,
-                addr,
-                silent_for,
-            } => Record::PeerRemoved {
-                peer: *id,
-                peer_addr: *addr,
-                silent_ms: u64::try_from(silent_for.as_millis()).unwrap_or(u64::MAX),
-            },
-            Event::PowAccepted { id, difficulty_k } => Record::PowAccepted {
-                peer: *id,
-                difficulty_k: *difficulty_k,
-            },
-            Event::Published { id, gossip } => Record::Published {
-                msg_id: *id,
-                topic: gossip.topic.clone(),
-                data: gossip.data.clone(),
-            },
-            Event::Delivered {
-                id,
-                gossip,
-                from,
-                hops,
-                pulled,
-            } => Record::Delivered {
-                msg_id: *id,
-                from: *from,
-                origin_id: gossip.origin_id,
-                origin_timestamp_ms: gossip.origin_timestamp_ms,
-                hops: *hops,
-                pulled: *pulled,
-                topic: gossip.topic.clone(),
-                data: gossip.data.clone(),
-            },
-            Event::Duplicate { id, from } => Record::Duplicate {
-                msg_id: *id,
-                from: *from,
-            },
-            Event::Forwarded { id, to, ttl } => Record::Forwarded {
-                msg_id: *id,
-                copies: *to,
-                ttl: *ttl,
-            },
-            Event::PongReceived { from, rtt } => Record::Pong {
-                from: *from,
-                rtt_us: u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX),
-            },
-            Event::Rejected {
-                from,
-                reason,
-                detail,
-            } => Record::Rejected {
-                from: *from,
-                reason: reason.as_str().to_owned(),
-                detail: detail.clone(),
-            },
-        }
-    }
-
-    /// The closing record for a node's counters.
-    pub fn stopped(stats: &Stats) -> Record {
-        Record::Stopped {
-            sent: stats.total_sent(),
-            received: stats.received.total(),
-            delivered: stats.delivered,
-            published: stats.published,
-            duplicates: stats.duplicates,
-            rejected: stats.total_rejected(),
-        }
-    }
-}
+pub use gossip_core::events::{line, EventLine, Record};
 
 /// A shared, buffered events file; the nodes of a cluster write to one sink.
 #[derive(Debug, Clone)]
 pub struct EventSink {
-    out: Arc<Mutex<BufWriter<File>>>,
+    out: Option<Arc<Mutex<BufWriter<File>>>>,
+    reporter: Option<Reporter>,
 }
 
 impl EventSink {
@@ -325,16 +22,38 @@ impl EventSink {
     pub fn open(path: &Path) -> io::Result<EventSink> {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         Ok(EventSink {
-            out: Arc::new(Mutex::new(BufWriter::with_capacity(64 * 1024, file))),
+            out: Some(Arc::new(Mutex::new(BufWriter::with_capacity(
+                64 * 1024,
+                file,
+            )))),
+            reporter: None,
         })
     }
 
-    /// Buffers one line.
+    /// A sink that only reports to a `gossip observe` (no file).
+    pub fn report_only(reporter: Reporter) -> EventSink {
+        EventSink {
+            out: None,
+            reporter: Some(reporter),
+        }
+    }
+
+    /// This sink, also reporting every line to `reporter` when given.
+    pub fn reporting(self, reporter: Option<Reporter>) -> EventSink {
+        EventSink { reporter, ..self }
+    }
+
+    /// Buffers one line (and hands it to the reporter, which may drop it).
     pub fn write(&self, line: &EventLine) -> io::Result<()> {
         let mut text = serde_json::to_vec(line).map_err(io::Error::other)?;
+        if let Some(reporter) = &self.reporter {
+            reporter.offer(&text);
+        }
+        let Some(out) = &self.out else {
+            return Ok(());
+        };
         text.push(b'\n');
-        let mut out = self
-            .out
+        let mut out = out
             .lock()
             .map_err(|_| io::Error::other("events file lock poisoned"))?;
         out.write_all(&text)
@@ -342,48 +61,18 @@ impl EventSink {
 
     /// Writes buffered lines to the file.
     pub fn flush(&self) -> io::Result<()> {
-        let mut out = self
-            .out
+        let Some(out) = &self.out else {
+            return Ok(());
+        };
+        let mut out = out
             .lock()
             .map_err(|_| io::Error::other("events file lock poisoned"))?;
         out.flush()
     }
-}
 
-/// Builds a line stamped with `now`.
-pub fn line(now: Time, node: NodeId, addr: SocketAddr, record: Record) -> EventLine {
-    EventLine {
-        ts_ms: now.as_millis(),
-        ts_us: now.as_micros(),
-        node,
-        addr,
-        record,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_line_round_trips_through_json() {
-        let l = line(
-            Time::from_micros(1_700_000_000_123_456),
-            NodeId(7),
-            "127.0.0.1:9000".parse().expect("addr"),
-            Record::Send {
-                msg_type: MsgType::Gossip,
-                msg_id: MsgId(9),
-                to: "127.0.0.1:9001".parse().expect("addr"),
-                ttl: 7,
-                bytes: 300,
-            },
-        );
-        let text = serde_json::to_string(&l).expect("serializes");
-        assert!(text.contains(r#""event":"send""#), "{text}");
-        assert!(text.contains(r#""msg_type":"GOSSIP""#), "{text}");
-        assert!(text.contains(r#""ts_ms":1700000000123"#), "{text}");
-        let back: EventLine = serde_json::from_str(&text).expect("deserializes");
-        assert_eq!(back, l);
+    /// Lines the reporter dropped so far (observer slow, gone or not
+    /// reachable); `None` without `--report-to`.
+    pub fn report_dropped(&self) -> Option<u64> {
+        self.reporter.as_ref().map(Reporter::dropped)
     }
 }

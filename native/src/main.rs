@@ -20,8 +20,10 @@ mod fleet;
 mod interfaces;
 mod logging;
 mod node_cmd;
+mod observe;
 mod procfs;
 mod progress;
+mod report;
 mod scorecard;
 mod sim_cmd;
 mod udp;
@@ -76,6 +78,11 @@ enum Command {
     /// is the number of nodes that wrote events unless --nodes says otherwise (e.g. when
     /// some nodes ran without --events).
     Analyze(analyze_cmd::AnalyzeArgs),
+    /// Relay the events of nodes started with --report-to to browser labs (WebSocket)
+    ///
+    /// Nodes given `--report-to ADDR` send their event records here; the browser lab
+    /// opened with `?live=ws://ADDR` (or its "Live" field) shows them as they happen.
+    Observe(observe::ObserveArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +94,7 @@ fn main() -> ExitCode {
         Some(Command::Sim(args)) => sim_cmd::run(&args),
         Some(Command::Experiment(args)) => experiment::run(&args),
         Some(Command::Analyze(args)) => analyze_cmd::run(&args),
+        Some(Command::Observe(args)) => block_on(observe::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

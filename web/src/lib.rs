@@ -16,6 +16,7 @@ pub mod frame;
 pub mod model;
 pub mod pow_worker;
 pub mod render;
+pub mod scene;
 pub mod tree_overlay;
 
 use leptos::mount::mount_to_body;
@@ -26,5 +27,9 @@ use leptos::mount::mount_to_body;
 pub fn start() {
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    mount_to_body(components::App);
+    if components::replay_wanted(&components::page_query()) {
+        mount_to_body(components::ReplayView);
+    } else {
+        mount_to_body(components::App);
+    }
 }

@@ -7,8 +7,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::clock;
-use crate::model::lab::{Lab, NodeFill};
+use crate::model::lab::NodeFill;
 use crate::model::layout::Layout;
+use crate::scene::Scene;
 
 /// Most datagrams drawn per frame.
 pub const MAX_DOTS: usize = 6_000;
@@ -29,6 +30,8 @@ pub const BACKGROUND: &str = "#0b0f14";
 pub const UNINFORMED: &str = "#5a6a7e";
 /// Colour of the origin of the current gossip (drawn larger, with a ring).
 pub const ORIGIN: &str = "#e8b3ff";
+/// Colour of datagrams lost on the way (a replay's unmatched sends).
+pub const LOST: &str = "#ff6b6b";
 /// Colour of crashed nodes (drawn as a cross).
 pub const CRASHED: &str = "#ffb4ad";
 /// Informed nodes, from "informed long ago" to "just informed".
@@ -167,7 +170,7 @@ impl Painter {
     }
 
     /// Draws one frame.
-    pub fn draw(&mut self, lab: &Lab, layout: &Layout, opts: DrawOptions) {
+    pub fn draw(&mut self, lab: &impl Scene, layout: &Layout, opts: DrawOptions) {
         let (w, h) = self.fit();
         let (fw, fh) = (f64::from(w), f64::from(h));
         let side = fw.min(fh);
@@ -177,7 +180,7 @@ impl Painter {
             let p = pos[i as usize];
             (ox + f64::from(p[0]) * side, oy + f64::from(p[1]) * side)
         };
-        let n = lab.len();
+        let n = lab.node_count();
         let r = Self::radius(n, w, h, opts.scale);
 
         // Links: redrawn only when they or the layout change.
@@ -313,6 +316,35 @@ impl Painter {
             if drawn > 0 {
                 ctx.fill();
             }
+        }
+        self.draw_lost(lab, &at, now, dot);
+    }
+
+    /// Lost datagrams: a red cross where the datagram was when it vanished
+    /// (on the way, at the point its trip had reached).
+    fn draw_lost(&self, lab: &impl Scene, at: &impl Fn(u32) -> (f64, f64), now: u64, dot: f64) {
+        let n = lab.node_count();
+        let ctx = &self.ctx;
+        ctx.begin_path();
+        let mut drawn = 0;
+        for f in lab.lost() {
+            if drawn >= MAX_DOTS || f.from >= n || f.to >= n {
+                continue;
+            }
+            let t = 0.5 * f64::from(f.progress(now));
+            let ((x1, y1), (x2, y2)) = (at(f.from), at(f.to));
+            let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
+            let h = dot / 2.0;
+            ctx.move_to(x - h, y - h);
+            ctx.line_to(x + h, y + h);
+            ctx.move_to(x + h, y - h);
+            ctx.line_to(x - h, y + h);
+            drawn += 1;
+        }
+        if drawn > 0 {
+            ctx.set_stroke_style_str(LOST);
+            ctx.set_line_width((dot / 4.0).max(1.5));
+            ctx.stroke();
         }
     }
 

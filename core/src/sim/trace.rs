@@ -1,16 +1,16 @@
 //! The simulator's trace: compact records the browser animates, tests hash,
-//! and `gossip sim --trace` writes as JSON Lines.
+//! `gossip sim --trace` writes as JSON Lines and the browser lab replays.
 
 use std::io;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::RejectReason;
 use crate::id::MsgId;
 use crate::message::MsgType;
 
 /// One thing that happened at `t_us` microseconds after the run started.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceRecord {
     /// Microseconds since the start of the run.
     pub t_us: u64,
@@ -20,7 +20,7 @@ pub struct TraceRecord {
 }
 
 /// Why the network dropped a datagram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// Random loss (global or on that link).
@@ -34,7 +34,7 @@ pub enum DropReason {
 }
 
 /// The kinds of trace records. Node fields are node indices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "ev", rename_all = "snake_case")]
 pub enum TraceKind {
     /// A node started.

@@ -11,4 +11,5 @@ mod dissemination;
 mod experiment_real;
 mod garbage;
 mod netns;
+mod observe;
 mod pow;

@@ -114,6 +114,7 @@ pub fn App() -> impl IntoView {
                 " or click a node to publish · shift-click crashes or revives · space pauses · "<kbd>"?"</kbd>" shortcuts"
             </span>
             <Tabs room=room />
+            <a class="replay-link" id="open-replay" href="?replay">"replay a run · watch a live cluster"</a>
         </header>
         <PresetBar room=room lab=lab.clone() />
         <UrlIssues room=room />

@@ -1,0 +1,174 @@
+//! `gossip observe` and `--report-to` with real processes: what the
+//! observer relays to a viewer is what the nodes wrote to their events
+//! files, and a node whose observer is gone keeps gossiping and counts the
+//! records it could not send.
+
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio_tungstenite::tungstenite;
+
+use crate::common::{holders, of_kind, start_overlay, test_dir, wait_for_overlay, GOSSIP, STABLE};
+
+const N: usize = 4;
+
+/// The observer process, killed on drop.
+struct Observer {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_observer(dir: &Path) -> Observer {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free TCP port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let log = dir.join("observer.log");
+    let out = std::fs::File::create(&log).expect("log");
+    let child = Command::new(GOSSIP)
+        .args(["observe", "--listen", &addr])
+        .stdout(out.try_clone().expect("clone"))
+        .stderr(out)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn observer");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("observing on")
+    {
+        assert!(Instant::now() < deadline, "observer did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Observer { child, addr }
+}
+
+/// `(node, msg_id)` of every delivery in `lines`.
+fn deliveries<'a>(lines: impl IntoIterator<Item = &'a Value>) -> BTreeSet<(String, String)> {
+    lines
+        .into_iter()
+        .filter(|l| l["event"] == "delivered")
+        .map(|l| (l["node"].to_string(), l["msg_id"].to_string()))
+        .collect()
+}
+
+/// Reads what the observer sends a viewer until `want` deliveries came.
+fn watch(addr: &str, want: &BTreeSet<(String, String)>) -> Vec<Value> {
+    let (mut ws, _) = tungstenite::connect(format!("ws://{addr}/")).expect("viewer connects");
+    if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_mut() {
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+    }
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !want.is_subset(&deliveries(&got)) {
+        assert!(
+            Instant::now() < deadline,
+            "the viewer got {} of {} deliveries",
+            deliveries(&got).len(),
+            want.len()
+        );
+        match ws.read() {
+            Ok(tungstenite::Message::Text(text)) => {
+                for line in text.as_str().lines() {
+                    got.push(serde_json::from_str(line).expect("the observer relays JSON records"));
+                }
+            }
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => panic!("viewer connection failed: {e}"),
+        }
+    }
+    got
+}
+
+#[test]
+fn the_observer_relays_every_delivery_and_a_lost_observer_costs_only_records() {
+    let dir = test_dir("observe");
+    let observer = start_observer(&dir);
+    let mut args = vec![
+        "--report-to",
+        observer.addr.as_str(),
+        "--mode",
+        "push",
+        "--fanout",
+        "3",
+    ];
+    args.extend_from_slice(&STABLE);
+    let mut nodes = start_overlay(&dir, N, &args);
+    wait_for_overlay(&nodes, 2, Duration::from_secs(15));
+    nodes[0].publish("watched live");
+    let msg_id = nodes[0].wait_for("the publication", Duration::from_secs(5), |l| {
+        !of_kind(l, "published").is_empty()
+    });
+    let msg_id = of_kind(&msg_id, "published")[0]["msg_id"]
+        .as_str()
+        .expect("msg_id")
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while holders(&nodes, &msg_id) < N {
+        assert!(
+            Instant::now() < deadline,
+            "the gossip did not reach every node"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let in_files: Vec<Value> = nodes.iter().flat_map(|n| n.lines()).collect();
+    let want = deliveries(&in_files);
+    assert_eq!(want.len(), N - 1, "every node but the origin delivered");
+    // A viewer connecting now gets the backlog: every delivery in the files.
+    let seen = watch(&observer.addr, &want);
+    assert_eq!(deliveries(&seen), want);
+    assert!(seen.iter().any(|l| l["event"] == "published"));
+
+    // The observer goes away: the nodes still gossip, and count what they
+    // could not report.
+    drop(observer);
+    nodes[1].publish("nobody watching");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ids: BTreeSet<String> = nodes
+            .iter()
+            .flat_map(|n| n.lines())
+            .filter(|l| l["event"] == "published" && l["data"] == "nobody watching")
+            .filter_map(|l| l["msg_id"].as_str().map(str::to_owned))
+            .collect();
+        if ids.iter().any(|id| holders(&nodes, id) == N) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gossip stopped without the observer"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nodes[1].terminate(Duration::from_secs(5));
+    let log = nodes[1].log_text();
+    let dropped = log
+        .lines()
+        .find(|l| l.contains("event records dropped"))
+        .unwrap_or_else(|| panic!("no drop count in the log:\n{log}"));
+    let count: u64 = dropped
+        .split("dropped=")
+        .nth(1)
+        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {dropped:?}"));
+    assert!(count > 0, "{dropped}");
+}
