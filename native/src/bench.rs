@@ -56,8 +56,8 @@ pub struct BenchArgs {
 pub fn calibration(per_datagram_us: f64) -> Processing {
     Processing {
         service_us: per_datagram_us,
-        spread_us: 0.0,
         cpus: 1,
+        ..Processing::default()
     }
 }
 
