@@ -34,6 +34,8 @@ Options:
   --name NAME      prefix of the namespaces' names, 1 to 12 letters or digits
                    [default: gl<pid>]
   --max-time SECS  the testbed ends by itself after this long [default: 3600]
+  --loss PCT       drop PCT % of the datagrams arriving at every node from the
+                   start, before the nodes join (as `loss all PCT` would later)
   --seed S         node I gets --seed S+I (distinct random choices per node;
                    without it every node uses the gossip default)
   -h, --help       this help
@@ -69,6 +71,7 @@ GOSSIP="${GOSSIP:-}"
 NAME="gl$$"
 MAX_TIME=3600
 SEED=""
+START_LOSS=0
 NODE_FLAGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -79,6 +82,7 @@ while [ $# -gt 0 ]; do
         --name) NAME="$2"; shift 2 ;;
         --max-time) MAX_TIME="$2"; shift 2 ;;
         --seed) SEED="$2"; shift 2 ;;
+        --loss) START_LOSS="$2"; shift 2 ;;
         -h | --help) usage; exit 0 ;;
         --) shift; NODE_FLAGS=("$@"); break ;;
         *) usage >&2; fail "unknown option $1" ;;
@@ -90,6 +94,7 @@ is_uint "$NODES" && [ "$NODES" -ge 2 ] && [ "$NODES" -le 250 ] || fail "--nodes 
 is_uint "$PORT" && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || fail "--port must be 1 to 65535"
 is_uint "$MAX_TIME" && [ "$MAX_TIME" -ge 1 ] || fail "--max-time must be a whole number of seconds"
 [ -z "$SEED" ] || { is_uint "$SEED" && [ "${#SEED}" -le 18 ]; } || fail "--seed must be a whole number below 10^18"
+is_uint "$START_LOSS" && [ "$START_LOSS" -le 100 ] || fail "--loss must be 0 to 100"
 [[ "$NAME" =~ ^[A-Za-z0-9]{1,12}$ ]] || fail "--name must be 1 to 12 letters or digits"
 [ "$(id -u)" -eq 0 ] || fail "network namespaces need root (try sudo)"
 command -v ip >/dev/null || fail "ip (iproute2) is not installed"
@@ -228,7 +233,16 @@ table inet testbed {
 EOF
     done
     say "loss and partitions: nftables (numgen random) on each namespace's input"
+    if [ "$START_LOSS" -gt 0 ]; then
+        for ((i = 0; i < NODES; i++)); do
+            LOSS[i]=$START_LOSS
+            ip netns exec "${NS[i]}" nft add rule inet testbed input iifname eth0 meta l4proto udp \
+                numgen random mod 100 '<' "$START_LOSS" counter drop comment '"loss"'
+        done
+        say "loss: $START_LOSS % of the datagrams arriving at every node, from the start"
+    fi
 else
+    [ "$START_LOSS" -eq 0 ] || fail "--loss needs nftables, which is not installed"
     say "loss and partitions: unavailable (nft is not installed and could not be installed)"
 fi
 

@@ -93,18 +93,18 @@ impl Server {
     }
 
     /// Queues `d` at its node; gives it back when the queue is full.
-    fn enqueue(&mut self, d: Datagram) -> Result<(), Datagram> {
+    fn enqueue(&mut self, d: Datagram) -> Option<Datagram> {
         let to = d.to;
         let q = self.queue(to);
         if q.waiting.len() >= MAX_WAITING {
-            return Err(d);
+            return Some(d);
         }
         q.waiting.push_back(d);
         if !q.busy && !q.ready {
             q.ready = true;
             self.ready.push_back(to);
         }
-        Ok(())
+        None
     }
 
     /// The next datagram to serve and its service time, if a ready node can
@@ -161,7 +161,7 @@ impl Simulator {
             self.deliver(d);
             return;
         };
-        if let Err(d) = server.enqueue(d) {
+        if let Some(d) = server.enqueue(d) {
             if d.gossip.is_some() {
                 self.gossip_in_flight -= 1;
             }

@@ -4,8 +4,9 @@
 //! with nftables, and removes every namespace, link and process it made, by
 //! pid, when it ends or fails).
 //!
-//! A run hands the testbed its commands up front (loss on every node's
-//! input, wait until the simulator would publish, publish from the node the
+//! A run starts the testbed with its loss on every node's input from the
+//! start (as the simulator's loss applies from the start), hands it its
+//! commands up front (wait until the simulator would publish, publish from the node the
 //! seed picks, wait for the broadcast to end, quit), waits for it with a
 //! time limit, and measures the run from the nodes' events files with
 //! [`crate::analysis`], as the loopback runs do.
@@ -163,11 +164,7 @@ pub fn run_one(
         + NETNS_TAIL;
     let origin = publish_origin(p.seed, p.n);
     let loss_pct = (p.loss * 100.0).round() as u32;
-    let mut commands = String::new();
-    if loss_pct > 0 {
-        commands += &format!("loss all {loss_pct}\n");
-    }
-    commands += &format!(
+    let commands = format!(
         "wait {}\npublish {origin} experiment\nwait {}\nquit\n",
         secs(settle),
         secs(quiet)
@@ -187,6 +184,7 @@ pub fn run_one(
         .arg(&testbed.gossip)
         .args(["--max-time", &limit.as_secs().to_string()])
         .args(["--seed", &p.seed.to_string()])
+        .args(["--loss", &loss_pct.to_string()])
         .arg("--")
         .args(node_flags(&config))
         .env("RUST_LOG", "warn")

@@ -40,8 +40,14 @@ when the simulator would (5 ping intervals after the start, 10 s by default; \
 do not disturb each other's timings; --jobs J overlaps J runs (most of a run \
 is idle settling: --jobs 6 takes about 3 minutes, at the risk of two \
 broadcasts sharing the CPU). The simulator models loopback as 0.05 ms latency \
-+ 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise; --losses \
-does not apply.";
++ 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise (with \
+--calibrate, the measured first hop); --losses needs --netns. With --real \
+--netns (as root) each run builds N network namespaces on one bridge with \
+scripts/netns-testbed.sh, one real `gossip` process in each, drops --losses \
+at random with nftables on every node's input, publishes when the simulator \
+would, waits three quiet periods, and removes every namespace and process; \
+the kernel's lack of netem (latency emulation) is detected and noted in \
+summary.md.";
 
 /// One-way latency the simulator models loopback with, unless told otherwise
 /// (measured here: a datagram between two nodes of one process takes 30 to
