@@ -234,10 +234,12 @@ EOF
     done
     say "loss and partitions: nftables (numgen random) on each namespace's input"
     if [ "$START_LOSS" -gt 0 ]; then
+        random=(numgen random mod 100 '<' "$START_LOSS")
+        [ "$START_LOSS" -lt 100 ] || random=()
         for ((i = 0; i < NODES; i++)); do
             LOSS[i]=$START_LOSS
             ip netns exec "${NS[i]}" nft add rule inet testbed input iifname eth0 meta l4proto udp \
-                numgen random mod 100 '<' "$START_LOSS" counter drop comment '"loss"'
+                "${random[@]}" counter drop comment '"loss"'
         done
         say "loss: $START_LOSS % of the datagrams arriving at every node, from the start"
     fi
