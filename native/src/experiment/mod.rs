@@ -78,7 +78,7 @@ pub struct ExperimentArgs {
     /// Directory for results.csv, results.json, summary.md, charts/ (SVG and PNG) and report.html
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
-    /// Parallel runs [default: one per core; with --real: 1]
+    /// Parallel runs [default: one per core; with --real: 1; --netns runs one at a time]
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Stop waiting for quiescence this many ms after publishing
