@@ -34,6 +34,10 @@ Options:
   --name NAME      prefix of the namespaces' names, 1 to 12 letters or digits
                    [default: gl<pid>]
   --max-time SECS  the testbed ends by itself after this long [default: 3600]
+  --loss PCT       drop PCT % of the datagrams arriving at every node from the
+                   start, before the nodes join (as `loss all PCT` would later)
+  --seed S         node I gets --seed S+I (distinct random choices per node;
+                   without it every node uses the gossip default)
   -h, --help       this help
 
 Commands (NODES is `all`, an index, a range or a list: 3, 0-2, 0,3-4):
@@ -66,6 +70,8 @@ DIR=""
 GOSSIP="${GOSSIP:-}"
 NAME="gl$$"
 MAX_TIME=3600
+SEED=""
+START_LOSS=0
 NODE_FLAGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -75,6 +81,8 @@ while [ $# -gt 0 ]; do
         --gossip) GOSSIP="$2"; shift 2 ;;
         --name) NAME="$2"; shift 2 ;;
         --max-time) MAX_TIME="$2"; shift 2 ;;
+        --seed) SEED="$2"; shift 2 ;;
+        --loss) START_LOSS="$2"; shift 2 ;;
         -h | --help) usage; exit 0 ;;
         --) shift; NODE_FLAGS=("$@"); break ;;
         *) usage >&2; fail "unknown option $1" ;;
@@ -85,6 +93,8 @@ is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 is_uint "$NODES" && [ "$NODES" -ge 2 ] && [ "$NODES" -le 250 ] || fail "--nodes must be 2 to 250"
 is_uint "$PORT" && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || fail "--port must be 1 to 65535"
 is_uint "$MAX_TIME" && [ "$MAX_TIME" -ge 1 ] || fail "--max-time must be a whole number of seconds"
+[ -z "$SEED" ] || { is_uint "$SEED" && [ "${#SEED}" -le 18 ]; } || fail "--seed must be a whole number below 10^18"
+is_uint "$START_LOSS" && [ "$START_LOSS" -le 100 ] || fail "--loss must be 0 to 100"
 [[ "$NAME" =~ ^[A-Za-z0-9]{1,12}$ ]] || fail "--name must be 1 to 12 letters or digits"
 [ "$(id -u)" -eq 0 ] || fail "network namespaces need root (try sudo)"
 command -v ip >/dev/null || fail "ip (iproute2) is not installed"
@@ -223,7 +233,18 @@ table inet testbed {
 EOF
     done
     say "loss and partitions: nftables (numgen random) on each namespace's input"
+    if [ "$START_LOSS" -gt 0 ]; then
+        random=(numgen random mod 100 '<' "$START_LOSS")
+        [ "$START_LOSS" -lt 100 ] || random=()
+        for ((i = 0; i < NODES; i++)); do
+            LOSS[i]=$START_LOSS
+            ip netns exec "${NS[i]}" nft add rule inet testbed input iifname eth0 meta l4proto udp \
+                "${random[@]}" counter drop comment '"loss"'
+        done
+        say "loss: $START_LOSS % of the datagrams arriving at every node, from the start"
+    fi
 else
+    [ "$START_LOSS" -eq 0 ] || fail "--loss needs nftables, which is not installed"
     say "loss and partitions: unavailable (nft is not installed and could not be installed)"
 fi
 
@@ -246,8 +267,9 @@ fi
 
 start_node() {
     local i=$1
-    local fifo="$DIR/node$i.in" bootstrap=()
+    local fifo="$DIR/node$i.in" bootstrap=() seed=()
     [ "$i" -gt 0 ] && bootstrap=(--bootstrap "seed:$PORT")
+    [ -z "$SEED" ] || seed=(--seed "$((SEED + i))")
     if [ -z "${FD[i]:-}" ]; then
         rm -f "$fifo"
         mkfifo "$fifo"
@@ -257,7 +279,7 @@ start_node() {
     fi
     # `ip netns exec` execs the command, so $! is the gossip process itself.
     ip netns exec "${NS[i]}" "$GOSSIP" --bind "0.0.0.0:$PORT" --events "$DIR/node$i.jsonl" \
-        "${bootstrap[@]}" "${NODE_FLAGS[@]}" <"$fifo" >>"$DIR/node$i.log" 2>&1 &
+        "${bootstrap[@]}" "${seed[@]}" "${NODE_FLAGS[@]}" <"$fifo" >>"$DIR/node$i.log" 2>&1 &
     PID[i]=$!
 }
 

@@ -61,13 +61,15 @@ fn reference_run(processing: Processing) -> (u64, usize) {
 /// Computed on x86_64 Linux; the wasm32 build of this test must agree.
 const REFERENCE_HASH: u64 = 6_398_883_524_246_764_819;
 
-/// The reference run with 400 ± 300 µs per datagram on 2 shared CPUs.
-const REFERENCE_HASH_PROCESSING: u64 = 14_969_789_865_302_699_621;
+/// The reference run with 400 ± 300 µs per datagram received and 60 µs per
+/// datagram sent on 2 shared CPUs.
+const REFERENCE_HASH_PROCESSING: u64 = 4_688_273_953_786_671_637;
 
 fn busy_processing() -> Processing {
     Processing {
         service_us: 400.0,
         spread_us: 300.0,
+        send_us: 60.0,
         cpus: 2,
     }
 }
@@ -103,9 +105,10 @@ fn same_trace_on_every_platform_with_the_processing_model_on() {
 }
 
 /// Nodes wired into a full overlay on 1 ms links without jitter, charging
-/// `service_us` per datagram on `cpus` shared CPUs; the overlay's pings are
-/// over when the first 500 ms have run.
-fn served(nodes: u32, service_us: f64, cpus: u32) -> Simulator {
+/// `service_us` per datagram received and `send_us` per datagram sent on
+/// `cpus` shared CPUs; the overlay's pings are over when the first 500 ms
+/// have run.
+fn served_with_sends(nodes: u32, service_us: f64, send_us: f64, cpus: u32) -> Simulator {
     let mut sc = scenario(nodes, Mode::Push, 11);
     sc.overlay = Overlay::Full;
     sc.network = Network {
@@ -115,13 +118,19 @@ fn served(nodes: u32, service_us: f64, cpus: u32) -> Simulator {
     };
     sc.processing = Processing {
         service_us,
-        spread_us: 0.0,
+        send_us,
         cpus,
+        ..Processing::default()
     };
     let mut sim = Simulator::new(sc);
     sim.run_for_ms(500.0);
     sim.take_trace();
     sim
+}
+
+/// [`served_with_sends`] with sends free.
+fn served(nodes: u32, service_us: f64, cpus: u32) -> Simulator {
+    served_with_sends(nodes, service_us, 0.0, cpus)
 }
 
 /// Delivery times of every gossip after the publish, µs after the publish.
@@ -161,6 +170,51 @@ fn nodes_with_own_cpus_serve_in_parallel_and_shared_cpus_serialise() {
     assert_eq!(publish(0), vec![(1, 1_250), (2, 1_250)], "own CPUs");
     assert_eq!(publish(2), vec![(1, 1_250), (2, 1_250)], "two CPUs");
     assert_eq!(publish(1), vec![(1, 1_250), (2, 1_500)], "one CPU");
+}
+
+#[test]
+fn sends_leave_one_after_another_and_keep_the_cpu_busy() {
+    // Fanout 3 on 4 nodes: the publisher sends three copies, 100 µs apart;
+    // each receiver serves its copy for 250 µs, then sends two forwards
+    // (never back to its sender) on the one shared CPU before the next
+    // receiver may start.
+    let mut sim = served_with_sends(4, 250.0, 100.0, 1);
+    let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
+    sim.publish(0, "hello").unwrap();
+    sim.run_for_ms(50.0);
+    let times: Vec<u64> = delivery_offsets(&mut sim, t0)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    // First copy: leaves at 100, arrives at 1 100, served until 1 350, its
+    // two sends until 1 550. Second: arrived at 1 200, waits for the CPU
+    // until 1 550, served until 1 800, sends until 2 000. Third: arrived at
+    // 1 300, served from 2 000 until 2 250.
+    assert_eq!(times, vec![1_350, 1_800, 2_250]);
+}
+
+#[test]
+fn a_full_queue_drops_what_arrives() {
+    let mut sim = served(2, 1_000_000.0, 0);
+    for i in 0..gossip_core::sim::MAX_WAITING + 10 {
+        sim.publish(0, &format!("flood {i}")).unwrap();
+    }
+    sim.run_for_ms(5.0);
+    let overflow = sim
+        .take_trace()
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                TraceKind::Drop {
+                    reason: DropReason::Overflow,
+                    ..
+                }
+            )
+        })
+        .count();
+    // One is being served, MAX_WAITING wait; the rest overflow.
+    assert_eq!(overflow, 9);
 }
 
 #[test]

@@ -50,16 +50,74 @@ pub struct BenchArgs {
     pub write_calibration: Option<std::path::PathBuf>,
 }
 
-/// The simulator's processing model for a measured CPU time per datagram,
-/// served on one CPU (the fleet of `gossip experiment --real` shares one
-/// thread).
-pub fn calibration(per_datagram_us: f64) -> Processing {
+/// The simulator's processing model for a measured CPU time per datagram
+/// (one received and one sent), split with the measured CPU time of one
+/// send: the send is charged per datagram sent, the rest per datagram
+/// received; served on one CPU (the fleet of `gossip experiment --real`
+/// shares one thread).
+pub fn calibration(per_datagram_us: f64, send_us: f64) -> Processing {
+    // A send can't cost more than the whole round trip; keep a quarter for
+    // the receive side when noise says otherwise.
+    let send_us = send_us.clamp(0.0, per_datagram_us * 0.75);
     Processing {
-        service_us: per_datagram_us,
-        spread_us: 0.0,
+        service_us: per_datagram_us - send_us,
+        send_us,
         cpus: 1,
+        ..Processing::default()
     }
 }
+
+/// Datagrams sent per timed burst of [`send_cost_us`].
+const SEND_BURST: usize = 64;
+
+/// CPU time of this thread to send one GOSSIP-sized datagram to a socket on
+/// loopback, µs: the system call of a node's send, which on loopback also
+/// hands the datagram to its receiver's socket. Measured over `sends`
+/// datagrams sent one per call in timed bursts; the receiver is drained
+/// between bursts, outside the timing.
+pub fn send_cost_us(sends: usize) -> anyhow::Result<f64> {
+    let receiver = UdpSocket::bind("127.0.0.1:0").context("cannot bind a probe socket")?;
+    receiver.set_nonblocking(true)?;
+    let sender = UdpSocket::bind("127.0.0.1:0").context("cannot bind a probe socket")?;
+    let to = receiver.local_addr()?;
+    let id = random_node_id()?;
+    let datagram = codec::encode(&Message {
+        msg_id: MsgId(1),
+        sender_id: id,
+        sender_addr: sender.local_addr()?,
+        timestamp_ms: 1_700_000_000_000,
+        ttl: 8,
+        body: Body::Gossip(Arc::new(Gossip {
+            topic: "news".into(),
+            data: "experiment".into(),
+            origin_id: id,
+            origin_timestamp_ms: 1_700_000_000_000,
+        })),
+    });
+    let mut buf = vec![0u8; 65_536];
+    let mut cpu = Duration::ZERO;
+    let mut sent = 0usize;
+    while sent < sends {
+        let before = thread_cpu();
+        for _ in 0..SEND_BURST {
+            sender.send_to(&datagram, to)?;
+        }
+        cpu += thread_cpu().saturating_sub(before);
+        sent += SEND_BURST;
+        while receiver.recv_from(&mut buf).is_ok() {}
+    }
+    Ok(cpu.as_secs_f64() * 1e6 / sent.max(1) as f64)
+}
+
+/// CPU time this thread has used.
+pub fn thread_cpu() -> Duration {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map(Duration::from)
+        .unwrap_or_default()
+}
+
+/// Sends [`send_cost_us`] measures.
+pub const SEND_SAMPLES: usize = 20_000;
 
 /// Floods a node of this binary for `seconds` and returns the processing
 /// cost it measured.
@@ -69,7 +127,7 @@ pub fn calibrate(seconds: f64) -> anyhow::Result<Processing> {
     if per_datagram_us <= 0.0 {
         bail!("the calibration flood measured no datagram");
     }
-    Ok(calibration(per_datagram_us))
+    Ok(calibration(per_datagram_us, send_cost_us(SEND_SAMPLES)?))
 }
 
 /// Writes `p` as a scenario file holding only its `processing` section.
@@ -110,13 +168,25 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     };
     println!("measured binary: {}", exe.display());
     let per_datagram_us = flood(&exe, Duration::from_secs_f64(args.seconds))?;
+    let send_us = send_cost_us(SEND_SAMPLES)?;
+    let split = calibration(per_datagram_us, send_us);
+    println!("send vs receive (one datagram sent per system call, this process, loopback):");
+    println!(
+        "  send per datagram:              {send_us:>8.2} us CPU (the system call; loopback hands it to the receiver)"
+    );
+    println!(
+        "  receive and handle per datagram: {:>7.2} us (the node's CPU time per datagram minus one send)",
+        split.service_us
+    );
     if let Some(path) = &args.write_calibration {
         if per_datagram_us <= 0.0 {
             bail!("the flood measured no datagram: no calibration to write");
         }
-        write_calibration(path, calibration(per_datagram_us))?;
+        write_calibration(path, split)?;
         println!(
-            "  calibration ({per_datagram_us:.2} us per datagram, 1 CPU) written to {}",
+            "  calibration ({:.2} us per datagram received, {:.2} us per datagram sent, 1 CPU) written to {}",
+            split.service_us,
+            split.send_us,
             path.display()
         );
     }

@@ -99,6 +99,10 @@ pub struct SimParams {
     /// Service times are drawn uniformly from service ± this, µs [default: 0]
     #[arg(long, value_name = "US")]
     pub service_spread_us: Option<f64>,
+    /// CPU time a node spends on each datagram it sends, µs; its answers
+    /// leave one after another [default: 0]
+    #[arg(long, value_name = "US")]
+    pub send_us: Option<f64>,
     /// CPUs the nodes share while serving datagrams [default: 0, one per node]
     #[arg(long, value_name = "N")]
     pub cpus: Option<u32>,
@@ -125,6 +129,7 @@ impl SimParams {
         }
         set!(self.service_us, sc.processing.service_us);
         set!(self.service_spread_us, sc.processing.spread_us);
+        set!(self.send_us, sc.processing.send_us);
         set!(self.cpus, sc.processing.cpus);
         self.protocol.apply(&mut sc.node)?;
         if let Some(codec) = self.codec {
@@ -166,6 +171,9 @@ pub fn validate(sc: &Scenario) -> anyhow::Result<()> {
         bail!("latency and jitter must not be negative");
     }
     let p = &sc.processing;
+    if !(p.send_us >= 0.0 && p.send_us.is_finite()) {
+        bail!("processing: send_us ({}) must be non-negative", p.send_us);
+    }
     if !(p.service_us >= 0.0 && p.spread_us >= 0.0 && p.spread_us <= p.service_us) {
         bail!(
             "processing: service_us ({}) and spread_us ({}) must be non-negative, the spread at most the service time",

@@ -222,6 +222,13 @@ fn processing_flags_and_calibration_files_slow_the_broadcast_down() {
     let o = gossip(&["sim", "--service-us", "5", "--service-spread-us", "6"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("spread_us"));
+    // Sends paid on the CPU slow it further; a sends-only model is on too.
+    let sending = sim_t95(&["--service-us", "500", "--send-us", "200", "--cpus", "1"]);
+    assert!(sending > shared, "{shared} -> {sending}");
+    assert!(sim_t95(&["--send-us", "500"]) > free);
+    let o = gossip(&["sim", "--send-us=-1"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("send_us"));
 }
 
 #[test]

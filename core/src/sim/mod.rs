@@ -36,6 +36,7 @@ use rustc_hash::FxHashMap;
 pub use attack::{Outside, MAX_CAPTURED};
 pub use experiment::{broadcast, default_publish_ms, publish_origin, BroadcastError};
 pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
+pub use processing::MAX_WAITING;
 pub use scenario::{
     Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled, JOIN_WAVE,
     JOIN_WAVES_FROM,
@@ -106,6 +107,8 @@ enum What {
     Deliver(Datagram),
     /// A datagram's service ends: the node handles it now.
     Served(Datagram),
+    /// A node has sent what its served datagram caused and frees its CPU.
+    Released(u32),
     Act(Action),
 }
 
@@ -363,7 +366,11 @@ impl Simulator {
             What::Inject { from, to, bytes } => self.deliver_injected(from, to, &bytes),
             What::Timer(i) => self.fire_timer(i, at),
             What::Deliver(d) if self.server.is_some() => self.arrive(d),
-            What::Deliver(d) | What::Served(d) => self.deliver(d),
+            What::Deliver(d) => {
+                self.deliver(d);
+            }
+            What::Served(d) => self.served(d),
+            What::Released(i) => self.released(i),
             What::Act(action) => self.act(action),
         }
         true
@@ -432,7 +439,9 @@ impl Simulator {
         }
     }
 
-    fn deliver(&mut self, d: Datagram) {
+    /// Node `d.to` handles `d`; returns when the last datagram it sent in
+    /// answer leaves (now, unless the processing model charges sends).
+    fn deliver(&mut self, d: Datagram) -> Time {
         let Datagram {
             from,
             to,
@@ -445,21 +454,23 @@ impl Simulator {
         }
         let from_addr = node_addr(from);
         let Some(node) = self.slots.running_mut(to as usize) else {
-            return self.record(TraceKind::Drop {
+            self.record(TraceKind::Drop {
                 from,
                 to,
                 msg_type,
                 gossip,
                 reason: DropReason::NodeDown,
             });
+            return self.now;
         };
         match payload {
             Payload::Message(m) => node.handle_message(self.now, from_addr, m),
             Payload::Bytes(b) => node.handle_datagram(self.now, from_addr, &b),
         }
         self.handling_from = Some(from);
-        self.drain(to);
+        let leaves = self.drain(to);
         self.handling_from = None;
+        leaves
     }
 
     fn act(&mut self, action: Action) {
@@ -475,12 +486,19 @@ impl Simulator {
         }
     }
 
-    /// Carries out everything node `i` wants after an input.
-    fn drain(&mut self, i: u32) {
+    /// Carries out everything node `i` wants after an input; returns when
+    /// the last datagram it sent leaves. With the processing model on, each
+    /// datagram leaves one send time after the one before it.
+    fn drain(&mut self, i: u32) -> Time {
         let fidelity = self.scenario.codec == CodecMode::Fidelity;
+        let send = self
+            .server
+            .as_ref()
+            .map_or(Duration::ZERO, processing::Server::send_time);
+        let mut queued = Duration::ZERO;
         loop {
             let Some(node) = self.slots.node[i as usize].as_mut() else {
-                return;
+                return self.now + queued;
             };
             let (to_addr, payload, msg_type, gossip, bytes) = if fidelity {
                 let Some(t) = node.poll_transmit() else { break };
@@ -493,7 +511,8 @@ impl Simulator {
                 let info = (t.message.msg_type(), gossip_id(&t.message));
                 (t.to, Payload::Message(t.message), info.0, info.1, 0)
             };
-            self.transmit(i, to_addr, payload, msg_type, gossip, bytes);
+            queued += send;
+            self.transmit(i, to_addr, payload, msg_type, gossip, bytes, queued);
         }
         while let Some(event) = self.slots.node[i as usize]
             .as_mut()
@@ -502,6 +521,7 @@ impl Simulator {
             self.observe(i, event);
         }
         self.schedule_timer(i);
+        self.now + queued
     }
 
     fn observe(&mut self, node: u32, event: Event) {

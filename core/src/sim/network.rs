@@ -43,6 +43,9 @@ impl Simulator {
         self.jitter = ms_to_duration(jitter_ms);
     }
 
+    /// Sends a datagram from node `from`; it leaves `queued` after now (the
+    /// processing model's send times) and arrives a network delay later.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn transmit(
         &mut self,
         from: u32,
@@ -51,6 +54,7 @@ impl Simulator {
         msg_type: MsgType,
         gossip: Option<MsgId>,
         bytes: u32,
+        queued: Duration,
     ) {
         self.collector.on_send(self.now, msg_type, bytes, gossip);
         let Some(to) = node_index(to_addr).filter(|&j| j < self.len()) else {
@@ -90,7 +94,7 @@ impl Simulator {
         } else {
             Duration::ZERO
         };
-        let arrive = self.now + self.latency + extra;
+        let arrive = self.now + queued + self.latency + extra;
         if msg_type == MsgType::Gossip {
             self.gossip_in_flight += 1;
         }

@@ -168,25 +168,35 @@ impl Default for Network {
     }
 }
 
-/// What handling a received datagram costs a node: each node serves one at
-/// a time, and with `cpus` set the nodes share that many CPUs (a fleet on
-/// one machine's cores). Off while `service_us` is 0.
+/// What handling a datagram costs a node: each node serves one received
+/// datagram at a time, pays for every datagram it sends on the same CPU, and
+/// with `cpus` set the nodes share that many CPUs (a fleet on one machine's
+/// cores). Off while `service_us` and `send_us` are both 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Processing {
-    /// Mean service time of one received datagram, µs (0: the model is off).
+    /// Mean service time of one received datagram, µs.
     pub service_us: f64,
     /// Service times are drawn uniformly from `service_us ± spread_us`
     /// (0: every datagram takes exactly `service_us`).
     pub spread_us: f64,
+    /// CPU time of one datagram the node sends, µs: its answers leave one
+    /// after another, and the node serves nothing else meanwhile.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub send_us: f64,
     /// CPUs the nodes share; 0 gives every node a CPU of its own.
     pub cpus: u32,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Processing {
     /// True when datagrams cost nothing (the model is off).
     pub fn is_off(&self) -> bool {
-        self.service_us.is_nan() || self.service_us <= 0.0
+        let costs = |us: f64| us > 0.0;
+        !costs(self.service_us) && !costs(self.send_us)
     }
 }
 

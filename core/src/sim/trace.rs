@@ -31,6 +31,9 @@ pub enum DropReason {
     NodeDown,
     /// The destination address is not a node of the simulation.
     Unroutable,
+    /// The receiver's queue was full (the processing model's
+    /// [`MAX_WAITING`](super::MAX_WAITING) datagrams, a socket buffer).
+    Overflow,
 }
 
 /// The kinds of trace records. Node fields are node indices.

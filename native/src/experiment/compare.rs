@@ -41,17 +41,28 @@ fn cell(s: &Summary, scale: f64, precision: usize) -> String {
     format!("{scaled:.precision$}")
 }
 
-/// The side-by-side Markdown table.
+/// The side-by-side Markdown table (with a loss column when any row has loss).
 pub fn markdown(rows: &[Comparison]) -> String {
-    let mut md = String::from(
-        "| N | Fanout | TTL | Mode | Delivery % sim | Delivery % real | t95 ms sim | t95 ms real | Overhead sim | Overhead real | RMR sim | RMR real |\n\
-         |---|--------|-----|------|----------------|-----------------|------------|-------------|--------------|---------------|---------|----------|\n",
+    let lossy = rows.iter().any(|c| c.key.loss != 0.0);
+    let (loss_head, loss_rule) = if lossy {
+        ("Loss % | ", "--------|")
+    } else {
+        ("", "")
+    };
+    let mut md = format!(
+        "| N | Fanout | TTL | Mode | {loss_head}Delivery % sim | Delivery % real | t95 ms sim | t95 ms real | Overhead sim | Overhead real | RMR sim | RMR real |\n\
+         |---|--------|-----|------|{loss_rule}----------------|-----------------|------------|-------------|--------------|---------------|---------|----------|\n",
     );
     for c in rows {
         let k = &c.key;
+        let loss = if lossy {
+            format!("{} | ", k.loss * 100.0)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {loss}{} | {} | {} | {} | {} | {} | {} | {} |",
             k.n,
             k.fanout,
             k.ttl,

@@ -6,10 +6,13 @@
 //! Out of the box it reproduces the original assignment's Phase 3 (N = 10, 20,
 //! 50; fanout 2, 3, 5; push and hybrid; 5 seeds) and adds a ttl sweep. With
 //! `--real` the same grid (without the ttl sweep) runs on real UDP nodes on
-//! loopback ([`real`]), measured from their events by the same core metrics,
-//! and set beside the simulator's prediction ([`compare`]).
+//! loopback ([`real`]), or with `--real --netns` on real processes in
+//! network namespaces ([`netns`]), measured from their events by the same
+//! core metrics, and set beside the simulator's prediction ([`compare`]).
 
+mod calibrate;
 mod compare;
+mod netns;
 mod output;
 mod real;
 
@@ -41,6 +44,16 @@ pub struct ExperimentArgs {
     /// the simulator, and compare with the simulator's prediction (see below)
     #[arg(long)]
     pub real: bool,
+    /// With --real: run every grid point on N real `gossip` processes, one
+    /// per network namespace on one bridge (scripts/netns-testbed.sh; needs
+    /// root), with --losses dropped at random by nftables on every node's
+    /// input
+    #[arg(long, requires = "real")]
+    pub netns: bool,
+    /// With --netns: the testbed script [default: scripts/netns-testbed.sh of
+    /// this binary's checkout]
+    #[arg(long, value_name = "PATH", requires = "netns")]
+    pub testbed: Option<PathBuf>,
     /// Network sizes
     #[arg(long, num_args = 1.., value_name = "N", default_values_t = [10u32, 20, 50])]
     pub sizes: Vec<u32>,
@@ -65,7 +78,7 @@ pub struct ExperimentArgs {
     /// Directory for results.csv, results.json, summary.md, charts/ (SVG and PNG) and report.html
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
-    /// Parallel runs [default: one per core; with --real: 1]
+    /// Parallel runs [default: one per core; with --real: 1; --netns runs one at a time]
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Stop waiting for quiescence this many ms after publishing
@@ -80,11 +93,13 @@ pub struct ExperimentArgs {
     /// without a new delivery [default: 1000 in push; 2 pull intervals + 500 in hybrid]
     #[arg(long, value_name = "MS")]
     pub quiet_ms: Option<f64>,
-    /// Measure this machine's CPU time per datagram first and give every
-    /// simulated run that processing cost on one CPU, unless --service-us or
-    /// --calibration set one: with --real from a real run of 20 nodes (the
-    /// fleet's CPU time per message), else from a 2 s flood as `gossip bench`
-    /// does
+    /// Measure this machine's processing costs first and give every
+    /// simulated run that processing model on one CPU, unless --service-us,
+    /// --send-us or --calibration set one: with --real from the events of
+    /// three real broadcasts of 20 nodes (the gaps between consecutive
+    /// receptions: per GOSSIP received, per datagram sent, and the first
+    /// hop's delay, which becomes the latency unless --latency-ms is given),
+    /// else from a 2 s flood and a send measurement as `gossip bench` does
     #[arg(long)]
     pub calibrate: bool,
     /// Show no progress on standard error (shown by default, when it is a terminal)
@@ -353,9 +368,10 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
     args.params.apply(&mut base)?;
     if args.calibrate && !args.real && base.processing.is_off() {
         base.processing = crate::bench::calibrate(CALIBRATION_SECS)?;
+        let p = &base.processing;
         println!(
-            "calibrated: {:.2} us per datagram on {} CPU",
-            base.processing.service_us, base.processing.cpus
+            "calibrated: {:.2} us per datagram received and {:.2} us per datagram sent, on {} CPU",
+            p.service_us, p.send_us, p.cpus
         );
     }
     if args.real {

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use gossip_core::sim::{default_publish_ms, publish_origin, Processing, Scenario};
 use gossip_core::{Event, MsgId};
-use nix::time::{clock_gettime, ClockId};
 use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio::time::timeout_at;
@@ -41,8 +40,14 @@ when the simulator would (5 ping intervals after the start, 10 s by default; \
 do not disturb each other's timings; --jobs J overlaps J runs (most of a run \
 is idle settling: --jobs 6 takes about 3 minutes, at the risk of two \
 broadcasts sharing the CPU). The simulator models loopback as 0.05 ms latency \
-+ 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise; --losses \
-does not apply.";
++ 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise (with \
+--calibrate, the measured first hop); --losses needs --netns. With --real \
+--netns (as root) each run builds N network namespaces on one bridge with \
+scripts/netns-testbed.sh, one real `gossip` process in each, drops --losses \
+at random with nftables on every node's input, publishes when the simulator \
+would, waits three quiet periods, and removes every namespace and process; \
+the kernel's lack of netem (latency emulation) is detected and noted in \
+summary.md.";
 
 /// One-way latency the simulator models loopback with, unless told otherwise
 /// (measured here: a datagram between two nodes of one process takes 30 to
@@ -50,8 +55,10 @@ does not apply.";
 const LOOPBACK_LATENCY_MS: f64 = 0.05;
 /// Jitter the simulator models loopback with.
 const LOOPBACK_JITTER_MS: f64 = 0.05;
-/// Nodes of the run `--calibrate` measures.
+/// Nodes of the runs `--calibrate` measures.
 const CALIBRATION_NODES: u32 = 20;
+/// Runs `--calibrate` measures (seeds `--first-seed` on).
+const CALIBRATION_RUNS: u64 = 3;
 /// Most time the overlay may take to form.
 const FORM_LIMIT: Duration = Duration::from_secs(60);
 /// How long to keep recording after the last node got the gossip, for the
@@ -60,7 +67,7 @@ const TAIL: Duration = Duration::from_millis(200);
 /// Most distinct gossips a run follows (it publishes one).
 const MAX_GOSSIPS: usize = 64;
 /// Quiet period that ends a push run that has stopped spreading.
-const PUSH_QUIET: Duration = Duration::from_millis(1_000);
+pub(super) const PUSH_QUIET: Duration = Duration::from_millis(1_000);
 
 /// When a real run publishes and stops (the flags of the same names).
 #[derive(Debug, Clone, Copy)]
@@ -80,8 +87,8 @@ fn millis(flag: &str, ms: f64) -> anyhow::Result<Duration> {
 /// What was measured in one real run besides its report.
 #[derive(Debug, Clone, Serialize)]
 pub struct RealRun {
-    /// Milliseconds the overlay took to form.
-    pub formed_ms: f64,
+    /// Milliseconds the overlay took to form (not measured in namespaces).
+    pub formed_ms: Option<f64>,
     /// CPU time of the fleet's thread from the publish to the last delivery
     /// per message sent in that time, µs (with --jobs 1; overlapping runs
     /// share the thread): the service time the simulator's processing
@@ -93,8 +100,12 @@ pub struct RealRun {
 
 /// Runs the grid on real nodes and writes every output.
 pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
-    if args.losses.iter().any(|l| *l != 0.0) {
-        bail!("--real runs on loopback, which loses nothing: --losses does not apply");
+    let testbed = match args.netns {
+        true => Some(super::netns::Testbed::locate(args.testbed.as_deref())?),
+        false => None,
+    };
+    if testbed.is_none() && args.losses.iter().any(|l| *l != 0.0) {
+        bail!("--real runs on loopback, which loses nothing: --losses needs --netns");
     }
     let grid = super::grid(args, &[base.node.ttl])?;
     // The simulator's prediction is for the same network: loopback.
@@ -124,60 +135,41 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         limit: millis("--limit-ms", args.limit_ms)?,
     };
     if args.calibrate && base.processing.is_off() {
-        let file = events_dir.join("calibration.jsonl");
-        base.processing = runtime.block_on(calibrate(&base, args, timing, &file))?;
+        let (processing, costs) = runtime.block_on(calibrate(&base, args, timing, &events_dir))?;
+        base.processing = processing;
+        if args.params.latency_ms.is_none() {
+            base.network.latency_ms = costs.first_hop_us / 1e3;
+        }
+        if args.params.jitter_ms.is_none() {
+            base.network.jitter_ms = costs.first_hop_us / 1e4;
+        }
         println!(
-            "calibrated on a real run of {CALIBRATION_NODES} nodes: {:.2} us per message on {} CPU",
-            base.processing.service_us, base.processing.cpus
+            "calibrated on {CALIBRATION_RUNS} real broadcasts of {CALIBRATION_NODES} nodes: \
+             {:.2} us per GOSSIP received, {:.2} us per datagram sent, on 1 CPU; \
+             first hop {:.0} us beyond the publisher's sends, the prediction's latency \
+             ({:.3} ms + {:.3} ms jitter)",
+            costs.recv_us,
+            costs.send_us,
+            costs.first_hop_us,
+            base.network.latency_ms,
+            base.network.jitter_ms,
         );
     }
     let base = &base;
-    let jobs = args.jobs.unwrap_or(1).max(1);
     let bar = super::progress_bar(args, grid.len());
     let started = Instant::now();
-    let shared = Arc::new(base.clone());
-    let mut done: Vec<Option<(RunResult, RealRun)>> = vec![None; grid.len()];
-    runtime.block_on(async {
-        let mut running = JoinSet::new();
-        let mut next = 0;
-        loop {
-            while running.len() < jobs && next < grid.len() {
-                let (i, p) = (next, grid[next]);
-                next += 1;
-                bar.set_message(format!(
-                    "N={} fanout={} ttl={} {} seed={}",
-                    p.n,
-                    p.fanout,
-                    p.ttl,
-                    p.mode.as_str(),
-                    p.seed
-                ));
-                let path = events_dir.join(format!(
-                    "n{}-f{}-t{}-{}-s{}.jsonl",
-                    p.n,
-                    p.fanout,
-                    p.ttl,
-                    p.mode.as_str(),
-                    p.seed
-                ));
-                let base = shared.clone();
-                running.spawn(async move {
-                    let out = run_one(&base, p, timing, &path)
-                        .await
-                        .with_context(|| format!("real run {p:?}"));
-                    (i, out)
-                });
-            }
-            let Some(joined) = running.join_next().await else {
-                break;
-            };
-            let (i, out) = joined.context("a real run's task failed")?;
-            done[i] = Some(out?);
-            bar.inc(1);
-        }
-        anyhow::Ok(())
-    })?;
-    let (results, runs): (Vec<RunResult>, Vec<RealRun>) = done.into_iter().flatten().unzip();
+    let done = match &testbed {
+        Some(testbed) => netns_grid(testbed, base, &grid, timing, &events_dir, &bar)?,
+        None => runtime.block_on(loopback_grid(
+            base,
+            &grid,
+            args.jobs,
+            timing,
+            &events_dir,
+            &bar,
+        ))?,
+    };
+    let (results, runs): (Vec<RunResult>, Vec<RealRun>) = done.into_iter().unzip();
     bar.finish_and_clear();
     let real_secs = started.elapsed().as_secs_f64();
 
@@ -208,8 +200,23 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         sim_vs_real: &comparison,
         sim_runs: &predicted,
     };
+    let where_ = match &testbed {
+        Some(_) => {
+            let latency = runs
+                .first()
+                .and_then(|r| super::netns::latency_note(&r.events))
+                .unwrap_or_else(|| "not reported".to_owned());
+            format!(
+                "Real `gossip` processes, one per network namespace\n\n\
+                 Namespaces joined by veth pairs to one bridge (scripts/netns-testbed.sh); \
+                 loss dropped at random by nftables on every node's input. \
+                 Latency emulation (tc netem): {latency}."
+            )
+        }
+        None => "Real UDP nodes on loopback".to_owned(),
+    };
     let summary = format!(
-        "## Real UDP nodes on loopback\n\n{}\n## Simulator prediction vs real measurement\n\n{}",
+        "## {where_}\n\n{}\n## Simulator prediction vs real measurement\n\n{}",
         output::markdown_summary(&groups),
         compare::markdown(&comparison)
     );
@@ -234,6 +241,94 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs the grid on loopback fleets in this process, `jobs` at a time.
+async fn loopback_grid(
+    base: &Scenario,
+    grid: &[RunParams],
+    jobs: Option<usize>,
+    timing: Timing,
+    events_dir: &Path,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<Vec<(RunResult, RealRun)>> {
+    let jobs = jobs.unwrap_or(1).max(1);
+    let shared = Arc::new(base.clone());
+    let mut done: Vec<Option<(RunResult, RealRun)>> = vec![None; grid.len()];
+    let mut running = JoinSet::new();
+    let mut next = 0;
+    loop {
+        while running.len() < jobs && next < grid.len() {
+            let (i, p) = (next, grid[next]);
+            next += 1;
+            bar.set_message(format!(
+                "N={} fanout={} ttl={} {} seed={}",
+                p.n,
+                p.fanout,
+                p.ttl,
+                p.mode.as_str(),
+                p.seed
+            ));
+            let path = events_dir.join(format!(
+                "n{}-f{}-t{}-{}-s{}.jsonl",
+                p.n,
+                p.fanout,
+                p.ttl,
+                p.mode.as_str(),
+                p.seed
+            ));
+            let base = shared.clone();
+            running.spawn(async move {
+                let out = run_one(&base, p, timing, &path)
+                    .await
+                    .with_context(|| format!("real run {p:?}"));
+                (i, out)
+            });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (i, out) = joined.context("a real run's task failed")?;
+        done[i] = Some(out?);
+        bar.inc(1);
+    }
+    Ok(done.into_iter().flatten().collect())
+}
+
+/// Runs the grid on namespaced processes, one run at a time (each run's
+/// processes take every core).
+fn netns_grid(
+    testbed: &super::netns::Testbed,
+    base: &Scenario,
+    grid: &[RunParams],
+    timing: Timing,
+    events_dir: &Path,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<Vec<(RunResult, RealRun)>> {
+    let mut done = Vec::with_capacity(grid.len());
+    for (i, p) in grid.iter().enumerate() {
+        bar.set_message(format!(
+            "N={} fanout={} {} loss={} seed={} (namespaces)",
+            p.n,
+            p.fanout,
+            p.mode.as_str(),
+            p.loss,
+            p.seed
+        ));
+        let dir = events_dir.join(format!(
+            "n{}-f{}-t{}-{}-l{}-s{}",
+            p.n,
+            p.fanout,
+            p.ttl,
+            p.mode.as_str(),
+            p.loss,
+            p.seed
+        ));
+        let out = super::netns::run_one(testbed, base, *p, timing.settle, timing.quiet, &dir, i)
+            .with_context(|| format!("namespaced run {p:?}"))?;
+        done.push(out);
+        bar.inc(1);
+    }
+    Ok(done)
+}
 /// Node `i`'s RNG seed in run `seed`.
 fn node_seed(seed: u64, i: usize) -> u64 {
     gossip_core::rng::mix64(seed ^ (i as u64).rotate_left(32))
@@ -366,7 +461,7 @@ async fn run_one(
     Ok((
         RunResult { params: p, report },
         RealRun {
-            formed_ms,
+            formed_ms: Some(formed_ms),
             cpu_us_per_message,
             events: events.to_owned(),
         },
@@ -376,31 +471,41 @@ async fn run_one(
 /// CPU time this thread has used: the whole fleet's, as every node runs on
 /// the current-thread runtime.
 fn thread_cpu() -> Duration {
-    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
-        .map(Duration::from)
-        .unwrap_or_default()
+    crate::bench::thread_cpu()
 }
 
-/// Measures the fleet's CPU time per message on one calibration run (20
-/// nodes, fanout 3, push) and returns it as the processing model of the
-/// simulator's prediction: one CPU, as the fleet runs on one thread.
+/// Runs [`CALIBRATION_RUNS`] broadcasts of [`CALIBRATION_NODES`] nodes
+/// (fanout 3, push) and fits the processing model to their events
+/// ([`super::calibrate`]): receive and send costs on one CPU, as the fleet
+/// runs on one thread, and the first hop's delay as the network latency.
 async fn calibrate(
     base: &Scenario,
     args: &ExperimentArgs,
     timing: Timing,
     events: &Path,
-) -> anyhow::Result<Processing> {
-    let p = RunParams {
-        n: CALIBRATION_NODES,
-        fanout: 3,
-        ttl: base.node.ttl,
-        mode: gossip_core::Mode::Push,
-        loss: 0.0,
-        seed: args.first_seed,
+) -> anyhow::Result<(Processing, super::calibrate::Costs)> {
+    let mut samples = super::calibrate::Samples::default();
+    for run in 0..CALIBRATION_RUNS {
+        let p = RunParams {
+            n: CALIBRATION_NODES,
+            fanout: 3,
+            ttl: base.node.ttl,
+            mode: gossip_core::Mode::Push,
+            loss: 0.0,
+            seed: args.first_seed + run,
+        };
+        let file = events.join(format!("calibration-{run}.jsonl"));
+        let (result, _) = run_one(base, p, timing, &file).await?;
+        samples.add(&EventLog::read(&[file])?, result.report.id);
+    }
+    let costs = samples
+        .fit()
+        .context("the calibration runs recorded no duplicate and no forward to measure")?;
+    let processing = Processing {
+        service_us: costs.recv_us,
+        send_us: costs.send_us,
+        cpus: 1,
+        ..Processing::default()
     };
-    let (_, run) = run_one(base, p, timing, events).await?;
-    let service_us = run
-        .cpu_us_per_message
-        .context("the calibration run measured no CPU time")?;
-    Ok(crate::bench::calibration(service_us))
+    Ok((processing, costs))
 }

@@ -603,3 +603,71 @@ fn bound_to_every_interface_a_node_advertises_the_only_one_or_asks() {
         "{out}"
     );
 }
+
+#[test]
+fn the_experiment_grid_runs_on_namespaces_with_loss_and_cleans_up() {
+    if let Some(why) = skip_reason() {
+        report(&format!("skipped: {why}"));
+        return;
+    }
+    let dir = test_dir("experiment-netns");
+    let out_dir = dir.join("out");
+    let mut child = Command::new(GOSSIP)
+        .args(["experiment", "--real", "--netns", "--testbed", SCRIPT])
+        .args(["--sizes", "4", "--fanouts", "2", "--modes", "hybrid"])
+        .args(["--losses", "0", "1", "--seeds", "1"])
+        .args(["--settle-ms", "1500", "--quiet-ms", "1000"])
+        .args(["--ping-interval", "0.3", "--pull-interval", "0.3", "--out"])
+        .arg(&out_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gossip experiment --real --netns");
+    let prefix = format!("g{}x", child.id() % 10_000_000);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gossip experiment --real --netns did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "experiment failed: {status}");
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("results.json")).expect("results.json"),
+    )
+    .expect("results.json is JSON");
+    let delivery: Vec<f64> = doc["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| r["report"]["delivery_ratio"].as_f64().expect("delivery"))
+        .collect();
+    // Hybrid reaches all four; with every datagram dropped only the
+    // publisher has it.
+    assert_eq!(
+        delivery,
+        vec![1.0, 0.25],
+        "delivery without and with total loss"
+    );
+    let summary = std::fs::read_to_string(out_dir.join("summary.md")).expect("summary.md");
+    assert!(summary.contains("one per network namespace"), "{summary}");
+    assert!(summary.contains("| Loss % |"), "{summary}");
+    assert!(
+        summary.contains("Latency emulation (tc netem):"),
+        "{summary}"
+    );
+    let left = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    let left = String::from_utf8_lossy(&left.stdout);
+    assert!(
+        !left.lines().any(|l| l.starts_with(&prefix)),
+        "namespaces of the run are left: {left}"
+    );
+}

@@ -327,6 +327,7 @@ pub fn describe(a: &Arrow) -> String {
                 gossip_core::sim::DropReason::Partition => "partition",
                 gossip_core::sim::DropReason::NodeDown => "receiver down",
                 gossip_core::sim::DropReason::Unroutable => "unroutable",
+                gossip_core::sim::DropReason::Overflow => "receiver's queue full",
             }
         ),
         None => format!(
