@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{info, warn};
@@ -67,9 +67,24 @@ async fn forward(target: String, mut rx: mpsc::Receiver<Vec<u8>>, dropped: Arc<A
                 info!(observer = %target, "reporting events to the observer");
                 warned = false;
                 loop {
-                    let Some(first) = rx.recv().await else {
-                        let _ = ws.close(None).await;
-                        return;
+                    // Also watch the socket: an observer that went away is
+                    // noticed when it closes, not one lost batch later (a
+                    // write into a closed connection succeeds once).
+                    let first = tokio::select! {
+                        record = rx.recv() => match record {
+                            Some(record) => record,
+                            None => {
+                                let _ = ws.close(None).await;
+                                return;
+                            }
+                        },
+                        incoming = ws.next() => match incoming {
+                            Some(Ok(_)) => continue,
+                            Some(Err(_)) | None => {
+                                warn!(observer = %target, "observer connection lost; retrying");
+                                break;
+                            }
+                        },
                     };
                     let mut batch = first;
                     let mut lines = 1u64;
