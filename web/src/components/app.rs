@@ -26,6 +26,18 @@ const SLIDER_KEYS: [&str; 8] = [
     "PageDown",
 ];
 
+/// The key of `ev` if it is meant for the lab: not taken by the focused
+/// element ([`takes_key`]) and pressed without Ctrl, Meta or Alt. Every
+/// window-wide shortcut listener goes through it.
+pub fn lab_key(ev: &KeyboardEvent) -> Option<String> {
+    let key = ev.key();
+    let taken = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|e| takes_key(&e.tag_name(), e.get_attribute("type").as_deref(), &key));
+    (!taken && !ev.ctrl_key() && !ev.meta_key() && !ev.alt_key()).then_some(key)
+}
+
 /// Whether the focused element `el` uses `key` itself, so the lab's
 /// shortcut must not: text fields and selectors (type-ahead) use every key,
 /// a slider its arrow, Home/End and Page keys, a check box space, a button
@@ -48,14 +60,7 @@ pub fn takes_key(tag: &str, input_type: Option<&str>, key: &str) -> bool {
 /// focused element [takes the key](takes_key); removed when the lab unmounts.
 fn install_keys(lab: LabHandle, room: Classroom) {
     let handle = window_event_listener(ev::keydown, move |ev: KeyboardEvent| {
-        let key = ev.key();
-        let taken = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|e| takes_key(&e.tag_name(), e.get_attribute("type").as_deref(), &key));
-        if taken || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-            return;
-        }
+        let Some(key) = lab_key(&ev) else { return };
         match key.as_str() {
             "p" | "P" => {
                 lab.update(|st| st.lab.publish_random());

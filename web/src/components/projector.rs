@@ -4,25 +4,17 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
-use super::app::takes_key;
+use super::app::lab_key;
 use crate::model::format::{opt_ms, UNDEFINED};
 use crate::model::snapshot::Snapshot;
 
-/// `c` toggles the drawer (unless the focused element takes the key);
+/// `c` toggles the drawer (when it is a [lab key](lab_key));
 /// removed when the lab unmounts.
 pub fn install_drawer_key(drawer: RwSignal<bool>) {
     let handle = window_event_listener(ev::keydown, move |ev: KeyboardEvent| {
-        let key = ev.key();
-        let taken = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|e| takes_key(&e.tag_name(), e.get_attribute("type").as_deref(), &key));
-        if taken || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-            return;
-        }
+        let Some(key) = lab_key(&ev) else { return };
         if key == "c" || key == "C" {
             drawer.update(|d| *d = !*d);
         }
