@@ -2,11 +2,13 @@
 //! process per node), and on a directory of them.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::{holders, of_kind, start_overlay, test_dir, wait_for_overlay, GOSSIP, STABLE};
+use crate::common::{
+    publish_and_spread, start_overlay, test_dir, wait_for_overlay, GOSSIP, STABLE,
+};
 
 const N: usize = 5;
 
@@ -17,22 +19,7 @@ fn analyze_reports_the_spread_of_a_gossip_from_real_nodes() {
     args.extend_from_slice(&STABLE);
     let mut nodes = start_overlay(&dir, N, &args);
     wait_for_overlay(&nodes, 2, Duration::from_secs(15));
-    nodes[1].publish("analyse me");
-    let lines = nodes[1].wait_for("the publication", Duration::from_secs(5), |l| {
-        !of_kind(l, "published").is_empty()
-    });
-    let msg_id = of_kind(&lines, "published")[0]["msg_id"]
-        .as_str()
-        .expect("msg_id")
-        .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while holders(&nodes, &msg_id) < N {
-        assert!(
-            Instant::now() < deadline,
-            "the gossip did not reach every node"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let msg_id = publish_and_spread(&mut nodes, 1, "analyse me", Duration::from_secs(15));
     for n in &mut nodes {
         n.terminate(Duration::from_secs(5));
     }

@@ -263,6 +263,37 @@ pub fn holders(nodes: &[Proc], msg_id: &str) -> usize {
         .count()
 }
 
+/// Publishes `text` from `nodes[from]` and waits until every node holds it;
+/// returns the gossip's `msg_id`. Panics after `timeout`.
+pub fn publish_and_spread(
+    nodes: &mut [Proc],
+    from: usize,
+    text: &str,
+    timeout: Duration,
+) -> String {
+    nodes[from].publish(text);
+    let deadline = Instant::now() + timeout;
+    let lines = nodes[from].wait_for("the publication", timeout, |l| {
+        of_kind(l, "published").iter().any(|p| p["data"] == text)
+    });
+    let msg_id = of_kind(&lines, "published")
+        .into_iter()
+        .find(|p| p["data"] == text)
+        .and_then(|p| p["msg_id"].as_str())
+        .expect("msg_id")
+        .to_owned();
+    while holders(nodes, &msg_id) < nodes.len() {
+        assert!(
+            Instant::now() < deadline,
+            "{text:?} reached {} of {} nodes",
+            holders(nodes, &msg_id),
+            nodes.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    msg_id
+}
+
 /// A JSON datagram in the original's shape, from `sender_addr`.
 pub fn datagram(msg_type: &str, sender_id: &str, sender_addr: SocketAddr, payload: &str) -> String {
     format!(

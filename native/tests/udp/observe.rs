@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite;
 
-use crate::common::{holders, of_kind, start_overlay, test_dir, wait_for_overlay, GOSSIP, STABLE};
+use crate::common::{
+    publish_and_spread, start_overlay, test_dir, wait_for_overlay, GOSSIP, STABLE,
+};
 
 const N: usize = 4;
 
@@ -113,22 +115,7 @@ fn the_observer_relays_every_delivery_and_a_lost_observer_costs_only_records() {
     args.extend_from_slice(&STABLE);
     let mut nodes = start_overlay(&dir, N, &args);
     wait_for_overlay(&nodes, 2, Duration::from_secs(15));
-    nodes[0].publish("watched live");
-    let msg_id = nodes[0].wait_for("the publication", Duration::from_secs(5), |l| {
-        !of_kind(l, "published").is_empty()
-    });
-    let msg_id = of_kind(&msg_id, "published")[0]["msg_id"]
-        .as_str()
-        .expect("msg_id")
-        .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while holders(&nodes, &msg_id) < N {
-        assert!(
-            Instant::now() < deadline,
-            "the gossip did not reach every node"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    publish_and_spread(&mut nodes, 0, "watched live", Duration::from_secs(15));
     let in_files: Vec<Value> = nodes.iter().flat_map(|n| n.lines()).collect();
     let want = deliveries(&in_files);
     assert_eq!(want.len(), N - 1, "every node but the origin delivered");
@@ -140,24 +127,7 @@ fn the_observer_relays_every_delivery_and_a_lost_observer_costs_only_records() {
     // The observer goes away: the nodes still gossip, and count what they
     // could not report.
     drop(observer);
-    nodes[1].publish("nobody watching");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let ids: BTreeSet<String> = nodes
-            .iter()
-            .flat_map(|n| n.lines())
-            .filter(|l| l["event"] == "published" && l["data"] == "nobody watching")
-            .filter_map(|l| l["msg_id"].as_str().map(str::to_owned))
-            .collect();
-        if ids.iter().any(|id| holders(&nodes, id) == N) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gossip stopped without the observer"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    publish_and_spread(&mut nodes, 1, "nobody watching", Duration::from_secs(15));
     nodes[1].terminate(Duration::from_secs(5));
     let log = nodes[1].log_text();
     let dropped = log
