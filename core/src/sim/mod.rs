@@ -39,7 +39,7 @@ pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
 pub use processing::MAX_WAITING;
 pub use scenario::{
     Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled, JOIN_WAVE,
-    JOIN_WAVES_FROM,
+    JOIN_WAVES_FROM, MAX_JOIN_WAVES, WARMUP_ROUNDS, WAVE_WARMUP_ROUNDS,
 };
 pub use trace::{DropReason, TraceKind, TraceRecord};
 
