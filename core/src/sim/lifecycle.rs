@@ -2,9 +2,12 @@
 //! (joining through the bootstrap node or wired into a generated overlay),
 //! crashed, restarted, and woken by its timer.
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::id::NodeId;
 use crate::node::Node;
+use crate::peers::{Directory, INDEX_FROM};
 use crate::pow;
 use crate::rng::mix64;
 use crate::time::Time;
@@ -51,6 +54,19 @@ impl Simulator {
         Config::derived_node_id(self.node_seed(i), node_addr(i))
     }
 
+    /// The directory of every generated node (its index is its key) that a
+    /// generated overlay's tables are loaded from when they are large (a
+    /// limit above [`INDEX_FROM`], as full membership has): each node then
+    /// holds 4 bytes per peer instead of a 64-byte entry and its index.
+    /// Small tables (random-regular 20) keep their own entries.
+    pub(super) fn shared_directory(&self) -> Option<Arc<Directory>> {
+        if self.scenario.node.peer_limit as usize <= INDEX_FROM {
+            return None;
+        }
+        let nodes = (0..self.scenario.nodes).map(|i| (self.node_id(i), node_addr(i)));
+        Directory::new(nodes).map(Arc::new)
+    }
+
     pub(super) fn start_node(&mut self, i: u32) {
         let mut node = match self.added_spec(i) {
             Some(added) => {
@@ -67,8 +83,15 @@ impl Simulator {
             node.set_pow_proof(self.now, pow::solve(&id_hex, k));
         }
         if let Some(adj) = &self.overlay {
-            for &j in adj.neighbours(i) {
-                node.insert_peer(self.now, self.node_id(j), node_addr(j));
+            match &self.directory {
+                Some(dir) => {
+                    node.load_peers(self.now, dir, adj.neighbours(i));
+                }
+                None => {
+                    for &j in adj.neighbours(i) {
+                        node.insert_peer(self.now, self.node_id(j), node_addr(j));
+                    }
+                }
             }
         }
         self.slots.node[i as usize] = Some(node);
