@@ -80,8 +80,8 @@ pub const MAX_JOIN_WAVES: u32 = 100;
 pub const WARMUP_ROUNDS: u32 = 5;
 /// The same when nodes join in waves: one round, in which every node has
 /// pinged its peers once. More rounds only repeat PING and PONG (about 1.2
-/// million events a round at 100 000 nodes) and leave the tables' sizes
-/// and who knows whom as they were (`docs/EXPERIMENTS.md`).
+/// million events a round at 100 000 nodes): the tables' sizes stay as
+/// they were and who knows whom nearly so (`docs/EXPERIMENTS.md`).
 pub const WAVE_WARMUP_ROUNDS: u32 = 1;
 
 impl Scenario {
