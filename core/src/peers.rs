@@ -174,6 +174,11 @@ pub struct PeerTable {
     plumtree_order: VecDeque<NodeId>,
 }
 
+/// A table is loaded as keys into a directory when it holds at least one
+/// entry in this many of the directory's: its bit per directory entry then
+/// costs at most what its own entries would (80 bytes each with the index).
+pub const SHARED_FROM: usize = 640;
+
 /// Ids remembered as speaking Plumtree beyond their table entry, so a peer
 /// that drops out and comes back (or sends to us while our table is full)
 /// is still known to understand PRUNE.
@@ -227,8 +232,11 @@ impl PeerTable {
     /// that order, as [`PeerTable::insert_new`] of each would (keys the
     /// directory lacks, `own` id and repeats skipped, at most the limit):
     /// verified, heard from `now`. The table then keeps keys into the
-    /// shared directory instead of copies of the entries. A table that is
-    /// not empty gets them through `insert_new`. Returns the peers added.
+    /// shared directory instead of copies of the entries, and one bit per
+    /// directory entry. A table that is not empty, or that would hold so
+    /// few of the directory's entries that those bits cost more than its
+    /// own entries ([`SHARED_FROM`]), gets them through `insert_new`.
+    /// Returns the peers added.
     pub fn load(
         &mut self,
         dir: &Arc<Directory>,
@@ -237,7 +245,8 @@ impl PeerTable {
         now: Time,
         speaks_plumtree: bool,
     ) -> usize {
-        if !self.is_empty() {
+        let held = keys.len().min(self.limit);
+        if !self.is_empty() || dir.len() > held.saturating_mul(SHARED_FROM) {
             let before = self.len();
             for &k in keys {
                 if let Some((id, addr)) = dir.entry(k).filter(|&(id, _)| id != own) {
@@ -653,6 +662,18 @@ mod tests {
             table.iter().map(|p| p.id).collect::<Vec<_>>(),
             [NodeId(2), NodeId(1)]
         );
+        // Two peers out of 2 000: a bit per directory entry would cost more.
+        let many = (0..2_000u16).map(|x| (NodeId(x.into()), SocketAddr::from(([10, 0, 0, 1], x))));
+        let many = Arc::new(Directory::new(many).unwrap());
+        let mut small = PeerTable::new(100);
+        assert_eq!(small.load(&many, &[5, 6], NodeId(9), Time::ZERO, false), 2);
+        assert!(small.shared.is_none());
+        let mut large = PeerTable::new(100);
+        assert_eq!(
+            large.load(&many, &[5, 6, 7, 8], NodeId(9), Time::ZERO, false),
+            4
+        );
+        assert!(large.shared.is_some());
     }
 
     /// Loaded entries nobody touched go silent together, in table order.

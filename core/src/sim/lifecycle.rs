@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::id::NodeId;
 use crate::node::Node;
-use crate::peers::{Directory, INDEX_FROM};
+use crate::peers::{Directory, INDEX_FROM, SHARED_FROM};
 use crate::pow;
 use crate::rng::mix64;
 use crate::time::Time;
@@ -56,11 +56,15 @@ impl Simulator {
 
     /// The directory of every generated node (its index is its key) that a
     /// generated overlay's tables are loaded from when they are large (a
-    /// limit above [`INDEX_FROM`], as full membership has): each node then
-    /// holds 4 bytes per peer instead of a 64-byte entry and its index.
-    /// Small tables (random-regular 20) keep their own entries.
+    /// limit above [`INDEX_FROM`] and neighbours for one node in
+    /// [`SHARED_FROM`], as full membership has): each node then holds 4
+    /// bytes per peer instead of a 64-byte entry and its index. Small
+    /// tables (random-regular 20) keep their own entries.
     pub(super) fn shared_directory(&self) -> Option<Arc<Directory>> {
-        if self.scenario.node.peer_limit as usize <= INDEX_FROM {
+        let widest = self.overlay.as_ref().map_or(0, |adj| adj.max_degree());
+        let large = self.scenario.node.peer_limit as usize > INDEX_FROM
+            && widest.saturating_mul(SHARED_FROM) >= self.scenario.nodes as usize;
+        if !large {
             return None;
         }
         let nodes = (0..self.scenario.nodes).map(|i| (self.node_id(i), node_addr(i)));
