@@ -8,16 +8,28 @@
 //! The scan runs over a dense vector of 32-bit tags of the ids (a peer entry
 //! is a cache line; twenty tags are two), and only a matching tag's entry is
 //! read.
+//!
+//! A table loaded from a [`Directory`] ([`PeerTable::load`]: the simulator's
+//! generated overlays with large limits) keeps only 4-byte keys into that
+//! shared directory, and full entries only for what changed since; see
+//! `peers/shared.rs`. It gives the same answers in the same order.
+
+mod shared;
 
 use core::time::Duration;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use rustc_hash::FxHashSet;
 
+pub use shared::Directory;
+use shared::Shared;
+
 use crate::id::NodeId;
+use crate::rng::NodeRng;
 use crate::time::Time;
 
 /// One known peer.
@@ -147,17 +159,25 @@ impl Index {
 }
 
 /// At most `limit` peers, in insertion order; see the [module docs](self)
-/// for when lookups use an index.
+/// for when lookups use an index, and when peers are keys into a directory.
 #[derive(Debug, Clone)]
 pub struct PeerTable {
+    /// The peers, unless the table was loaded from a directory.
     peers: Vec<Peer>,
     /// `tag(peers[i].id)` for every `i`.
     tags: Vec<u32>,
     limit: usize,
     index: Option<Box<Index>>,
+    /// Set by [`PeerTable::load`]: then it holds the peers, not `peers`.
+    shared: Option<Box<Shared>>,
     plumtree_ids: FxHashSet<NodeId>,
     plumtree_order: VecDeque<NodeId>,
 }
+
+/// A table is loaded as keys into a directory when it holds at least one
+/// entry in this many of the directory's: its bit per directory entry then
+/// costs at most what its own entries would (80 bytes each with the index).
+pub const SHARED_FROM: usize = 640;
 
 /// Ids remembered as speaking Plumtree beyond their table entry, so a peer
 /// that drops out and comes back (or sends to us while our table is full)
@@ -176,6 +196,7 @@ impl PeerTable {
             tags: Vec::new(),
             limit,
             index: indexed.then(Box::default),
+            shared: None,
             plumtree_ids: FxHashSet::default(),
             plumtree_order: VecDeque::new(),
         }
@@ -183,12 +204,15 @@ impl PeerTable {
 
     /// Number of peers.
     pub fn len(&self) -> usize {
-        self.peers.len()
+        match &self.shared {
+            Some(shared) => shared.len(),
+            None => self.peers.len(),
+        }
     }
 
     /// True when no peer is known.
     pub fn is_empty(&self) -> bool {
-        self.peers.is_empty()
+        self.len() == 0
     }
 
     /// The bound.
@@ -197,8 +221,79 @@ impl PeerTable {
     }
 
     /// All peers, in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = &Peer> {
-        self.peers.iter()
+    pub fn iter(&self) -> impl Iterator<Item = Peer> + '_ {
+        (0..self.len()).map(|i| match &self.shared {
+            Some(shared) => shared.peer_at(i),
+            None => self.peers[i],
+        })
+    }
+
+    /// Fills the empty table with the directory entries `keys` names, in
+    /// that order, as [`PeerTable::insert_new`] of each would (keys the
+    /// directory lacks, `own` id and repeats skipped, at most the limit):
+    /// verified, heard from `now`. The table then keeps keys into the
+    /// shared directory instead of copies of the entries, and one bit per
+    /// directory entry. A table that is not empty, or that would hold so
+    /// few of the directory's entries that those bits cost more than its
+    /// own entries ([`SHARED_FROM`]), gets them through `insert_new`.
+    /// Returns the peers added.
+    pub fn load(
+        &mut self,
+        dir: &Arc<Directory>,
+        keys: &[u32],
+        own: NodeId,
+        now: Time,
+        speaks_plumtree: bool,
+    ) -> usize {
+        let held = keys.len().min(self.limit);
+        if !self.is_empty() || dir.len() > held.saturating_mul(SHARED_FROM) {
+            let before = self.len();
+            for &k in keys {
+                if let Some((id, addr)) = dir.entry(k).filter(|&(id, _)| id != own) {
+                    self.insert_new(id, addr, now, speaks_plumtree);
+                }
+            }
+            return self.len() - before;
+        }
+        let shared = Shared::load(dir, keys, own, self.limit, now, speaks_plumtree);
+        let added: Vec<NodeId> = if speaks_plumtree || !self.plumtree_ids.is_empty() {
+            shared.ids().collect()
+        } else {
+            Vec::new()
+        };
+        for id in added {
+            self.remember_plumtree(id, speaks_plumtree);
+        }
+        self.peers = Vec::new();
+        self.tags = Vec::new();
+        self.index = None;
+        let len = shared.len();
+        self.shared = Some(Box::new(shared));
+        len
+    }
+
+    /// Puts up to `k` distinct random peers' addresses, never `except`'s, at
+    /// the front of `out` and returns how many: [`NodeRng::choose_front`]
+    /// over every other peer's address, in table order. A loaded table
+    /// draws the same numbers and picks the same peers without listing them.
+    pub fn sample_addrs(
+        &self,
+        rng: &mut NodeRng,
+        k: usize,
+        except: Option<NodeId>,
+        out: &mut Vec<SocketAddr>,
+    ) -> usize {
+        if let Some(shared) = &self.shared {
+            return shared.sample_addrs(rng, k, except, out);
+        }
+        out.clear();
+        out.extend(
+            self.peers
+                .iter()
+                .filter(|p| Some(p.id) != except)
+                .map(|p| p.addr),
+        );
+        rng.choose_front(out, k).len()
     }
 
     /// Position of the peer with this id.
@@ -218,12 +313,18 @@ impl PeerTable {
     }
 
     /// The peer with this id.
-    pub fn get(&self, id: NodeId) -> Option<&Peer> {
-        self.position(id).map(|i| &self.peers[i])
+    pub fn get(&self, id: NodeId) -> Option<Peer> {
+        if let Some(shared) = &self.shared {
+            return shared.get(id);
+        }
+        self.position(id).map(|i| self.peers[i])
     }
 
     /// Whether some peer is reached at `addr`.
     pub fn has_addr(&self, addr: SocketAddr) -> bool {
+        if let Some(shared) = &self.shared {
+            return shared.has_addr(addr);
+        }
         match &self.index {
             Some(index) => index.has_addr(&self.peers, addr),
             None => self.peers.iter().any(|p| p.addr == addr),
@@ -234,6 +335,16 @@ impl PeerTable {
     /// recently seen peer when the table is full. Callers check addresses
     /// first ([`PeerTable::touch`]): this moves a known peer to `addr`.
     pub fn upsert(&mut self, id: NodeId, addr: SocketAddr, now: Time, verified: bool) -> Upsert {
+        if let Some(shared) = &mut self.shared {
+            let new = Peer {
+                id,
+                addr,
+                last_seen: now,
+                verified,
+                speaks_plumtree: self.plumtree_ids.contains(&id),
+            };
+            return shared.upsert(new, self.limit);
+        }
         if let Some(i) = self.position(id) {
             let moved = self.peers[i].addr != addr;
             if let Some(index) = self.index.as_mut().filter(|_| moved) {
@@ -296,6 +407,20 @@ impl PeerTable {
         now: Time,
         speaks_plumtree: bool,
     ) -> bool {
+        if let Some(shared) = &mut self.shared {
+            let new = Peer {
+                id,
+                addr,
+                last_seen: now,
+                verified: true,
+                speaks_plumtree,
+            };
+            let added = shared.insert_new(new, self.limit);
+            if added {
+                self.remember_plumtree(id, speaks_plumtree);
+            }
+            return added;
+        }
         if self.peers.len() >= self.limit || self.position(id).is_some() {
             return false;
         }
@@ -328,6 +453,9 @@ impl PeerTable {
     /// same address is marked as just heard from; a known peer at another
     /// address is left untouched (addresses are sticky, see [`Lookup::Elsewhere`]).
     pub fn touch(&mut self, id: NodeId, addr: SocketAddr, now: Time) -> Lookup {
+        if let Some(shared) = &mut self.shared {
+            return shared.touch(id, addr, now);
+        }
         let found = self.position(id);
         match found.map(|i| &mut self.peers[i]) {
             Some(peer) if peer.addr == addr => {
@@ -342,7 +470,9 @@ impl PeerTable {
     /// Records whether node `id` speaks Plumtree (from its HELLO), in its
     /// table entry and in a bounded memory that outlives the entry.
     pub fn set_plumtree(&mut self, id: NodeId, speaks: bool) {
-        if let Some(i) = self.position(id) {
+        if let Some(shared) = &mut self.shared {
+            shared.set_plumtree(id, speaks);
+        } else if let Some(i) = self.position(id) {
             self.peers[i].speaks_plumtree = speaks;
         }
         self.remember_plumtree(id, speaks);
@@ -369,6 +499,9 @@ impl PeerTable {
 
     /// Removes the peer with this id.
     pub fn remove(&mut self, id: NodeId) -> Option<Peer> {
+        if let Some(shared) = &mut self.shared {
+            return shared.remove(id);
+        }
         let i = self.position(id)?;
         if let Some(index) = &mut self.index {
             index.forget(&self.peers[i], i);
@@ -385,6 +518,9 @@ impl PeerTable {
         timeout: Duration,
         mut on_removed: impl FnMut(Peer),
     ) {
+        if let Some(shared) = &mut self.shared {
+            return shared.remove_silent(now, timeout, on_removed);
+        }
         let before = self.peers.len();
         self.peers.retain(|p| {
             let alive = now.saturating_since(p.last_seen) <= timeout;
@@ -410,47 +546,94 @@ mod tests {
     use super::*;
     use crate::rng::NodeRng;
 
-    /// The same random operations on an indexed and a scanned table give the
-    /// same answers and the same order.
+    /// The same random operations on an indexed, a scanned and a loaded
+    /// table (keys into a shared directory) give the same answers and the
+    /// same order.
     #[test]
-    fn the_index_changes_no_answer_and_no_order() {
+    fn the_index_and_the_directory_change_no_answer_and_no_order() {
         let mut rng = NodeRng::from_seed_u64(5);
-        let (mut indexed, mut scanned) = (PeerTable::build(40, true), PeerTable::build(40, false));
+        let addr_of = |port: u64| SocketAddr::from(([127, 0, 0, 1], 9_000 + port as u16));
+        // The directory names 30 of the 80 ids the operations use, at some
+        // of the addresses they use; the others become the loaded table's
+        // own entries.
+        let listed: Vec<(NodeId, SocketAddr)> = (0..30)
+            .map(|x| (NodeId(x), addr_of(x as u64 * 2)))
+            .collect();
+        let dir = Arc::new(Directory::new(listed.iter().copied()).unwrap());
+        let own = NodeId(7);
+        let keys: Vec<u32> = [3, 9, 7, 3, 99, 12, 0, 29, 1, 18, 9, 25, 4].into();
         let t0 = Time::from_millis(1_000_000);
+        let (mut indexed, mut scanned) = (PeerTable::build(40, true), PeerTable::build(40, false));
+        let mut loaded = PeerTable::build(40, true);
+        for table in [&mut indexed, &mut scanned] {
+            for &k in &keys {
+                if let Some((id, addr)) = dir.entry(k).filter(|&(id, _)| id != own) {
+                    table.insert_new(id, addr, t0, false);
+                }
+            }
+        }
+        assert_eq!(loaded.load(&dir, &keys, own, t0, false), 9);
+        assert_eq!(scanned.len(), 9);
+        assert!(loaded.shared.is_some());
         for step in 0..20_000u64 {
             let now = t0 + Duration::from_millis(step);
             // Half the ids share one tag, so the scan also meets tags that match
             // another peer's id.
             let x = u128::from(rng.below(40));
             let id = NodeId(if rng.below(2) == 0 { x } else { (x << 64) | x });
-            let addr = SocketAddr::from(([127, 0, 0, 1], 9_000 + rng.below(70) as u16));
-            match rng.below(7) {
-                0 | 1 => assert_eq!(
-                    indexed.upsert(id, addr, now, step % 2 == 0),
-                    scanned.upsert(id, addr, now, step % 2 == 0)
-                ),
-                2 => assert_eq!(indexed.touch(id, addr, now), scanned.touch(id, addr, now)),
-                3 => assert_eq!(indexed.remove(id), scanned.remove(id)),
-                6 => assert_eq!(
-                    indexed.insert_new(id, addr, now, step % 3 == 0),
-                    scanned.insert_new(id, addr, now, step % 3 == 0)
-                ),
+            let addr = addr_of(rng.below(70));
+            let tables = [&mut indexed, &mut scanned, &mut loaded];
+            let answers: Vec<String> = match rng.below(8) {
+                0 | 1 => tables
+                    .map(|t| format!("{:?}", t.upsert(id, addr, now, step % 2 == 0)))
+                    .into(),
+                2 => tables
+                    .map(|t| format!("{:?}", t.touch(id, addr, now)))
+                    .into(),
+                3 => tables.map(|t| format!("{:?}", t.remove(id))).into(),
+                6 => tables
+                    .map(|t| format!("{:?}", t.insert_new(id, addr, now, step % 3 == 0)))
+                    .into(),
                 4 => {
-                    let (mut a, mut b) = (Vec::new(), Vec::new());
                     let timeout = Duration::from_millis(rng.below(400));
-                    indexed.remove_silent(now, timeout, |p| a.push(p));
-                    scanned.remove_silent(now, timeout, |p| b.push(p));
-                    assert_eq!(a, b);
+                    tables
+                        .map(|t| {
+                            let mut gone = Vec::new();
+                            t.remove_silent(now, timeout, |p| gone.push(p));
+                            format!("{gone:?}")
+                        })
+                        .into()
                 }
-                _ => {
-                    indexed.set_plumtree(id, step % 3 == 0);
-                    scanned.set_plumtree(id, step % 3 == 0);
+                7 => {
+                    let k = rng.below(5) as usize;
+                    let except = (step % 2 == 0).then_some(id);
+                    tables
+                        .map(|t| {
+                            let mut draws = rng.clone();
+                            let mut out = Vec::new();
+                            let n = t.sample_addrs(&mut draws, k, except, &mut out);
+                            format!("{:?} then {}", &out[..n], draws.below(1 << 40))
+                        })
+                        .into()
                 }
-            }
-            assert_eq!(indexed.get(id), scanned.get(id));
-            assert_eq!(indexed.has_addr(addr), scanned.has_addr(addr));
+                _ => tables
+                    .map(|t| {
+                        t.set_plumtree(id, step % 3 == 0);
+                        String::new()
+                    })
+                    .into(),
+            };
             assert!(
-                indexed.iter().eq(scanned.iter()),
+                answers.iter().all(|a| *a == answers[0]),
+                "step {step}: {answers:?}"
+            );
+            assert_eq!(indexed.get(id), scanned.get(id));
+            assert_eq!(loaded.get(id), scanned.get(id));
+            assert_eq!(indexed.has_addr(addr), scanned.has_addr(addr));
+            assert_eq!(loaded.has_addr(addr), scanned.has_addr(addr), "step {step}");
+            assert_eq!(loaded.speaks_plumtree(id), scanned.speaks_plumtree(id));
+            assert!(
+                indexed.iter().eq(scanned.iter()) && loaded.iter().eq(scanned.iter()),
                 "same order at step {step}"
             );
             assert!(scanned
@@ -459,7 +642,56 @@ mod tests {
                 .copied()
                 .eq(scanned.iter().map(|p| tag(p.id))));
         }
-        assert!(indexed.index.is_some() && scanned.index.is_none());
+        assert!(indexed.index.is_some() && scanned.index.is_none() && loaded.shared.is_some());
+    }
+
+    /// Loading into a table that already has peers inserts one by one, and
+    /// a directory refuses repeated ids and addresses.
+    #[test]
+    fn loading_a_used_table_inserts_and_directories_are_distinct() {
+        let a = SocketAddr::from(([127, 0, 0, 1], 9_000));
+        let b = SocketAddr::from(([127, 0, 0, 1], 9_001));
+        assert!(Directory::new([(NodeId(1), a), (NodeId(1), b)]).is_none());
+        assert!(Directory::new([(NodeId(1), a), (NodeId(2), a)]).is_none());
+        let dir = Arc::new(Directory::new([(NodeId(1), a), (NodeId(2), b)]).unwrap());
+        let mut table = PeerTable::new(100);
+        table.insert_new(NodeId(2), b, Time::ZERO, false);
+        assert_eq!(table.load(&dir, &[0, 1], NodeId(9), Time::ZERO, false), 1);
+        assert!(table.shared.is_none());
+        assert_eq!(
+            table.iter().map(|p| p.id).collect::<Vec<_>>(),
+            [NodeId(2), NodeId(1)]
+        );
+        // Two peers out of 2 000: a bit per directory entry would cost more.
+        let many = (0..2_000u16).map(|x| (NodeId(x.into()), SocketAddr::from(([10, 0, 0, 1], x))));
+        let many = Arc::new(Directory::new(many).unwrap());
+        let mut small = PeerTable::new(100);
+        assert_eq!(small.load(&many, &[5, 6], NodeId(9), Time::ZERO, false), 2);
+        assert!(small.shared.is_none());
+        let mut large = PeerTable::new(100);
+        assert_eq!(
+            large.load(&many, &[5, 6, 7, 8], NodeId(9), Time::ZERO, false),
+            4
+        );
+        assert!(large.shared.is_some());
+    }
+
+    /// Loaded entries nobody touched go silent together, in table order.
+    #[test]
+    fn untouched_loaded_entries_time_out() {
+        let addr = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        let dir = (0..3).map(|x| (NodeId(x), addr(9_000 + x as u16)));
+        let dir = Arc::new(Directory::new(dir).unwrap());
+        let t0 = Time::from_millis(5_000);
+        let mut table = PeerTable::new(100);
+        table.load(&dir, &[2, 0, 1], NodeId(9), t0, false);
+        let later = t0 + Duration::from_millis(10);
+        assert_eq!(table.touch(NodeId(0), addr(9_000), later), Lookup::Here);
+        let mut gone = Vec::new();
+        let timeout = Duration::from_millis(5);
+        table.remove_silent(later, timeout, |p| gone.push(p.id));
+        assert_eq!(gone, [NodeId(2), NodeId(1)]);
+        assert_eq!(table.iter().map(|p| p.id).collect::<Vec<_>>(), [NodeId(0)]);
     }
 
     #[test]

@@ -82,7 +82,8 @@ pub struct SimParams {
     #[arg(long, value_name = "P")]
     pub loss: Option<f64>,
     /// Delay between bootstrap joins in ms; above 10 000 nodes, between
-    /// waves of 1 000 joins (100 000 nodes join in 2 s) [default: 20]
+    /// waves of 1 000 joins, and above 100 000 nodes 100 waves of
+    /// nodes/100 (100 000 or more nodes join in 2 s) [default: 20]
     #[arg(long, value_name = "MS")]
     pub join_stagger_ms: Option<f64>,
     /// fast (values) or fidelity (real JSON codec, counts bytes) [default: fast]
@@ -230,7 +231,7 @@ pub struct SimArgs {
     /// Node that publishes when the scenario schedules no publish [default: 1]
     #[arg(long, value_name = "NODE")]
     pub origin: Option<u32>,
-    /// When that publish happens, ms after the start [default: after every node joined, plus five ping rounds]
+    /// When that publish happens, ms after the start [default: after every node joined, plus five ping rounds (one above 10 000 nodes)]
     #[arg(long, value_name = "MS")]
     pub publish_at_ms: Option<f64>,
     /// Stop waiting for quiescence this many ms after the last publish

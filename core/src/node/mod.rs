@@ -53,7 +53,7 @@ use crate::config::Config;
 use crate::error::{PublishError, RejectReason};
 use crate::id::{MsgId, NodeId};
 use crate::message::{Body, Gossip, Message, PowProof};
-use crate::peers::PeerTable;
+use crate::peers::{Directory, PeerTable};
 use crate::rng::{mix64, NodeRng};
 use crate::time::Time;
 
@@ -211,6 +211,18 @@ impl Node {
     pub fn insert_peer(&mut self, now: Time, id: NodeId, addr: SocketAddr) -> bool {
         let plumtree = self.config.mode.speaks_plumtree();
         self.membership.insert_peer(now, id, addr, plumtree)
+    }
+
+    /// [`Node::insert_peer`] for every entry of `dir` that `keys` names, in
+    /// that order, with the same result; into an empty table the peers go in
+    /// as keys into the shared directory (see [`PeerTable::load`]), so
+    /// thousands of nodes that each know thousands of others share one copy
+    /// of their ids and addresses. Returns the peers added.
+    pub fn load_peers(&mut self, now: Time, dir: &Arc<Directory>, keys: &[u32]) -> usize {
+        let plumtree = self.config.mode.speaks_plumtree();
+        self.membership
+            .peers
+            .load(dir, keys, self.id, now, plumtree)
     }
 
     /// A datagram arrived from `from`. Malformed input is counted and reported

@@ -2,9 +2,12 @@
 //! (joining through the bootstrap node or wired into a generated overlay),
 //! crashed, restarted, and woken by its timer.
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::id::NodeId;
 use crate::node::Node;
+use crate::peers::{Directory, INDEX_FROM, SHARED_FROM};
 use crate::pow;
 use crate::rng::mix64;
 use crate::time::Time;
@@ -51,6 +54,23 @@ impl Simulator {
         Config::derived_node_id(self.node_seed(i), node_addr(i))
     }
 
+    /// The directory of every generated node (its index is its key) that a
+    /// generated overlay's tables are loaded from when they are large (a
+    /// limit above [`INDEX_FROM`] and neighbours for one node in
+    /// [`SHARED_FROM`], as full membership has): each node then holds 4
+    /// bytes per peer instead of a 64-byte entry and its index. Small
+    /// tables (random-regular 20) keep their own entries.
+    pub(super) fn shared_directory(&self) -> Option<Arc<Directory>> {
+        let widest = self.overlay.as_ref().map_or(0, |adj| adj.max_degree());
+        let large = self.scenario.node.peer_limit as usize > INDEX_FROM
+            && widest.saturating_mul(SHARED_FROM) >= self.scenario.nodes as usize;
+        if !large {
+            return None;
+        }
+        let nodes = (0..self.scenario.nodes).map(|i| (self.node_id(i), node_addr(i)));
+        Directory::new(nodes).map(Arc::new)
+    }
+
     pub(super) fn start_node(&mut self, i: u32) {
         let mut node = match self.added_spec(i) {
             Some(added) => {
@@ -67,8 +87,15 @@ impl Simulator {
             node.set_pow_proof(self.now, pow::solve(&id_hex, k));
         }
         if let Some(adj) = &self.overlay {
-            for &j in adj.neighbours(i) {
-                node.insert_peer(self.now, self.node_id(j), node_addr(j));
+            match &self.directory {
+                Some(dir) => {
+                    node.load_peers(self.now, dir, adj.neighbours(i));
+                }
+                None => {
+                    for &j in adj.neighbours(i) {
+                        node.insert_peer(self.now, self.node_id(j), node_addr(j));
+                    }
+                }
             }
         }
         self.slots.node[i as usize] = Some(node);
@@ -100,6 +127,75 @@ impl Simulator {
             let at = at.max(self.now);
             self.slots.timer_at[i_us] = at;
             self.push(at, What::Timer(i));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use crate::config::Mode;
+    use crate::sim::{Action, Overlay, Scenario, Scheduled, Simulator, TraceRecord};
+
+    /// Full membership of 50 nodes (limit 100), run once with the tables
+    /// loaded from the shared directory and once with every node restarted
+    /// at 0 with its own entries: through loss, a partition longer than the
+    /// peer timeout (removals, probes, peers taken back in), a crash and a
+    /// restart, both runs must be the same run, in every strategy.
+    #[test]
+    fn tables_from_the_shared_directory_run_exactly_as_own_tables() {
+        let at = |at_ms: f64, action: Action| Scheduled { at_ms, action };
+        let publish = |node: u32| Action::Publish {
+            node,
+            data: format!("from {node}"),
+        };
+        for mode in Mode::ALL {
+            let run = |shared: bool| -> (Vec<TraceRecord>, Vec<usize>) {
+                let mut sc = Scenario {
+                    nodes: 50,
+                    seed: 11,
+                    overlay: Overlay::Full,
+                    ..Scenario::default()
+                };
+                sc.node.mode = mode;
+                sc.node.peer_limit = 100;
+                sc.network.loss = 0.05;
+                sc.schedule = vec![
+                    at(500.0, publish(4)),
+                    at(
+                        1_000.0,
+                        Action::Partition {
+                            groups: vec![(0..20).collect()],
+                        },
+                    ),
+                    at(2_000.0, Action::Crash { node: 3 }),
+                    at(4_000.0, Action::Restart { node: 3 }),
+                    at(5_000.0, publish(30)),
+                    at(9_000.0, Action::Heal),
+                    at(14_000.0, publish(3)),
+                ];
+                let mut sim = Simulator::new(sc);
+                assert!(sim.directory.is_some());
+                if !shared {
+                    sim.directory = None;
+                }
+                for i in 0..50 {
+                    sim.crash(i);
+                    sim.restart(i);
+                }
+                sim.run_for_ms(20_000.0);
+                let sizes = (0..50).map(|i| sim.node(i).unwrap().peers().len());
+                let sizes = sizes.collect();
+                (sim.take_trace(), sizes)
+            };
+            let (own, own_sizes) = run(false);
+            let (shared, shared_sizes) = run(true);
+            assert!(own.len() > 5_000, "{mode:?}: {} records", own.len());
+            assert!(own_sizes.iter().any(|&n| n < 49), "{mode:?}: no removals");
+            assert_eq!(own_sizes, shared_sizes, "{mode:?}");
+            assert!(own == shared, "{mode:?}: the traces differ");
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod trace;
 
 use core::time::Duration;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -39,7 +40,7 @@ pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
 pub use processing::MAX_WAITING;
 pub use scenario::{
     Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled, JOIN_WAVE,
-    JOIN_WAVES_FROM,
+    JOIN_WAVES_FROM, MAX_JOIN_WAVES, WARMUP_ROUNDS, WAVE_WARMUP_ROUNDS,
 };
 pub use trace::{DropReason, TraceKind, TraceRecord};
 
@@ -49,6 +50,7 @@ use crate::id::MsgId;
 use crate::message::{Body, Message, MsgType};
 use crate::metrics::Collector;
 use crate::node::{Event, Node};
+use crate::peers::Directory;
 use crate::rng::{mix64, NodeRng};
 use crate::time::Time;
 
@@ -183,6 +185,9 @@ pub struct Simulator {
     link_loss: FxHashMap<(u32, u32), f64>,
     group: Vec<u32>,
     overlay: Option<overlay::Adjacency>,
+    /// Every generated node's id and address, which large tables of a
+    /// generated overlay are loaded from (see [`Node::load_peers`]).
+    directory: Option<Arc<Directory>>,
     trace_on: bool,
     trace: Vec<TraceRecord>,
     collector: Collector,
@@ -227,6 +232,7 @@ impl Simulator {
             link_loss,
             group: Vec::new(),
             overlay,
+            directory: None,
             trace_on: scenario.trace,
             trace: Vec::new(),
             collector: Collector::new(),
@@ -241,6 +247,7 @@ impl Simulator {
             scenario,
         };
         if sim.overlay.is_some() {
+            sim.directory = sim.shared_directory();
             for i in 0..n {
                 sim.start_node(i);
             }

@@ -69,12 +69,7 @@ pub fn generate(
     let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n_us];
     match *overlay {
         Overlay::Bootstrap => return None,
-        Overlay::Full => {
-            let k = peer_limit.min(n.saturating_sub(1)) as usize;
-            for (i, peers) in adj.iter_mut().enumerate() {
-                *peers = sample_others(rng, n, i as u32, k);
-            }
-        }
+        Overlay::Full => return Some(full(n, peer_limit, rng)),
         Overlay::RandomRegular { degree } => return Some(random_regular(n, degree, rng)),
         Overlay::Ring { k } => ring(&mut adj, k, 0.0, rng),
         Overlay::SmallWorld { k, beta } => ring(&mut adj, k, beta, rng),
@@ -82,22 +77,45 @@ pub fn generate(
     Some(Adjacency::from_lists(&adj))
 }
 
-/// `k` distinct random nodes other than `me`.
-fn sample_others(rng: &mut NodeRng, n: u32, me: u32, k: usize) -> Vec<u32> {
-    if 2 * k >= n as usize {
-        let mut all: Vec<u32> = (0..n).filter(|&j| j != me).collect();
-        rng.choose_front(&mut all, k);
-        all.truncate(k);
-        return all;
+/// Every node with `peer_limit` random others (all of them when the limit
+/// allows), written straight into the flat vector: at 10 000 nodes that is
+/// 100 million entries, and no per-node lists to copy.
+fn full(n: u32, peer_limit: u32, rng: &mut NodeRng) -> Adjacency {
+    let k = peer_limit.min(n.saturating_sub(1)) as usize;
+    let mut adj = Adjacency {
+        start: Vec::with_capacity(n as usize + 1),
+        flat: Vec::with_capacity(n as usize * k),
+    };
+    adj.start.push(0);
+    let mut all = Vec::new();
+    for i in 0..n {
+        adj.flat
+            .extend_from_slice(sample_others(rng, n, i, k, &mut all));
+        adj.start.push(adj.flat.len());
     }
-    let mut picked = Vec::with_capacity(k);
-    while picked.len() < k {
+    adj
+}
+
+/// `k` distinct random nodes other than `me`, in `buf`.
+fn sample_others<'a>(
+    rng: &mut NodeRng,
+    n: u32,
+    me: u32,
+    k: usize,
+    buf: &'a mut Vec<u32>,
+) -> &'a [u32] {
+    buf.clear();
+    if 2 * k >= n as usize {
+        buf.extend((0..n).filter(|&j| j != me));
+        return rng.choose_front(buf, k);
+    }
+    while buf.len() < k {
         let j = rng.below(u64::from(n)) as u32;
-        if j != me && !picked.contains(&j) {
-            picked.push(j);
+        if j != me && !buf.contains(&j) {
+            buf.push(j);
         }
     }
-    picked
+    buf
 }
 
 fn link(adj: &mut [Vec<u32>], a: u32, b: u32) -> bool {

@@ -191,14 +191,7 @@ impl Strategy {
 /// front of `cx.scratch` and returns how many: the one peer sampling of
 /// push, hybrid's IHAVE round and pull's round.
 fn sample_peers(cx: &mut Ctx<'_>, peers: &PeerTable, k: usize, except: Option<NodeId>) -> usize {
-    cx.scratch.clear();
-    cx.scratch.extend(
-        peers
-            .iter()
-            .filter(|p| Some(p.id) != except)
-            .map(|p| p.addr),
-    );
-    cx.rng.choose_front(cx.scratch, k).len()
+    peers.sample_addrs(cx.rng, k, except, cx.scratch)
 }
 
 /// Answers IHAVE with an IWANT for the ids not seen yet (the original's pull).
