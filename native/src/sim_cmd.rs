@@ -83,7 +83,9 @@ pub struct SimParams {
     pub loss: Option<f64>,
     /// Delay between bootstrap joins in ms; above 10 000 nodes, between
     /// waves of 1 000 joins, and above 100 000 nodes 100 waves of
-    /// nodes/100 (100 000 or more nodes join in 2 s) [default: 20]
+    /// nodes/100 (100 000 or more nodes join in 2 s); in waves, nodes
+    /// after the first wave join through a random earlier node instead of
+    /// node 0 [default: 20]
     #[arg(long, value_name = "MS")]
     pub join_stagger_ms: Option<f64>,
     /// fast (values) or fidelity (real JSON codec, counts bytes) [default: fast]

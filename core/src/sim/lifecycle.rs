@@ -33,7 +33,8 @@ impl Simulator {
     }
 
     pub(super) fn node_config(&self, i: u32) -> Config {
-        let bootstrap = (self.overlay.is_none() && i > 0).then(|| node_addr(0));
+        let bootstrap =
+            (self.overlay.is_none() && i > 0).then(|| node_addr(self.scenario.join_contact(i)));
         Config {
             addr: node_addr(i),
             bootstrap,

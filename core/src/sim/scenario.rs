@@ -71,6 +71,9 @@ pub const JOIN_WAVES_FROM: u32 = 10_000;
 /// join 1 000 per stagger (100 000 nodes in 100 waves, 2 s at the default
 /// stagger).
 pub const JOIN_WAVE: u32 = 1_000;
+/// Separates the draw of a join contact from the node seeds drawn from
+/// the same run seed.
+const JOIN_CONTACT_SALT: u64 = 0x6a6f_696e_2d76_6961;
 /// The most join waves: above 100 000 nodes the waves grow with the run
 /// ([`Scenario::join_wave`]), so joining takes 100 staggers at any size
 /// (a million nodes join in 2 s, not 20).
@@ -105,6 +108,23 @@ impl Scenario {
     /// [`Scenario::join_wave`]).
     pub fn join_slot(&self, i: u32) -> u32 {
         i / self.join_wave()
+    }
+
+    /// The node that node `i` joins through with the bootstrap overlay.
+    /// One at a time (up to [`JOIN_WAVES_FROM`] nodes) every node joins
+    /// through node 0, as in the original. In waves, a whole wave asking
+    /// node 0 at the same instant would get the same few peers and form a
+    /// cluster of its own, so the nodes of later waves each join through a
+    /// node of an earlier wave, drawn from the run's seed (a bootstrap
+    /// list, as deployed systems have).
+    pub fn join_contact(&self, i: u32) -> u32 {
+        let joined_before = self.join_slot(i) * self.join_wave();
+        if !self.joins_in_waves() || joined_before == 0 {
+            return 0;
+        }
+        let draw =
+            crate::rng::mix64(self.seed ^ crate::rng::mix64(u64::from(i) ^ JOIN_CONTACT_SALT));
+        (draw % u64::from(joined_before)) as u32
     }
 
     /// When joining is over with the bootstrap overlay, ms after the start:
@@ -300,6 +320,41 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+
+    #[test]
+    fn waves_join_through_earlier_waves_and_single_joins_through_node_0() {
+        let small = Scenario {
+            nodes: JOIN_WAVES_FROM,
+            ..Scenario::default()
+        };
+        assert!((0..JOIN_WAVES_FROM).all(|i| small.join_contact(i) == 0));
+        let large = Scenario {
+            nodes: 100_000,
+            ..Scenario::default()
+        };
+        assert!((0..JOIN_WAVE).all(|i| large.join_contact(i) == 0));
+        let contacts: Vec<u32> = (JOIN_WAVE..large.nodes)
+            .map(|i| large.join_contact(i))
+            .collect();
+        for (i, &c) in (JOIN_WAVE..).zip(&contacts) {
+            assert!(
+                c < large.join_slot(i) * JOIN_WAVE,
+                "node {i} joins through {c}"
+            );
+        }
+        // Spread over the earlier nodes, not all through a few.
+        let distinct: std::collections::BTreeSet<u32> = contacts.iter().copied().collect();
+        assert!(
+            distinct.len() > 40_000,
+            "{} distinct contacts",
+            distinct.len()
+        );
+        let reseeded = Scenario {
+            seed: 8,
+            ..large.clone()
+        };
+        assert_ne!(reseeded.join_contact(5_000), large.join_contact(5_000));
+    }
 
     #[test]
     fn joins_are_one_per_stagger_up_to_the_wave_size_then_in_waves() {
