@@ -71,18 +71,22 @@ async fn forward(target: String, mut rx: mpsc::Receiver<Vec<u8>>, dropped: Arc<A
                     // noticed when it closes, not one lost batch later (a
                     // write into a closed connection succeeds once).
                     let first = tokio::select! {
-                        record = rx.recv() => match record {
-                            Some(record) => record,
-                            None => {
-                                let _ = ws.close(None).await;
-                                return;
-                            }
-                        },
+                        // The close first: when both are ready (a loaded
+                        // machine runs this task late), a batch written
+                        // into the closed connection would be lost uncounted.
+                        biased;
                         incoming = ws.next() => match incoming {
                             Some(Ok(_)) => continue,
                             Some(Err(_)) | None => {
                                 warn!(observer = %target, "observer connection lost; retrying");
                                 break;
+                            }
+                        },
+                        record = rx.recv() => match record {
+                            Some(record) => record,
+                            None => {
+                                let _ = ws.close(None).await;
+                                return;
                             }
                         },
                     };
