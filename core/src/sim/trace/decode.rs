@@ -84,50 +84,50 @@ fn reject_reason<E: Error>(text: &str) -> Result<RejectReason, E> {
 
 impl<'de> Deserialize<'de> for TraceRecord {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TraceRecord, D::Error> {
-        let r = RawRecord::deserialize(d)?;
-        let t_us = need(r.t_us, "t_us")?;
+        let mut r = RawRecord::deserialize(d)?;
+        let t_us = need(r.t_us.take(), "t_us")?;
         let node = || need(r.node, "node");
-        let kind = match need(r.ev, "ev")?.as_ref() {
+        let kind = match need(r.ev.take(), "ev")?.as_ref() {
             "join" => TraceKind::Join { node: node()? },
             "send" => TraceKind::Send {
-                from: need(r.from, "from")?,
-                to: need(r.to, "to")?,
-                msg_type: need(r.msg_type, "msg_type")?,
-                gossip: r.gossip,
-                bytes: need(r.bytes, "bytes")?,
-                arrive_us: need(r.arrive_us, "arrive_us")?,
+                from: need(r.from.take(), "from")?,
+                to: need(r.to.take(), "to")?,
+                msg_type: need(r.msg_type.take(), "msg_type")?,
+                gossip: r.gossip.take(),
+                bytes: need(r.bytes.take(), "bytes")?,
+                arrive_us: need(r.arrive_us.take(), "arrive_us")?,
             },
             "drop" => TraceKind::Drop {
-                from: need(r.from, "from")?,
-                to: need(r.to, "to")?,
-                msg_type: need(r.msg_type, "msg_type")?,
-                gossip: r.gossip,
-                reason: drop_reason(&need(r.reason, "reason")?)?,
+                from: need(r.from.take(), "from")?,
+                to: need(r.to.take(), "to")?,
+                msg_type: need(r.msg_type.take(), "msg_type")?,
+                gossip: r.gossip.take(),
+                reason: drop_reason(&need(r.reason.take(), "reason")?)?,
             },
             "publish" => TraceKind::Publish {
                 node: node()?,
-                id: need(r.id, "id")?,
+                id: need(r.id.take(), "id")?,
             },
             "deliver" => TraceKind::Deliver {
                 node: node()?,
-                id: need(r.id, "id")?,
-                hops: need(r.hops, "hops")?,
-                pulled: need(r.pulled, "pulled")?,
+                id: need(r.id.take(), "id")?,
+                hops: need(r.hops.take(), "hops")?,
+                pulled: need(r.pulled.take(), "pulled")?,
                 from: None,
             },
             "duplicate" => TraceKind::Duplicate {
                 node: node()?,
-                id: need(r.id, "id")?,
+                id: need(r.id.take(), "id")?,
             },
             "reject" => TraceKind::Reject {
                 node: node()?,
-                reason: reject_reason(&need(r.reason, "reason")?)?,
+                reason: reject_reason(&need(r.reason.take(), "reason")?)?,
             },
             "timer" => TraceKind::Timer { node: node()? },
             "crash" => TraceKind::Crash { node: node()? },
             "restart" => TraceKind::Restart { node: node()? },
             "partition" => TraceKind::Partition {
-                groups: need(r.groups, "groups")?,
+                groups: need(r.groups.take(), "groups")?,
             },
             "heal" => TraceKind::Heal,
             other => return Err(D::Error::unknown_variant(other, KINDS)),
