@@ -229,6 +229,9 @@ impl<'de> Deserialize<'de> for EventLine {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
     use crate::Time;
 
