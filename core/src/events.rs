@@ -22,13 +22,16 @@
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+mod decode;
 
 use crate::metrics::{Collector, GossipReport};
 use crate::{Event, MsgId, MsgType, NodeId, Stats, Time};
 
-/// One line of the events file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One line of the events file. Serde reads it through a flat form (see
+/// `decode.rs`), not through the derived tagged enum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventLine {
     /// When it happened, epoch milliseconds.
     pub ts_ms: u64,
@@ -44,7 +47,7 @@ pub struct EventLine {
 }
 
 /// What happened, tagged by `event`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Record {
     /// The node started with these parameters.

@@ -5,12 +5,16 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
+mod decode;
+
 use crate::error::RejectReason;
 use crate::id::MsgId;
 use crate::message::MsgType;
 
 /// One thing that happened at `t_us` microseconds after the run started.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Serde reads it through a flat form (see `decode.rs`), not through the
+/// derived tagged enum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraceRecord {
     /// Microseconds since the start of the run.
     pub t_us: u64,
@@ -37,7 +41,7 @@ pub enum DropReason {
 }
 
 /// The kinds of trace records. Node fields are node indices.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "ev", rename_all = "snake_case")]
 pub enum TraceKind {
     /// A node started.

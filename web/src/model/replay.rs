@@ -394,7 +394,7 @@ impl Replay {
             return None;
         }
         let mut v: Vec<f64> = self.latencies.iter().copied().collect();
-        v.sort_by(f64::total_cmp);
+        v.sort_unstable_by(f64::total_cmp);
         let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];
         Some((at(0.5), at(0.95), v.len()))
     }

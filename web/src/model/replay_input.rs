@@ -11,6 +11,8 @@ use std::net::SocketAddr;
 use gossip_core::events::EventLine;
 use gossip_core::sim::TraceRecord;
 use gossip_core::MsgId;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// One parsed line.
@@ -45,8 +47,29 @@ impl fmt::Display for LineError {
     }
 }
 
+/// Which format a line claims to be: read without building the object, so
+/// a well-formed line is parsed once into its record.
+#[derive(Deserialize)]
+struct Tag {
+    event: Option<IgnoredAny>,
+    ev: Option<IgnoredAny>,
+}
+
 /// Parses one non-empty line; the error names the field at fault when it can.
 pub fn parse_line(text: &str) -> Result<Parsed, (Option<String>, String)> {
+    let parsed = match serde_json::from_str::<Tag>(text) {
+        Ok(Tag { event: Some(_), .. }) => serde_json::from_str(text)
+            .ok()
+            .map(|l| Parsed::Event(Box::new(l))),
+        Ok(Tag { ev: Some(_), .. }) => serde_json::from_str(text).ok().map(Parsed::Trace),
+        _ => None,
+    };
+    parsed.map_or_else(|| explain_line(text), Ok)
+}
+
+/// The error of a line that did not parse: read as a JSON object to name
+/// the field at fault.
+fn explain_line(text: &str) -> Result<Parsed, (Option<String>, String)> {
     let object: Map<String, Value> = match serde_json::from_str(text) {
         Ok(Value::Object(o)) => o,
         Ok(_) => return Err((None, "not a JSON object".into())),
