@@ -192,6 +192,7 @@ impl Strategy {
 /// push, hybrid's IHAVE round and pull's round.
 fn sample_peers(cx: &mut Ctx<'_>, peers: &PeerTable, k: usize, except: Option<NodeId>) -> usize {
     cx.scratch.clear();
+    cx.scratch.reserve(peers.len());
     cx.scratch.extend(
         peers
             .iter()
