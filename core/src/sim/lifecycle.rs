@@ -11,14 +11,6 @@ use crate::time::Time;
 
 use super::{node_addr, Simulator, TraceKind, What};
 
-/// Generated overlays of at least this many nodes are built on several
-/// threads (with the `parallel` feature); smaller ones are not worth a thread.
-#[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
-const PARALLEL_FROM: u32 = 10_000;
-/// Most threads that build an overlay's nodes.
-#[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
-const MAX_BUILD_THREADS: usize = 8;
-
 impl Simulator {
     /// Node `i` crashes now.
     pub fn crash(&mut self, i: u32) {
@@ -66,8 +58,7 @@ impl Simulator {
 
     /// Node `i` as it starts: configured, with its proof of work when it
     /// must solve one, and wired to its neighbours in a generated overlay.
-    /// It reads the simulator only, so a large overlay's nodes can be built
-    /// side by side (see `build_overlay_nodes`). Boxed: the node, then its
+    /// Boxed: the node, then its
     /// peer table, are allocated one after the other, so the event that
     /// reaches it finds both on neighbouring pages.
     pub(super) fn build_node(&self, i: u32) -> Box<Node> {
@@ -103,47 +94,11 @@ impl Simulator {
         self.drain(i);
     }
 
-    /// Starts every node of a generated overlay, in index order. With the
-    /// `parallel` feature the nodes are built on a few threads first
-    /// (building is most of a large run's set-up: 100 000 nodes and their
-    /// two million peer entries); they are installed one by one in index
-    /// order either way, so the run is the same.
+    /// Starts every node of a generated overlay, in index order.
     pub(super) fn start_overlay_nodes(&mut self) {
-        let n = self.len();
-        #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
-        if n >= PARALLEL_FROM {
-            let built = self.build_overlay_nodes(n);
-            for (i, node) in (0..n).zip(built) {
-                self.install_node(i, node);
-            }
-            return;
-        }
-        for i in 0..n {
+        for i in 0..self.len() {
             self.start_node(i);
         }
-    }
-
-    /// Nodes `0..n` built on up to [`MAX_BUILD_THREADS`] threads, each
-    /// building one contiguous range.
-    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
-    fn build_overlay_nodes(&self, n: u32) -> Vec<Box<Node>> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, MAX_BUILD_THREADS) as u32;
-        let per = n.div_ceil(threads);
-        std::thread::scope(|s| {
-            let parts: Vec<_> = (0..threads)
-                .map(|t| {
-                    let range = (t * per).min(n)..((t + 1) * per).min(n);
-                    s.spawn(move || range.map(|i| self.build_node(i)).collect::<Vec<_>>())
-                })
-                .collect();
-            let mut nodes = Vec::with_capacity(n as usize);
-            for part in parts {
-                nodes.extend(part.join().expect("building a node does not panic"));
-            }
-            nodes
-        })
     }
 
     pub(super) fn fire_timer(&mut self, i: u32, at: Time) {
@@ -161,7 +116,10 @@ impl Simulator {
 
     pub(super) fn schedule_timer(&mut self, i: u32) {
         let i_us = i as usize;
-        let Some(at) = self.slots.node[i_us].as_deref().and_then(Node::poll_timeout) else {
+        let Some(at) = self.slots.node[i_us]
+            .as_deref()
+            .and_then(Node::poll_timeout)
+        else {
             return;
         };
         if self.slots.alive[i_us] && at < self.slots.timer_at[i_us] {

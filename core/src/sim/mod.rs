@@ -519,7 +519,13 @@ impl Simulator {
             } else {
                 let Some(t) = node.poll_transmit() else { break };
                 let info = (t.message.msg_type(), gossip_id(&t.message));
-                (t.to, Payload::Message(Box::new(t.message)), info.0, info.1, 0)
+                (
+                    t.to,
+                    Payload::Message(Box::new(t.message)),
+                    info.0,
+                    info.1,
+                    0,
+                )
             };
             queued += send;
             self.transmit(i, to_addr, payload, msg_type, gossip, bytes, queued);
