@@ -131,9 +131,7 @@ struct Slots {
 }
 
 impl Slots {
-    /// `n` nodes, not started, in vectors sized once: a node is 1.7 KB, and
-    /// growing a vector of 100 000 of them by doubling copied (and page
-    /// faulted) twice the memory it ends with.
+    /// `n` nodes, not started, in vectors sized once.
     fn new(n: u32) -> Slots {
         let n_us = n as usize;
         let mut slots = Slots {
@@ -253,7 +251,9 @@ impl Simulator {
             scenario,
         };
         if sim.overlay.is_some() {
-            sim.start_overlay_nodes();
+            for i in 0..n {
+                sim.start_node(i);
+            }
         } else {
             let stagger = ms_to_duration(sim.scenario.join_stagger_ms);
             for i in 0..n {
