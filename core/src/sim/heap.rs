@@ -41,9 +41,9 @@ impl<T: Ord + Copy> QuadHeap<T> {
     }
 
     /// Removes and returns the smallest item. A full group of four children
-    /// is compared as two pairs and their winners (three comparisons the
-    /// compiler turns into conditional moves, not a loop of branches); only
-    /// the last, partial group takes the general path.
+    /// is compared as two pairs and then their winners (three comparisons,
+    /// not a loop over the children); only the last, partial group takes the
+    /// general path.
     pub(super) fn pop(&mut self) -> Option<T> {
         let last = self.items.pop()?;
         let Some(&top) = self.items.first() else {
