@@ -287,6 +287,7 @@ impl PeerTable {
             return shared.sample_addrs(rng, k, except, out);
         }
         out.clear();
+        out.reserve(self.peers.len());
         out.extend(
             self.peers
                 .iter()

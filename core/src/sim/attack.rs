@@ -59,7 +59,7 @@ impl Simulator {
         let (message, bytes) = match payload {
             Payload::Message(m) => {
                 let bytes = crate::codec::encode(&m).len();
-                (m, bytes)
+                (*m, bytes)
             }
             Payload::Bytes(b) => match crate::codec::decode(&b) {
                 Ok(m) => (m, b.len()),

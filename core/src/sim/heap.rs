@@ -40,7 +40,10 @@ impl<T: Ord + Copy> QuadHeap<T> {
         self.items[i] = item;
     }
 
-    /// Removes and returns the smallest item.
+    /// Removes and returns the smallest item. A full group of four children
+    /// is compared as two pairs and then their winners (three comparisons,
+    /// not a loop over the children); only the last, partial group takes the
+    /// general path.
     pub(super) fn pop(&mut self) -> Option<T> {
         let last = self.items.pop()?;
         let Some(&top) = self.items.first() else {
@@ -53,12 +56,28 @@ impl<T: Ord + Copy> QuadHeap<T> {
             if first >= n {
                 break;
             }
-            let children = &self.items[first..(first + 4).min(n)];
-            let (offset, &least) = children
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.cmp(b.1))
-                .expect("at least one child");
+            let offset = match self.items.get(first..first + 4) {
+                Some(c) => {
+                    let a = usize::from(c[1] < c[0]);
+                    let b = 2 + usize::from(c[3] < c[2]);
+                    if c[b] < c[a] {
+                        b
+                    } else {
+                        a
+                    }
+                }
+                None => {
+                    let children = &self.items[first..];
+                    let mut least = 0;
+                    for (k, child) in children.iter().enumerate().skip(1) {
+                        if *child < children[least] {
+                            least = k;
+                        }
+                    }
+                    least
+                }
+            };
+            let least = self.items[first + offset];
             if last <= least {
                 break;
             }

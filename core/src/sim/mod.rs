@@ -80,9 +80,12 @@ fn ms_to_duration(ms: f64) -> Duration {
     Duration::try_from_secs_f64(ms.max(0.0) / 1_000.0).unwrap_or(Duration::MAX)
 }
 
+/// What a datagram carries: the message itself (boxed, so an event waiting
+/// in the queue is a few dozen bytes rather than two hundred), or its bytes
+/// under [`CodecMode::Fidelity`].
 #[derive(Debug)]
 enum Payload {
-    Message(Message),
+    Message(Box<Message>),
     Bytes(Vec<u8>),
 }
 
@@ -120,7 +123,7 @@ enum What {
 #[derive(Debug, Default)]
 struct Slots {
     /// Each node, once started (kept while crashed).
-    node: Vec<Option<Node>>,
+    node: Vec<Option<Box<Node>>>,
     /// Whether it is running.
     alive: Vec<bool>,
     /// When its queued [`What::Timer`] is due ([`Time::MAX`]: none queued).
@@ -130,8 +133,15 @@ struct Slots {
 }
 
 impl Slots {
+    /// `n` nodes, not started, in vectors sized once.
     fn new(n: u32) -> Slots {
-        let mut slots = Slots::default();
+        let n_us = n as usize;
+        let mut slots = Slots {
+            node: Vec::with_capacity(n_us),
+            alive: Vec::with_capacity(n_us),
+            timer_at: Vec::with_capacity(n_us),
+            running: 0,
+        };
         for _ in 0..n {
             slots.push();
         }
@@ -164,7 +174,7 @@ impl Slots {
     /// Node `i` when it is running.
     fn running_mut(&mut self, i: usize) -> Option<&mut Node> {
         if *self.alive.get(i)? {
-            self.node[i].as_mut()
+            self.node[i].as_deref_mut()
         } else {
             None
         }
@@ -293,7 +303,7 @@ impl Simulator {
 
     /// Node `i`, once it has started (it keeps its last state while crashed).
     pub fn node(&self, i: u32) -> Option<&Node> {
-        self.slots.node.get(i as usize)?.as_ref()
+        self.slots.node.get(i as usize)?.as_deref()
     }
 
     /// Whether node `i` is running.
@@ -471,7 +481,7 @@ impl Simulator {
             return self.now;
         };
         match payload {
-            Payload::Message(m) => node.handle_message(self.now, from_addr, m),
+            Payload::Message(m) => node.handle_message(self.now, from_addr, *m),
             Payload::Bytes(b) => node.handle_datagram(self.now, from_addr, &b),
         }
         self.handling_from = Some(from);
@@ -504,7 +514,7 @@ impl Simulator {
             .map_or(Duration::ZERO, processing::Server::send_time);
         let mut queued = Duration::ZERO;
         loop {
-            let Some(node) = self.slots.node[i as usize].as_mut() else {
+            let Some(node) = self.slots.node[i as usize].as_deref_mut() else {
                 return self.now + queued;
             };
             let (to_addr, payload, msg_type, gossip, bytes) = if fidelity {
@@ -516,13 +526,19 @@ impl Simulator {
             } else {
                 let Some(t) = node.poll_transmit() else { break };
                 let info = (t.message.msg_type(), gossip_id(&t.message));
-                (t.to, Payload::Message(t.message), info.0, info.1, 0)
+                (
+                    t.to,
+                    Payload::Message(Box::new(t.message)),
+                    info.0,
+                    info.1,
+                    0,
+                )
             };
             queued += send;
             self.transmit(i, to_addr, payload, msg_type, gossip, bytes, queued);
         }
         while let Some(event) = self.slots.node[i as usize]
-            .as_mut()
+            .as_deref_mut()
             .and_then(Node::poll_event)
         {
             self.observe(i, event);
