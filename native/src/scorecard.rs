@@ -71,56 +71,23 @@ pub fn print_table(rows: &[(String, Scorecard)], targets: Option<&Targets>) {
         limits.push("every broadcast reaches every node".to_owned());
         println!("{}: {}", t.name, limits.join(", "));
     }
-    println!(
-        "{:<28} {:>6} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>11}  verdict",
-        "run",
-        "bcasts",
-        "msgs/bc",
-        "msgs/op",
-        "p50 ms",
-        "p95 ms",
-        "p99 ms",
-        "max ms",
-        "RMR",
-        "last hop",
-        "undelivered"
-    );
+    const WIDTHS: [usize; 10] = [6, 9, 8, 7, 7, 7, 7, 6, 9, 11];
+    let line = |first: &str, cells: &[String], last: &str| {
+        let mut line = format!("{first:<28}");
+        for (cell, width) in cells.iter().zip(WIDTHS) {
+            line.push_str(&format!(" {cell:>width$}"));
+        }
+        println!("{line}  {last}");
+    };
+    line("run", &Scorecard::COLUMNS.map(str::to_owned), "verdict");
     let mut passing = Vec::new();
     for (label, card) in rows {
-        let lat = |f: fn(&gossip_core::scorecard::Latency) -> f64| {
-            opt(card.latency_ms.as_ref().map(f), 0)
-        };
         let verdict = targets.map(|t| t.judge(card));
         if verdict.as_ref().is_some_and(|v| v.pass) {
             passing.push(label.as_str());
         }
-        println!(
-            "{:<28} {:>6} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>11}  {}",
-            label,
-            card.broadcasts,
-            opt(card.msgs_per_broadcast, 1),
-            opt(targets.and_then(|t| t.msgs_per_op(card)), 1),
-            lat(|l| l.p50),
-            lat(|l| l.p95),
-            lat(|l| l.p99),
-            lat(|l| l.max),
-            opt(card.rmr, 2),
-            format!(
-                "{}/{}",
-                opt(card.last_hop_mean, 1),
-                card.last_hop_max
-                    .map_or_else(|| "–".to_owned(), |h| h.to_string())
-            ),
-            card.undelivered,
-            verdict.map_or_else(
-                || "–".to_owned(),
-                |v| if v.pass {
-                    "PASS".to_owned()
-                } else {
-                    failed(&v)
-                }
-            )
-        );
+        let verdict = verdict.map_or_else(|| "–".to_owned(), |v| v.short());
+        line(label, &card.cells(targets), &verdict);
     }
     if targets.is_some() {
         println!(
@@ -132,15 +99,4 @@ pub fn print_table(rows: &[(String, Scorecard)], targets: Option<&Targets>) {
             }
         );
     }
-}
-
-/// `FAIL (messages per operation, maximum latency)`.
-fn failed(v: &gossip_core::metrics::Verdict) -> String {
-    let what: Vec<&str> = v
-        .checks
-        .iter()
-        .filter(|c| !c.pass)
-        .map(|c| c.what.split(' ').next().unwrap_or(""))
-        .collect();
-    format!("FAIL ({})", what.join(", "))
 }

@@ -121,6 +121,47 @@ impl Scorecard {
         card
     }
 
+    /// Names of the columns of [`Scorecard::cells`], short enough for a
+    /// terminal table.
+    pub const COLUMNS: [&'static str; 10] = [
+        "bcasts",
+        "msgs/bc",
+        "msgs/op",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "RMR",
+        "last hop",
+        "undelivered",
+    ];
+
+    /// The figures as the cells of one table row, in the order of
+    /// [`Scorecard::COLUMNS`], "–" where a figure is missing: the one
+    /// formatting of a row that the terminal (`gossip sim --all-modes`,
+    /// `gossip experiment`) and the browser's scorecard tab both print.
+    /// Messages per operation need the workload's `targets` (its reads).
+    pub fn cells(&self, targets: Option<&Targets>) -> [String; 10] {
+        let lat = |f: fn(&Latency) -> f64| dash(self.latency_ms.as_ref().map(f), 0);
+        [
+            self.broadcasts.to_string(),
+            dash(self.msgs_per_broadcast, 1),
+            dash(targets.and_then(|t| t.msgs_per_op(self)), 1),
+            lat(|l| l.p50),
+            lat(|l| l.p95),
+            lat(|l| l.p99),
+            lat(|l| l.max),
+            dash(self.rmr, 2),
+            format!(
+                "{} / {}",
+                dash(self.last_hop_mean, 1),
+                self.last_hop_max
+                    .map_or_else(|| "–".to_owned(), |h| h.to_string())
+            ),
+            self.undelivered.to_string(),
+        ]
+    }
+
     /// Short text of the latency figures, e.g. `p50 212 / p95 305 / p99 398 / max 420 ms`.
     pub fn latency_text(&self) -> String {
         self.latency_ms.map_or_else(
@@ -293,7 +334,27 @@ impl Targets {
     }
 }
 
+/// `v` with `digits` decimals, or "–" when there is none.
+fn dash(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"))
+}
+
 impl Verdict {
+    /// The verdict in a table cell: `PASS`, or `FAIL: ` and the first word
+    /// of each failed check (`FAIL: messages, maximum`).
+    pub fn short(&self) -> String {
+        if self.pass {
+            return "PASS".to_owned();
+        }
+        let failed: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|c| !c.pass)
+            .map(|c| c.what.split(' ').next().unwrap_or_default())
+            .collect();
+        format!("FAIL: {}", failed.join(", "))
+    }
+
     /// One line: `PASS` or `FAIL` and each check, e.g.
     /// `FAIL: messages per operation 58.6 (< 30) ✗, …`.
     pub fn summary(&self) -> String {
@@ -455,6 +516,37 @@ mod tests {
             "{}",
             lost.summary()
         );
+    }
+
+    /// One row's cells and verdict, as both the terminal table and the
+    /// browser's scorecard tab print them.
+    #[test]
+    fn a_row_of_cells_and_a_short_verdict() {
+        let targets = glomers::Workload::D3.targets(1_000);
+        let mut chatty = card(60_000, 1_000, 300.5, 650.0, 0);
+        chatty.rmr = Some(1.234);
+        chatty.last_hop_mean = Some(4.25);
+        chatty.last_hop_max = Some(7);
+        assert_eq!(
+            chatty.cells(Some(&targets)),
+            ["1000", "60.0", "30.0", "300", "650", "650", "650", "1.23", "4.2 / 7", "0"]
+        );
+        assert_eq!(
+            targets.judge(&chatty).short(),
+            "FAIL: messages, maximum",
+            "the first word of each failed check"
+        );
+        let without = card(10, 2, 1.0, 2.0, 0);
+        let cells = without.cells(None);
+        assert_eq!(
+            (cells[2].as_str(), cells[7].as_str(), cells[8].as_str()),
+            ("–", "–", "– / –")
+        );
+        assert_eq!(
+            targets.judge(&card(10_000, 1_000, 300.0, 550.0, 0)).short(),
+            "PASS"
+        );
+        assert_eq!(Scorecard::COLUMNS.len(), cells.len());
     }
 
     #[test]

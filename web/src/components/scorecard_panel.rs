@@ -55,7 +55,7 @@ fn shown(board: &Board) -> Shown {
     });
     Shown {
         heading: format!("{}: {}", board.workload().title(), criteria(board)),
-        table: table_html(board.rows(), board.targets().reads),
+        table: table_html(board.rows(), board.targets()),
         status,
         passing,
     }

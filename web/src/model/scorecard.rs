@@ -112,10 +112,6 @@ impl Board {
     }
 }
 
-fn opt(v: Option<f64>, digits: usize) -> String {
-    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"))
-}
-
 fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -125,9 +121,8 @@ fn xml(s: &str) -> String {
 
 /// The table of `rows` as HTML (a `<thead>` and a `<tbody>`): one row per
 /// strategy with `data-mode` and `data-pass`, the verdict's every check in
-/// its cell's tooltip. `reads` are the workload's reads, for messages per
-/// operation.
-pub fn table_html(rows: &[Row], reads: u64) -> String {
+/// its cell's tooltip; `targets` give messages per operation (their reads).
+pub fn table_html(rows: &[Row], targets: &Targets) -> String {
     let head = [
         ("strategy", ""),
         ("broadcasts", ""),
@@ -163,39 +158,8 @@ pub fn table_html(rows: &[Row], reads: u64) -> String {
     }
     out.push_str("</tr></thead><tbody>");
     for r in rows {
-        let c = &r.card;
-        let lat =
-            |f: fn(&gossip_core::scorecard::Latency) -> f64| opt(c.latency_ms.as_ref().map(f), 0);
-        let per_op = c.messages as f64 / (c.broadcasts + reads).max(1) as f64;
-        let failed: Vec<&str> = r
-            .verdict
-            .checks
-            .iter()
-            .filter(|k| !k.pass)
-            .map(|k| k.what.split(' ').next().unwrap_or_default())
-            .collect();
-        let verdict = if r.verdict.pass {
-            "PASS".to_owned()
-        } else {
-            format!("FAIL: {}", failed.join(", "))
-        };
-        let cells = [
-            c.broadcasts.to_string(),
-            opt(c.msgs_per_broadcast, 1),
-            format!("{per_op:.1}"),
-            lat(|l| l.p50),
-            lat(|l| l.p95),
-            lat(|l| l.p99),
-            lat(|l| l.max),
-            opt(c.rmr, 2),
-            format!(
-                "{} / {}",
-                opt(c.last_hop_mean, 1),
-                c.last_hop_max
-                    .map_or_else(|| "–".to_owned(), |h| h.to_string())
-            ),
-            c.undelivered.to_string(),
-        ];
+        let verdict = r.verdict.short();
+        let cells = r.card.cells(Some(targets));
         out.push_str(&format!(
             "<tr data-mode=\"{m}\" data-pass=\"{}\"><td>{m}</td>",
             r.verdict.pass,
@@ -246,7 +210,7 @@ mod tests {
             board.passing().contains(&Mode::Push),
             "3b has no latency and no loss: push reaches everyone"
         );
-        let html = table_html(board.rows(), board.targets().reads);
+        let html = table_html(board.rows(), board.targets());
         assert_eq!(html.matches("<tr data-mode=").count(), Mode::ALL.len());
         assert!(html.contains("<tr data-mode=\"push\" data-pass=\"true\"><td>push</td>"));
         assert_eq!(
