@@ -227,6 +227,10 @@ pub enum Record {
         duplicates: u64,
         /// Inputs rejected.
         rejected: u64,
+        /// Records `--report-to` had dropped by then (observer slow, gone
+        /// or unreachable); absent without `--report-to`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report_dropped: Option<u64>,
     },
 }
 
@@ -310,8 +314,9 @@ impl Record {
         }
     }
 
-    /// The closing record for a node's counters.
-    pub fn stopped(stats: &Stats) -> Record {
+    /// The closing record for a node's counters, with the records
+    /// `--report-to` dropped when it reports.
+    pub fn stopped(stats: &Stats, report_dropped: Option<u64>) -> Record {
         Record::Stopped {
             sent: stats.total_sent(),
             received: stats.received.total(),
@@ -319,6 +324,7 @@ impl Record {
             published: stats.published,
             duplicates: stats.duplicates,
             rejected: stats.total_rejected(),
+            report_dropped,
         }
     }
 }

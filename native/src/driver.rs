@@ -456,9 +456,10 @@ impl<O: FnMut(Time, &Event)> Driver<O> {
             send_errors = self.send_errors,
             "node stopped; final stats"
         );
-        self.record(now, Record::stopped(&stats));
+        let report_dropped = self.sink.as_ref().and_then(EventSink::report_dropped);
+        self.record(now, Record::stopped(&stats, report_dropped));
         self.flush();
-        if let Some(dropped) = self.sink.as_ref().and_then(EventSink::report_dropped) {
+        if let Some(dropped) = report_dropped {
             info!(
                 dropped,
                 "--report-to: event records dropped (observer slow or gone)"

@@ -90,6 +90,7 @@ struct RawLine<'a> {
     published: Option<u64>,
     duplicates: Option<u64>,
     rejected: Option<u64>,
+    report_dropped: Option<u64>,
 }
 
 /// `value`, or serde's "missing field" error naming `field`.
@@ -213,6 +214,7 @@ impl<'de> Deserialize<'de> for EventLine {
                 published: need(r.published.take(), "published")?,
                 duplicates: need(r.duplicates.take(), "duplicates")?,
                 rejected: need(r.rejected.take(), "rejected")?,
+                report_dropped: r.report_dropped.take(),
             },
             other => return Err(D::Error::unknown_variant(other, KINDS)),
         };
@@ -326,6 +328,7 @@ mod tests {
                 published: 4,
                 duplicates: 5,
                 rejected: 6,
+                report_dropped: Some(7),
             },
         ]
     }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite;
 
 use crate::common::{
-    publish_and_spread, start_overlay, test_dir, wait_for_overlay, GOSSIP, STABLE,
+    of_kind, publish_and_spread, start_overlay, test_dir, wait_for_overlay, GOSSIP, STABLE,
 };
 
 const N: usize = 4;
@@ -130,15 +130,16 @@ fn the_observer_relays_every_delivery_and_a_lost_observer_costs_only_records() {
     publish_and_spread(&mut nodes, 1, "nobody watching", Duration::from_secs(15));
     nodes[1].terminate(Duration::from_secs(5));
     let log = nodes[1].log_text();
-    let dropped = log
-        .lines()
-        .find(|l| l.contains("event records dropped"))
-        .unwrap_or_else(|| panic!("no drop count in the log:\n{log}"));
-    let count: u64 = dropped
-        .split("dropped=")
-        .nth(1)
-        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no count in {dropped:?}"));
-    assert!(count > 0, "{dropped}");
+    assert!(
+        log.contains("event records dropped"),
+        "no drop count in the log:\n{log}"
+    );
+    // The count is in the node's events file too, on its closing record.
+    let lines = nodes[1].lines();
+    let stopped = of_kind(&lines, "stopped");
+    let count = stopped
+        .last()
+        .and_then(|s| s["report_dropped"].as_u64())
+        .unwrap_or_else(|| panic!("no report_dropped on {stopped:?}"));
+    assert!(count > 0, "{stopped:?}");
 }
