@@ -171,8 +171,14 @@ pub fn validate(sc: &Scenario) -> anyhow::Result<()> {
         bail!("latency and jitter must not be negative");
     }
     let p = &sc.processing;
-    if !(p.send_us >= 0.0 && p.send_us.is_finite()) {
-        bail!("processing: send_us ({}) must be non-negative", p.send_us);
+    for (name, us) in [
+        ("send_us", p.send_us),
+        ("wake_us", p.wake_us),
+        ("publish_us", p.publish_us),
+    ] {
+        if !(us >= 0.0 && us.is_finite()) {
+            bail!("processing: {name} ({us}) must be non-negative");
+        }
     }
     if !(p.service_us >= 0.0 && p.spread_us >= 0.0 && p.spread_us <= p.service_us) {
         bail!(
