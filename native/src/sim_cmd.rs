@@ -99,8 +99,9 @@ pub struct SimParams {
     /// Service times are drawn uniformly from service ± this, µs [default: 0]
     #[arg(long, value_name = "US")]
     pub service_spread_us: Option<f64>,
-    /// CPU time a node spends on each datagram it sends, µs; its answers
-    /// leave one after another [default: 0]
+    /// CPU time a node spends on each datagram it sends, µs; what a batch
+    /// of received datagrams caused leaves together once paid for (wake-up
+    /// and publish costs: a scenario's `processing` section) [default: 0]
     #[arg(long, value_name = "US")]
     pub send_us: Option<f64>,
     /// CPUs the nodes share while serving datagrams [default: 0, one per node]

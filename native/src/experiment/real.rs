@@ -41,7 +41,8 @@ do not disturb each other's timings; --jobs J overlaps J runs (most of a run \
 is idle settling: --jobs 6 takes about 3 minutes, at the risk of two \
 broadcasts sharing the CPU). The simulator models loopback as 0.05 ms latency \
 + 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise (with \
---calibrate, the measured first hop); --losses needs --netns. With --real \
+--calibrate, latency 0 with the measured costs, the fleet's start spacing and \
+the real publish time); --losses needs --netns. With --real \
 --netns (as root) each run builds N network namespaces on one bridge with \
 scripts/netns-testbed.sh, one real `gossip` process in each, drops --losses \
 at random with nftables on every node's input, publishes when the simulator \
