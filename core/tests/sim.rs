@@ -61,15 +61,17 @@ fn reference_run(processing: Processing) -> (u64, usize) {
 /// Computed on x86_64 Linux; the wasm32 build of this test must agree.
 const REFERENCE_HASH: u64 = 6_398_883_524_246_764_819;
 
-/// The reference run with 400 ± 300 µs per datagram received and 60 µs per
-/// datagram sent on 2 shared CPUs.
-const REFERENCE_HASH_PROCESSING: u64 = 4_688_273_953_786_671_637;
+/// The reference run with 400 ± 300 µs per datagram received, 60 µs per
+/// datagram sent, 50 µs per wake-up and 100 µs per publish on 2 shared CPUs.
+const REFERENCE_HASH_PROCESSING: u64 = 9_071_562_548_396_788_327;
 
 fn busy_processing() -> Processing {
     Processing {
         service_us: 400.0,
         spread_us: 300.0,
         send_us: 60.0,
+        wake_us: 50.0,
+        publish_us: 100.0,
         cpus: 2,
     }
 }
@@ -173,11 +175,11 @@ fn nodes_with_own_cpus_serve_in_parallel_and_shared_cpus_serialise() {
 }
 
 #[test]
-fn sends_leave_one_after_another_and_keep_the_cpu_busy() {
-    // Fanout 3 on 4 nodes: the publisher sends three copies, 100 µs apart;
-    // each receiver serves its copy for 250 µs, then sends two forwards
-    // (never back to its sender) on the one shared CPU before the next
-    // receiver may start.
+fn a_batch_sends_together_when_its_sends_are_paid_and_keeps_the_cpu_busy() {
+    // Fanout 3 on 4 nodes: the publisher's three copies leave together
+    // after their three send times; each receiver serves its copy for 250
+    // µs, then pays 100 µs for each of its two forwards (never back to its
+    // sender) on the one shared CPU before the next receiver may start.
     let mut sim = served_with_sends(4, 250.0, 100.0, 1);
     let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
     sim.publish(0, "hello").unwrap();
@@ -186,11 +188,38 @@ fn sends_leave_one_after_another_and_keep_the_cpu_busy() {
         .into_iter()
         .map(|(_, t)| t)
         .collect();
-    // First copy: leaves at 100, arrives at 1 100, served until 1 350, its
-    // two sends until 1 550. Second: arrived at 1 200, waits for the CPU
-    // until 1 550, served until 1 800, sends until 2 000. Third: arrived at
-    // 1 300, served from 2 000 until 2 250.
-    assert_eq!(times, vec![1_350, 1_800, 2_250]);
+    // The copies leave at 300 and arrive at 1 300. First: served until
+    // 1 550, its sends until 1 750. Second: waits for the CPU until 1 750,
+    // served until 2 000, sends until 2 200. Third: served until 2 450.
+    assert_eq!(times, vec![1_550, 2_000, 2_450]);
+}
+
+#[test]
+fn a_wake_up_is_paid_once_for_what_waits_and_a_publish_delays_its_copies() {
+    let mut sc = scenario(2, Mode::Push, 11);
+    sc.overlay = Overlay::Full;
+    sc.network = Network {
+        latency_ms: 1.0,
+        jitter_ms: 0.0,
+        ..Network::default()
+    };
+    sc.processing = Processing {
+        service_us: 250.0,
+        wake_us: 100.0,
+        publish_us: 500.0,
+        cpus: 1,
+        ..Processing::default()
+    };
+    let mut sim = Simulator::new(sc);
+    sim.run_for_ms(500.0);
+    sim.take_trace();
+    let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
+    sim.publish(0, "first").unwrap();
+    sim.publish(0, "second").unwrap();
+    sim.run_for_ms(50.0);
+    // Both copies leave 500 µs after the publish and arrive at 1 500; one
+    // wake-up (100 µs) serves both, 250 µs each.
+    assert_eq!(delivery_offsets(&mut sim, t0), vec![(1, 1_850), (1, 2_100)]);
 }
 
 #[test]

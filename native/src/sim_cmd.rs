@@ -102,8 +102,9 @@ pub struct SimParams {
     /// Service times are drawn uniformly from service ± this, µs [default: 0]
     #[arg(long, value_name = "US")]
     pub service_spread_us: Option<f64>,
-    /// CPU time a node spends on each datagram it sends, µs; its answers
-    /// leave one after another [default: 0]
+    /// CPU time a node spends on each datagram it sends, µs; what a batch
+    /// of received datagrams caused leaves together once paid for (wake-up
+    /// and publish costs: a scenario's `processing` section) [default: 0]
     #[arg(long, value_name = "US")]
     pub send_us: Option<f64>,
     /// CPUs the nodes share while serving datagrams [default: 0, one per node]
@@ -174,8 +175,14 @@ pub fn validate(sc: &Scenario) -> anyhow::Result<()> {
         bail!("latency and jitter must not be negative");
     }
     let p = &sc.processing;
-    if !(p.send_us >= 0.0 && p.send_us.is_finite()) {
-        bail!("processing: send_us ({}) must be non-negative", p.send_us);
+    for (name, us) in [
+        ("send_us", p.send_us),
+        ("wake_us", p.wake_us),
+        ("publish_us", p.publish_us),
+    ] {
+        if !(us >= 0.0 && us.is_finite()) {
+            bail!("processing: {name} ({us}) must be non-negative");
+        }
     }
     if !(p.service_us >= 0.0 && p.spread_us >= 0.0 && p.spread_us <= p.service_us) {
         bail!(

@@ -48,7 +48,7 @@ impl Simulator {
     pub(super) fn deliver_injected(&mut self, from: SocketAddr, to: u32, bytes: &[u8]) {
         if let Some(node) = self.slots.running_mut(to as usize) {
             node.handle_datagram(self.now, from, bytes);
-            self.drain(to);
+            self.drain(to, false);
         }
     }
 

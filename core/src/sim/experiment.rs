@@ -56,12 +56,23 @@ pub fn publish_origin(seed: u64, nodes: u32) -> u32 {
 /// Runs one broadcast of `scenario` (its trace turned off) and reports it:
 /// publish at [`default_publish_ms`] from [`publish_origin`], then run until
 /// quiescent or `limit_ms` after the publish.
-pub fn broadcast(mut scenario: Scenario, limit_ms: f64) -> Result<GossipReport, BroadcastError> {
+pub fn broadcast(scenario: Scenario, limit_ms: f64) -> Result<GossipReport, BroadcastError> {
+    let publish_ms = default_publish_ms(&scenario);
+    broadcast_at(scenario, publish_ms, limit_ms)
+}
+
+/// [`broadcast`] publishing `publish_ms` after the start instead of at
+/// [`default_publish_ms`] (`gossip experiment --real` publishes when its
+/// real fleet did).
+pub fn broadcast_at(
+    mut scenario: Scenario,
+    publish_ms: f64,
+    limit_ms: f64,
+) -> Result<GossipReport, BroadcastError> {
     if scenario.nodes == 0 {
         return Err(BroadcastError::NoNodes);
     }
     scenario.trace = false;
-    let publish_ms = default_publish_ms(&scenario);
     let origin = publish_origin(scenario.seed, scenario.nodes);
     let mut sim = Simulator::new(scenario);
     sim.run_for_ms(publish_ms);

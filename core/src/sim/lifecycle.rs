@@ -107,7 +107,7 @@ impl Simulator {
         self.slots.set_alive(i as usize, true);
         self.slots.timer_at[i as usize] = Time::MAX;
         self.record(TraceKind::Join { node: i });
-        self.drain(i);
+        self.drain(i, false);
     }
 
     pub(super) fn fire_timer(&mut self, i: u32, at: Time) {
@@ -120,7 +120,7 @@ impl Simulator {
         node.handle_timeout(self.now);
         self.slots.timer_at[i as usize] = Time::MAX;
         self.record(TraceKind::Timer { node: i });
-        self.drain(i);
+        self.drain(i, false);
     }
 
     pub(super) fn schedule_timer(&mut self, i: u32) {

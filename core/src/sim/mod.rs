@@ -35,7 +35,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 pub use attack::{Outside, MAX_CAPTURED};
-pub use experiment::{broadcast, default_publish_ms, publish_origin, BroadcastError};
+pub use experiment::{broadcast, broadcast_at, default_publish_ms, publish_origin, BroadcastError};
 pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
 pub use processing::MAX_WAITING;
 pub use scenario::{
@@ -89,6 +89,16 @@ enum Payload {
     Bytes(Vec<u8>),
 }
 
+/// A datagram a node sends, before the network model takes it.
+#[derive(Debug)]
+struct Outgoing {
+    to: SocketAddr,
+    payload: Payload,
+    msg_type: MsgType,
+    gossip: Option<MsgId>,
+    bytes: u32,
+}
+
 /// A datagram on its way from one node to another.
 #[derive(Debug)]
 struct Datagram {
@@ -110,9 +120,9 @@ enum What {
     Timer(u32),
     /// A datagram reaches its node.
     Deliver(Datagram),
-    /// A datagram's service ends: the node handles it now.
-    Served(Datagram),
-    /// A node has sent what its served datagram caused and frees its CPU.
+    /// The service of a node's next datagram ends: the node handles it now.
+    Served(u32),
+    /// A node has paid for what its batch caused, which leaves now.
     Released(u32),
     Act(Action),
 }
@@ -355,7 +365,8 @@ impl Simulator {
     /// would not fit in one datagram.
     pub fn publish(&mut self, i: u32, data: &str) -> Option<MsgId> {
         let id = self.slots.running_mut(i as usize)?.publish(self.now, data);
-        self.drain(i);
+        self.drain(i, true);
+        self.send_published(i);
         id.ok()
     }
 
@@ -383,10 +394,8 @@ impl Simulator {
             What::Inject { from, to, bytes } => self.deliver_injected(from, to, &bytes),
             What::Timer(i) => self.fire_timer(i, at),
             What::Deliver(d) if self.server.is_some() => self.arrive(d),
-            What::Deliver(d) => {
-                self.deliver(d);
-            }
-            What::Served(d) => self.served(d),
+            What::Deliver(d) => self.deliver(d),
+            What::Served(i) => self.served(i),
             What::Released(i) => self.released(i),
             What::Act(action) => self.act(action),
         }
@@ -456,9 +465,9 @@ impl Simulator {
         }
     }
 
-    /// Node `d.to` handles `d`; returns when the last datagram it sent in
-    /// answer leaves (now, unless the processing model charges sends).
-    fn deliver(&mut self, d: Datagram) -> Time {
+    /// Node `d.to` handles `d`; with the processing model on, what it sends
+    /// in answer waits for the end of its batch.
+    fn deliver(&mut self, d: Datagram) {
         let Datagram {
             from,
             to,
@@ -478,16 +487,15 @@ impl Simulator {
                 gossip,
                 reason: DropReason::NodeDown,
             });
-            return self.now;
+            return;
         };
         match payload {
             Payload::Message(m) => node.handle_message(self.now, from_addr, *m),
             Payload::Bytes(b) => node.handle_datagram(self.now, from_addr, &b),
         }
         self.handling_from = Some(from);
-        let leaves = self.drain(to);
+        self.drain(to, true);
         self.handling_from = None;
-        leaves
     }
 
     fn act(&mut self, action: Action) {
@@ -503,39 +511,35 @@ impl Simulator {
         }
     }
 
-    /// Carries out everything node `i` wants after an input; returns when
-    /// the last datagram it sent leaves. With the processing model on, each
-    /// datagram leaves one send time after the one before it.
-    fn drain(&mut self, i: u32) -> Time {
+    /// Carries out everything node `i` wants after an input. With `hold`
+    /// and the processing model on, the datagrams it sends wait for the
+    /// model ([`processing`]); otherwise they leave now.
+    fn drain(&mut self, i: u32, hold: bool) {
         let fidelity = self.scenario.codec == CodecMode::Fidelity;
-        let send = self
-            .server
-            .as_ref()
-            .map_or(Duration::ZERO, processing::Server::send_time);
-        let mut queued = Duration::ZERO;
         loop {
             let Some(node) = self.slots.node[i as usize].as_deref_mut() else {
-                return self.now + queued;
+                return;
             };
-            let (to_addr, payload, msg_type, gossip, bytes) = if fidelity {
-                let Some(t) = node.poll_transmit() else { break };
+            let Some(t) = node.poll_transmit() else { break };
+            let (msg_type, gossip) = (t.message.msg_type(), gossip_id(&t.message));
+            let (payload, bytes) = if fidelity {
                 let buf = crate::codec::encode(&t.message);
                 let bytes = buf.len() as u32;
-                let info = (t.message.msg_type(), gossip_id(&t.message));
-                (t.to, Payload::Bytes(buf), info.0, info.1, bytes)
+                (Payload::Bytes(buf), bytes)
             } else {
-                let Some(t) = node.poll_transmit() else { break };
-                let info = (t.message.msg_type(), gossip_id(&t.message));
-                (
-                    t.to,
-                    Payload::Message(Box::new(t.message)),
-                    info.0,
-                    info.1,
-                    0,
-                )
+                (Payload::Message(Box::new(t.message)), 0)
             };
-            queued += send;
-            self.transmit(i, to_addr, payload, msg_type, gossip, bytes, queued);
+            let out = Outgoing {
+                to: t.to,
+                payload,
+                msg_type,
+                gossip,
+                bytes,
+            };
+            match self.server.as_mut() {
+                Some(server) if hold => server.hold(i, out),
+                _ => self.transmit(i, out, Duration::ZERO),
+            }
         }
         while let Some(event) = self.slots.node[i as usize]
             .as_deref_mut()
@@ -544,7 +548,6 @@ impl Simulator {
             self.observe(i, event);
         }
         self.schedule_timer(i);
-        self.now + queued
     }
 
     fn observe(&mut self, node: u32, event: Event) {

@@ -2,13 +2,11 @@
 //! (optionally only for some message types), and partitions into groups.
 
 use core::time::Duration;
-use std::net::SocketAddr;
 
-use crate::id::MsgId;
 use crate::message::MsgType;
 
 use super::{
-    ms_to_duration, node_index, Datagram, DropReason, Payload, Simulator, TraceKind, What, EPOCH,
+    ms_to_duration, node_index, Datagram, DropReason, Outgoing, Simulator, TraceKind, What, EPOCH,
 };
 
 impl Simulator {
@@ -43,19 +41,17 @@ impl Simulator {
         self.jitter = ms_to_duration(jitter_ms);
     }
 
-    /// Sends a datagram from node `from`; it leaves `queued` after now (the
-    /// processing model's send times) and arrives a network delay later.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn transmit(
-        &mut self,
-        from: u32,
-        to_addr: SocketAddr,
-        payload: Payload,
-        msg_type: MsgType,
-        gossip: Option<MsgId>,
-        bytes: u32,
-        queued: Duration,
-    ) {
+    /// Sends datagram `o` from node `from`; it leaves `queued` after now
+    /// (the processing model's publish delay) and arrives a network delay
+    /// later.
+    pub(super) fn transmit(&mut self, from: u32, o: Outgoing, queued: Duration) {
+        let Outgoing {
+            to: to_addr,
+            payload,
+            msg_type,
+            gossip,
+            bytes,
+        } = o;
         self.collector.on_send(self.now, msg_type, bytes, gossip);
         let Some(to) = node_index(to_addr).filter(|&j| j < self.len()) else {
             self.keep_outside(from, to_addr, payload);

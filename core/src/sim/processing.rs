@@ -1,17 +1,27 @@
-//! The processing-cost model: a node is a queue that serves one received
-//! datagram at a time and pays for every datagram it sends, and the nodes
-//! may share a few CPUs (a real fleet on one machine's cores).
+//! The processing-cost model: a node is a queue that reads the datagrams
+//! waiting for it in batches, serves them one at a time and pays for every
+//! datagram it sends, and the nodes may share a few CPUs (a real fleet on
+//! one machine's cores).
 //!
-//! A datagram that arrives joins its node's queue. When the node is idle and
-//! (with [`Processing::cpus`] set) a CPU is free, the node takes the head of
-//! its queue and serves it for the receive service time; the node handles
-//! the datagram when that ends. Each datagram the node then sends costs
-//! [`Processing::send_us`] more on the same CPU, one after another, as the
-//! real node's send system calls do (on loopback the kernel hands the
-//! datagram to its receiver inside that call): the first answer leaves one
-//! send time after the service ends, the last when the node releases its
-//! CPU. Nodes waiting for a CPU get one in the order they became ready
-//! (first come, first served, as a runtime's run queue wakes its tasks).
+//! It follows what the UDP driver (`native/src/driver.rs`) does on a tokio
+//! runtime. A datagram that arrives joins its node's queue. When the node is
+//! idle and (with [`Processing::cpus`] set) a CPU is free, the node wakes:
+//! it pays [`Processing::wake_us`] once, reads up to [`BATCH`] waiting
+//! datagrams (one `recvmmsg`) and serves them one after another, handling
+//! each when its service ends. Every datagram the batch caused then costs
+//! [`Processing::send_us`] on the same CPU, and all of them leave together
+//! when the last is paid for, in the order of their destination addresses
+//! (one `sendmmsg`, which the driver sorts by destination; on loopback the
+//! kernel hands each datagram to its receiver inside that call). A node
+//! with more waiting reads its next batch without paying the wake-up again,
+//! up to [`WAKE_BATCHES`] batches, then frees its CPU. Nodes waiting for a
+//! CPU get one in the order they became ready (first come, first served, as
+//! a current-thread runtime polls the tasks its I/O driver woke).
+//!
+//! A publish's copies leave together [`Processing::publish_us`] plus one
+//! send time each after the publish (what a real broadcast's first hop
+//! measures); datagrams a timer causes (pings, IHAVE rounds) leave at once
+//! and cost nothing.
 //!
 //! Service times are fixed or drawn uniformly from `service_us ±
 //! spread_us` with integer arithmetic on a seeded RNG of the model's own,
@@ -24,17 +34,30 @@ use std::collections::VecDeque;
 use crate::rng::{mix64, NodeRng};
 
 use super::scenario::Processing;
-use super::{Datagram, DropReason, Simulator, TraceKind, What};
+use super::{Datagram, DropReason, Outgoing, Simulator, TraceKind, What};
 
 /// Datagrams one node's queue holds (a socket's receive buffer); the ones
 /// that arrive at a full queue are dropped, as the kernel drops them.
 pub const MAX_WAITING: usize = 4_096;
 
+/// Datagrams read in one batch (the UDP driver's `recvmmsg` slots).
+pub const BATCH: usize = 32;
+
+/// Batches a node serves in one wake-up before it frees its CPU (the UDP
+/// driver reads up to 256 datagrams before it looks at its other inputs).
+pub const WAKE_BATCHES: u32 = 8;
+
 /// One node's queue.
 #[derive(Debug, Default)]
 struct Queue {
     waiting: VecDeque<Datagram>,
-    /// Serving a datagram or sending what it caused.
+    /// The batch being served.
+    batch: VecDeque<Datagram>,
+    /// What the batch caused, sent when it is done.
+    held: Vec<Outgoing>,
+    /// Batches served in this wake-up.
+    batches: u32,
+    /// Awake: serving a batch or sending what it caused.
     busy: bool,
     /// In the ready list, waiting for a CPU.
     ready: bool,
@@ -49,6 +72,10 @@ pub(super) struct Server {
     spread_ns: u64,
     /// CPU time of one sent datagram, ns.
     send_ns: u64,
+    /// CPU time of one wake-up, ns.
+    wake_ns: u64,
+    /// Delay of a publish's copies beyond their sends, ns.
+    publish_ns: u64,
     queues: Vec<Queue>,
     /// Shared CPUs (0: every node has its own).
     cpus: u32,
@@ -71,6 +98,8 @@ impl Server {
             service_ns,
             spread_ns: ns(p.spread_us).min(service_ns),
             send_ns: ns(p.send_us),
+            wake_ns: ns(p.wake_us),
+            publish_ns: ns(p.publish_us),
             queues: (0..nodes).map(|_| Queue::default()).collect(),
             cpus: p.cpus,
             idle: p.cpus,
@@ -79,17 +108,28 @@ impl Server {
         })
     }
 
-    /// The CPU time of one sent datagram.
-    pub(super) fn send_time(&self) -> Duration {
-        Duration::from_nanos(self.send_ns)
-    }
-
     fn queue(&mut self, i: u32) -> &mut Queue {
         let i = i as usize;
         if i >= self.queues.len() {
             self.queues.resize_with(i + 1, Queue::default);
         }
         &mut self.queues[i]
+    }
+
+    /// Whether node `i` is awake (its outputs wait for its batch to end).
+    pub(super) fn is_busy(&mut self, i: u32) -> bool {
+        self.queue(i).busy
+    }
+
+    /// Holds a datagram node `i` sends until its batch is done.
+    pub(super) fn hold(&mut self, i: u32, out: Outgoing) {
+        self.queue(i).held.push(out);
+    }
+
+    /// How long after now the copies of a publish that sent `copies`
+    /// datagrams leave.
+    pub(super) fn publish_delay(&self, copies: usize) -> Duration {
+        Duration::from_nanos(self.publish_ns + self.send_ns * copies as u64)
     }
 
     /// Queues `d` at its node; gives it back when the queue is full.
@@ -107,47 +147,83 @@ impl Server {
         None
     }
 
-    /// The next datagram to serve and its service time, if a ready node can
-    /// have a CPU now.
-    fn start_next(&mut self) -> Option<(Datagram, Duration)> {
+    /// One receive service time.
+    fn draw(&mut self) -> u64 {
+        if self.spread_ns == 0 {
+            self.service_ns
+        } else {
+            self.service_ns - self.spread_ns + self.rng.below(2 * self.spread_ns + 1)
+        }
+    }
+
+    /// Moves the next batch of node `i`'s waiting datagrams into its batch.
+    fn take_batch(&mut self, i: u32) {
+        let q = self.queue(i);
+        let n = q.waiting.len().min(BATCH);
+        q.batch.extend(q.waiting.drain(..n));
+        q.batches += 1;
+    }
+
+    /// A ready node that can have a CPU now, with the time until its first
+    /// datagram is handled (the wake-up and one service).
+    fn start_next(&mut self) -> Option<(u32, Duration)> {
         if self.cpus > 0 && self.idle == 0 {
             return None;
         }
         let i = self.ready.pop_front()?;
         let q = self.queue(i);
         q.ready = false;
-        let d = q.waiting.pop_front()?;
         q.busy = true;
+        q.batches = 0;
         if self.cpus > 0 {
             self.idle -= 1;
         }
-        let service = if self.spread_ns == 0 {
-            self.service_ns
-        } else {
-            self.service_ns - self.spread_ns + self.rng.below(2 * self.spread_ns + 1)
-        };
-        Some((d, Duration::from_nanos(service)))
+        self.take_batch(i);
+        let first = self.wake_ns + self.draw();
+        Some((i, Duration::from_nanos(first)))
     }
 
-    /// Node `i` has sent what its datagram caused: it frees its CPU and, with
-    /// more waiting, is ready again behind the nodes already waiting.
-    fn release(&mut self, i: u32) {
-        let shared = self.cpus > 0;
+    /// The next datagram of node `i`'s batch.
+    fn next_in_batch(&mut self, i: u32) -> Option<Datagram> {
+        self.queue(i).batch.pop_front()
+    }
+
+    /// The CPU time of sending what node `i`'s batch caused.
+    fn send_time(&mut self, i: u32) -> Duration {
+        let held = self.queue(i).held.len() as u64;
+        Duration::from_nanos(self.send_ns * held)
+    }
+
+    /// What node `i`'s batch caused, in the order the driver sends it.
+    fn take_held(&mut self, i: u32) -> Vec<Outgoing> {
+        let mut held = std::mem::take(&mut self.queue(i).held);
+        held.sort_by_key(|o| o.to);
+        held
+    }
+
+    /// Node `i` has sent what its batch caused: it reads its next batch
+    /// (returning the time until its first datagram is handled) while it has
+    /// datagrams waiting and batches left in this wake-up, else frees its CPU
+    /// and, with more waiting, is ready again behind the nodes already ready.
+    fn after_batch(&mut self, i: u32) -> Option<Duration> {
         let q = self.queue(i);
         if !q.busy {
-            return;
+            return None;
+        }
+        let more = !q.waiting.is_empty();
+        if more && q.batches < WAKE_BATCHES {
+            self.take_batch(i);
+            return Some(Duration::from_nanos(self.draw()));
         }
         q.busy = false;
-        let more = !q.waiting.is_empty();
         if more {
             q.ready = true;
-        }
-        if shared {
-            self.idle += 1;
-        }
-        if more {
             self.ready.push_back(i);
         }
+        if self.cpus > 0 {
+            self.idle += 1;
+        }
+        None
     }
 }
 
@@ -176,31 +252,70 @@ impl Simulator {
         self.dispatch();
     }
 
-    /// Starts serving on every free CPU a ready node can have.
+    /// Wakes a ready node on every free CPU.
     fn dispatch(&mut self) {
-        while let Some((d, service)) = self.server.as_mut().and_then(Server::start_next) {
-            let at = self.now + service;
-            self.push(at, What::Served(d));
+        while let Some((i, first)) = self.server.as_mut().and_then(Server::start_next) {
+            let at = self.now + first;
+            self.push(at, What::Served(i));
         }
     }
 
-    /// A datagram's service ended: the node handles it and sends what it
-    /// causes one datagram after another; it frees its CPU after the last.
-    pub(super) fn served(&mut self, d: Datagram) {
-        let to = d.to;
-        let done = self.deliver(d);
-        if done > self.now {
-            self.push(done, What::Released(to));
+    /// The service of node `i`'s next datagram ended: the node handles it,
+    /// holding what it sends; after the batch's last, the sends are paid for.
+    pub(super) fn served(&mut self, i: u32) {
+        let Some(server) = self.server.as_mut() else {
+            return;
+        };
+        if let Some(d) = server.next_in_batch(i) {
+            self.deliver(d);
+        }
+        let Some(server) = self.server.as_mut() else {
+            return;
+        };
+        if !server.queue(i).batch.is_empty() {
+            let next = Duration::from_nanos(server.draw());
+            return self.push(self.now + next, What::Served(i));
+        }
+        let sends = server.send_time(i);
+        if sends.is_zero() {
+            self.released(i);
         } else {
-            self.released(to);
+            self.push(self.now + sends, What::Released(i));
         }
     }
 
-    /// Node `i` freed its CPU.
+    /// Node `i` has paid for what its batch caused: it all leaves now, and
+    /// the node reads on or frees its CPU.
     pub(super) fn released(&mut self, i: u32) {
-        if let Some(server) = self.server.as_mut() {
-            server.release(i);
+        let Some(server) = self.server.as_mut() else {
+            return;
+        };
+        for o in server.take_held(i) {
+            self.transmit(i, o, Duration::ZERO);
         }
-        self.dispatch();
+        let next = self.server.as_mut().and_then(|s| s.after_batch(i));
+        match next {
+            Some(first) => self.push(self.now + first, What::Served(i)),
+            None => self.dispatch(),
+        }
+    }
+}
+
+impl Simulator {
+    /// Sends what node `i`'s publish caused (held by the model): together,
+    /// after the publish delay and one send time each; on a node that is
+    /// awake, with the batch it is serving.
+    pub(super) fn send_published(&mut self, i: u32) {
+        let Some(server) = self.server.as_mut() else {
+            return;
+        };
+        if server.is_busy(i) {
+            return;
+        }
+        let held = server.take_held(i);
+        let delay = server.publish_delay(held.len());
+        for o in held {
+            self.transmit(i, o, delay);
+        }
     }
 }

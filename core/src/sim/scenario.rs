@@ -213,10 +213,12 @@ impl Default for Network {
     }
 }
 
-/// What handling a datagram costs a node: each node serves one received
-/// datagram at a time, pays for every datagram it sends on the same CPU, and
-/// with `cpus` set the nodes share that many CPUs (a fleet on one machine's
-/// cores). Off while `service_us` and `send_us` are both 0.
+/// What handling a datagram costs a node: a node that gets a CPU reads
+/// the datagrams waiting for it in batches, serves them one at a time, and
+/// pays for every datagram it sends on the same CPU; what a batch causes
+/// leaves when the batch is done, as the UDP driver's one `sendmmsg` per
+/// batch. With `cpus` set the nodes share that many CPUs (a fleet on one
+/// machine's cores). Off while `service_us` and `send_us` are both 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Processing {
@@ -225,10 +227,20 @@ pub struct Processing {
     /// Service times are drawn uniformly from `service_us ± spread_us`
     /// (0: every datagram takes exactly `service_us`).
     pub spread_us: f64,
-    /// CPU time of one datagram the node sends, µs: its answers leave one
-    /// after another, and the node serves nothing else meanwhile.
+    /// CPU time of one datagram the node sends, µs: a batch's answers leave
+    /// together once all of them are paid for.
     #[serde(skip_serializing_if = "is_zero")]
     pub send_us: f64,
+    /// CPU time of each wake-up, µs: a node that takes a CPU pays it once
+    /// before serving what it reads (the runtime's poll, the read that finds
+    /// the socket empty, the events file's write).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub wake_us: f64,
+    /// Delay of a publish's copies beyond their send costs, µs: what the
+    /// publishing node spends before its first copy leaves (measured as a
+    /// real broadcast's first hop).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub publish_us: f64,
     /// CPUs the nodes share; 0 gives every node a CPU of its own.
     pub cpus: u32,
 }

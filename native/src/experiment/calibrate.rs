@@ -7,15 +7,22 @@
 //! handles it, sends the copies it forwards (stamped with the time of the
 //! receive that caused them), and the next node's first reception follows.
 //! So the time from a wake-up's first reception to the next node's is what
-//! the wake-up cost. The receive cost is the median over wake-ups that read
-//! one GOSSIP and sent nothing (a duplicate), the send cost the median of
-//! `(cost - receive cost) / copies sent` over wake-ups that read one and
-//! forwarded it. The first
-//! hop, from the publish to the first reception beyond the publisher's own
-//! sends, is the delay a datagram takes when the thread is not already busy
-//! (a wake-up, not CPU time): the prediction uses it as the network latency.
-//! Medians, over several runs, so that a moment when the machine's other
-//! work took the CPU does not move the figures.
+//! the wake-up cost. Wake-ups that sent nothing give the cost of a wake-up
+//! and of each GOSSIP read in it: the median of those that read one is a
+//! wake-up plus one receive, and the median over those that read `k > 1`
+//! of `(cost - that) / (k - 1)` is one receive. Wake-ups that forwarded give
+//! the send cost, the median of `(cost - wake-up - k receives) / copies`.
+//! The first hop, from the publish to the first reception, less the
+//! publisher's sends and the receiver's wake-up and receive, is what a
+//! publish costs before its copies leave (the model's `publish_us`): on
+//! loopback the kernel hands a datagram to its receiver inside the send,
+//! so the prediction's network latency is 0. The fleet starts its nodes one
+//! after another on that thread, a few tens of µs apart: the median gap
+//! between consecutive `started` records is the prediction's join stagger,
+//! so its nodes' timers are in phase as the real ones are. Medians, over
+//! several runs, so
+//! that a moment when the machine's other work took the CPU does not move
+//! the figures.
 
 use std::collections::HashMap;
 
@@ -24,27 +31,40 @@ use gossip_core::{MsgId, MsgType, NodeId};
 use crate::analysis::EventLog;
 use crate::events::Record;
 
+/// One wake-up of a node during a real broadcast.
+#[derive(Debug, Clone, Copy)]
+struct Wake {
+    /// Time to the next node's first reception, µs.
+    cost: f64,
+    /// GOSSIPs it read.
+    received: u32,
+    /// Copies it sent.
+    copies: u32,
+}
+
 /// What consecutive receptions of real broadcasts showed, pooled over runs.
 #[derive(Debug, Default)]
 pub struct Samples {
-    /// Costs of wake-ups that read one GOSSIP and sent nothing, µs.
-    quiet_gaps: Vec<f64>,
-    /// Costs of wake-ups that read one GOSSIP and forwarded it, µs, with
-    /// the copies sent.
-    sending_gaps: Vec<(f64, u32)>,
+    wakes: Vec<Wake>,
     /// Publish to first reception, µs, with the publisher's copies.
     first_hops: Vec<(f64, u32)>,
+    /// Gaps between consecutive node starts, µs.
+    start_gaps: Vec<f64>,
 }
 
 /// The costs fitted to [`Samples`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Costs {
+    /// One wake-up of a node, µs.
+    pub wake_us: f64,
     /// Receiving and handling one GOSSIP, µs.
     pub recv_us: f64,
     /// Sending one datagram, µs.
     pub send_us: f64,
-    /// Delay of a datagram to an idle fleet beyond its send, µs.
-    pub first_hop_us: f64,
+    /// Delay of a publish's copies beyond their sends, µs.
+    pub publish_us: f64,
+    /// Time between the starts of two nodes of a fleet, µs.
+    pub start_us: f64,
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -61,8 +81,10 @@ impl Samples {
         let mut published: Option<(u64, NodeId)> = None;
         let mut receptions: Vec<(u64, NodeId)> = Vec::new();
         let mut sends: HashMap<(NodeId, u64), u32> = HashMap::new();
+        let mut starts: Vec<u64> = Vec::new();
         for l in &log.lines {
             match &l.record {
+                Record::Started { .. } => starts.push(l.ts_us),
                 Record::Published { msg_id, .. } if *msg_id == id => {
                     published = Some((l.ts_us, l.node));
                 }
@@ -79,6 +101,9 @@ impl Samples {
                 _ => {}
             }
         }
+        starts.sort_unstable();
+        self.start_gaps
+            .extend(starts.windows(2).map(|w| (w[1] - w[0]) as f64));
         let Some((t0, publisher)) = published else {
             return;
         };
@@ -104,37 +129,55 @@ impl Samples {
         }
         for pair in wakes.windows(2) {
             let ((at, received, copies), (next, _, _)) = (pair[0], pair[1]);
-            let cost = next.saturating_sub(at) as f64;
-            match (received, copies) {
-                (1, 0) => self.quiet_gaps.push(cost),
-                (1, copies) => self.sending_gaps.push((cost, copies)),
-                _ => {}
-            }
+            self.wakes.push(Wake {
+                cost: next.saturating_sub(at) as f64,
+                received,
+                copies,
+            });
         }
     }
 
-    /// The fitted costs; `None` without both kinds of gap.
+    /// The fitted costs; `None` without wake-ups that sent nothing and
+    /// wake-ups that forwarded.
     pub fn fit(&self) -> Option<Costs> {
-        let recv_us = median(self.quiet_gaps.clone())?;
-        let send_us = median(
-            self.sending_gaps
+        let quiet = |k: u32| {
+            self.wakes
                 .iter()
-                .map(|&(gap, k)| (gap - recv_us) / f64::from(k))
+                .filter(move |w| w.copies == 0 && w.received == k)
+        };
+        let one = median(quiet(1).map(|w| w.cost).collect())?;
+        let recv_us = median(
+            self.wakes
+                .iter()
+                .filter(|w| w.copies == 0 && w.received > 1)
+                .map(|w| (w.cost - one) / f64::from(w.received - 1))
+                .collect(),
+        )
+        .unwrap_or(one)
+        .clamp(0.0, one);
+        let wake_us = one - recv_us;
+        let send_us = median(
+            self.wakes
+                .iter()
+                .filter(|w| w.copies > 0)
+                .map(|w| (w.cost - wake_us - recv_us * f64::from(w.received)) / f64::from(w.copies))
                 .collect(),
         )?
         .max(0.0);
-        let first_hop_us = median(
+        let publish_us = median(
             self.first_hops
                 .iter()
-                .map(|&(gap, k)| gap - send_us * f64::from(k))
+                .map(|&(gap, k)| gap - send_us * f64::from(k) - one)
                 .collect(),
         )
         .unwrap_or(0.0)
         .max(0.0);
         Some(Costs {
+            wake_us,
             recv_us,
             send_us,
-            first_hop_us,
+            publish_us,
+            start_us: median(self.start_gaps.clone()).unwrap_or(0.0),
         })
     }
 }
@@ -165,6 +208,17 @@ mod tests {
         }
     }
 
+    fn started() -> Record {
+        Record::Started {
+            mode: "push".into(),
+            fanout: 2,
+            ttl: 3,
+            peer_limit: 20,
+            pow_k: 0,
+            bootstrap: None,
+        }
+    }
+
     fn send(id: MsgId) -> Record {
         Record::Send {
             msg_type: MsgType::Gossip,
@@ -176,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn gaps_after_duplicates_and_forwards_give_receive_and_send_costs() {
+    fn gaps_between_wake_ups_give_wake_receive_send_and_publish_costs() {
         let id = MsgId(7);
         let mut lines = vec![line(
             1_000,
@@ -188,16 +242,19 @@ mod tests {
             },
         )];
         lines.extend([line(1_000, 1, send(id)), line(1_000, 1, send(id))]);
-        // Node 2 forwards two copies (5 + 2 x 10 µs), node 3 and 4 receive
-        // duplicates (5 µs each), node 6 reads two at once (not a sample),
+        // Five nodes started 20, 30, 30 and 40 µs apart.
+        lines.extend([0, 20, 50, 80, 120].map(|t| line(t, t.into(), started())));
+        // A wake-up costs 4 µs, a GOSSIP read 2, a copy sent 10. Node 2
+        // forwards two copies (4 + 2 + 2 x 10 µs), node 3 and 4 read one
+        // duplicate each (4 + 2), node 6 reads two at once (4 + 2 x 2),
         // node 5 is last.
         lines.push(line(1_120, 2, recv(id)));
         lines.extend([line(1_120, 2, send(id)), line(1_120, 2, send(id))]);
-        lines.push(line(1_145, 3, recv(id)));
-        lines.push(line(1_150, 4, recv(id)));
-        lines.push(line(1_155, 6, recv(id)));
-        lines.push(line(1_157, 6, recv(id)));
-        lines.push(line(1_190, 5, recv(id)));
+        lines.push(line(1_146, 3, recv(id)));
+        lines.push(line(1_152, 4, recv(id)));
+        lines.push(line(1_158, 6, recv(id)));
+        lines.push(line(1_160, 6, recv(id)));
+        lines.push(line(1_166, 5, recv(id)));
         let log = EventLog {
             lines,
             ..EventLog::default()
@@ -205,8 +262,10 @@ mod tests {
         let mut s = Samples::default();
         s.add(&log, id);
         let c = s.fit().unwrap();
-        assert_eq!((c.recv_us, c.send_us), (5.0, 10.0));
-        // 120 µs to the first reception, 20 of them the publisher's sends.
-        assert_eq!(c.first_hop_us, 100.0);
+        assert_eq!((c.wake_us, c.recv_us, c.send_us), (4.0, 2.0, 10.0));
+        // 120 µs to the first reception: 20 of them the publisher's sends,
+        // 6 the receiver's wake-up and receive.
+        assert_eq!(c.publish_us, 94.0);
+        assert_eq!(c.start_us, 30.0);
     }
 }

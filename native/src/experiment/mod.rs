@@ -24,7 +24,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use gossip_core::metrics::{Aggregate, GossipReport, Scorecard};
-use gossip_core::sim::Scenario;
+use gossip_core::sim::{default_publish_ms, Scenario};
 use gossip_core::Mode;
 use indicatif::{ParallelProgressIterator, ProgressBar};
 use rayon::prelude::*;
@@ -97,9 +97,11 @@ pub struct ExperimentArgs {
     /// simulated run that processing model on one CPU, unless --service-us,
     /// --send-us or --calibration set one: with --real from the events of
     /// three real broadcasts of 20 nodes (the gaps between consecutive
-    /// receptions: per GOSSIP received, per datagram sent, and the first
-    /// hop's delay, which becomes the latency unless --latency-ms is given),
-    /// else from a 2 s flood and a send measurement as `gossip bench` does
+    /// receptions: per wake-up, per GOSSIP received, per datagram sent, the
+    /// first hop's delay as the publish cost, and the spacing of the
+    /// nodes' starts as the join stagger; the latency becomes 0 unless
+    /// --latency-ms is given), else from a 2 s flood and a send measurement
+    /// as `gossip bench` does
     #[arg(long)]
     pub calibrate: bool,
     /// Show no progress on standard error (shown by default, when it is a terminal)
@@ -200,9 +202,19 @@ pub fn print_scorecards(groups: &[GroupResult]) {
     crate::scorecard::print_table(&rows, None);
 }
 
-/// Runs one broadcast with the given parameters on top of `base`
-/// (core's [`gossip_core::sim::broadcast`], shared with the browser lab).
-pub fn run_one(base: &Scenario, p: RunParams, limit_ms: f64) -> anyhow::Result<RunResult> {
+/// When a simulated run publishes, ms after its start, given its scenario.
+pub type PublishAt = dyn Fn(&Scenario) -> f64 + Sync;
+
+/// Runs one broadcast with the given parameters on top of `base`, publishing
+/// at `publish_at` (core's [`gossip_core::sim::broadcast_at`], shared with
+/// the browser lab; [`default_publish_ms`] is when the simulator alone
+/// publishes).
+pub fn run_one(
+    base: &Scenario,
+    p: RunParams,
+    limit_ms: f64,
+    publish_at: &PublishAt,
+) -> anyhow::Result<RunResult> {
     let mut sc = base.clone();
     sc.nodes = p.n;
     sc.seed = p.seed;
@@ -210,7 +222,8 @@ pub fn run_one(base: &Scenario, p: RunParams, limit_ms: f64) -> anyhow::Result<R
     sc.node.ttl = p.ttl;
     sc.node.mode = p.mode;
     sc.network.loss = p.loss;
-    let report = gossip_core::sim::broadcast(sc, limit_ms)?;
+    let publish_ms = publish_at(&sc);
+    let report = gossip_core::sim::broadcast_at(sc, publish_ms, limit_ms)?;
     Ok(RunResult { params: p, report })
 }
 
@@ -287,6 +300,7 @@ fn simulate_grid(
     grid: &[RunParams],
     jobs: Option<usize>,
     limit_ms: f64,
+    publish_at: &PublishAt,
     bar: &ProgressBar,
 ) -> anyhow::Result<Vec<RunResult>> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -296,7 +310,7 @@ fn simulate_grid(
     pool.install(|| {
         grid.par_iter()
             .progress_with(bar.clone())
-            .map(|p| run_one(base, *p, limit_ms))
+            .map(|p| run_one(base, *p, limit_ms, publish_at))
             .collect::<anyhow::Result<Vec<_>>>()
     })
 }
@@ -380,7 +394,14 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
     let grid = grid(args, &[2, 4, 8])?;
     let bar = progress_bar(args, grid.len());
     let started = Instant::now();
-    let results = simulate_grid(&base, &grid, args.jobs, args.limit_ms, &bar)?;
+    let results = simulate_grid(
+        &base,
+        &grid,
+        args.jobs,
+        args.limit_ms,
+        &default_publish_ms,
+        &bar,
+    )?;
     bar.finish_and_clear();
     let groups = aggregate(&results);
     #[derive(Serialize)]

@@ -41,7 +41,8 @@ do not disturb each other's timings; --jobs J overlaps J runs (most of a run \
 is idle settling: --jobs 6 takes about 3 minutes, at the risk of two \
 broadcasts sharing the CPU). The simulator models loopback as 0.05 ms latency \
 + 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise (with \
---calibrate, the measured first hop); --losses needs --netns. With --real \
+--calibrate, latency 0 with the measured costs, the fleet's start spacing and \
+the real publish time); --losses needs --netns. With --real \
 --netns (as root) each run builds N network namespaces on one bridge with \
 scripts/netns-testbed.sh, one real `gossip` process in each, drops --losses \
 at random with nftables on every node's input, publishes when the simulator \
@@ -134,25 +135,34 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
             .transpose()?,
         limit: millis("--limit-ms", args.limit_ms)?,
     };
+    // The prediction's nodes start as the fleet's do (with --calibrate).
+    let mut fleet_stagger_ms: Option<f64> = None;
     if args.calibrate && base.processing.is_off() {
         let (processing, costs) = runtime.block_on(calibrate(&base, args, timing, &events_dir))?;
+        if args.params.join_stagger_ms.is_none() {
+            fleet_stagger_ms = Some(costs.start_us / 1e3);
+        }
         base.processing = processing;
+        // Loopback hands a datagram to its receiver inside the send, which
+        // the send cost covers.
         if args.params.latency_ms.is_none() {
-            base.network.latency_ms = costs.first_hop_us / 1e3;
+            base.network.latency_ms = 0.0;
         }
         if args.params.jitter_ms.is_none() {
-            base.network.jitter_ms = costs.first_hop_us / 1e4;
+            base.network.jitter_ms = 0.0;
         }
         println!(
             "calibrated on {CALIBRATION_RUNS} real broadcasts of {CALIBRATION_NODES} nodes: \
-             {:.2} us per GOSSIP received, {:.2} us per datagram sent, on 1 CPU; \
-             first hop {:.0} us beyond the publisher's sends, the prediction's latency \
-             ({:.3} ms + {:.3} ms jitter)",
+             {:.2} us per wake-up, {:.2} us per GOSSIP received, {:.2} us per datagram sent, \
+             {:.0} us per publish before its copies leave, on 1 CPU; \
+             latency {:.3} ms + {:.3} ms jitter; nodes start {:.0} us apart",
+            costs.wake_us,
             costs.recv_us,
             costs.send_us,
-            costs.first_hop_us,
+            costs.publish_us,
             base.network.latency_ms,
             base.network.jitter_ms,
+            costs.start_us,
         );
     }
     let base = &base;
@@ -175,7 +185,29 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
 
     let sim_bar = super::progress_bar(args, grid.len());
     sim_bar.set_message("simulator prediction");
-    let predicted = super::simulate_grid(base, &grid, args.jobs, args.limit_ms, &sim_bar)?;
+    // Same schedule as the real runs: nodes started as the fleet's were
+    // (measured with --calibrate) and the publish when the fleet published.
+    let mut predict = base.clone();
+    if let Some(stagger) = fleet_stagger_ms {
+        predict.join_stagger_ms = stagger;
+    }
+    let real_stagger_ms = base.join_stagger_ms;
+    let settle_ms = args.settle_ms;
+    let published_at = move |sc: &Scenario| {
+        settle_ms.unwrap_or_else(|| {
+            let mut real = sc.clone();
+            real.join_stagger_ms = real_stagger_ms;
+            default_publish_ms(&real)
+        })
+    };
+    let predicted = super::simulate_grid(
+        &predict,
+        &grid,
+        args.jobs,
+        args.limit_ms,
+        &published_at,
+        &sim_bar,
+    )?;
     sim_bar.finish_and_clear();
 
     let groups = super::aggregate(&results);
@@ -504,6 +536,8 @@ async fn calibrate(
     let processing = Processing {
         service_us: costs.recv_us,
         send_us: costs.send_us,
+        wake_us: costs.wake_us,
+        publish_us: costs.publish_us,
         cpus: 1,
         ..Processing::default()
     };
