@@ -106,11 +106,10 @@ fn same_trace_on_every_platform_with_the_processing_model_on() {
     );
 }
 
-/// Nodes wired into a full overlay on 1 ms links without jitter, charging
-/// `service_us` per datagram received and `send_us` per datagram sent on
-/// `cpus` shared CPUs; the overlay's pings are over when the first 500 ms
-/// have run.
-fn served_with_sends(nodes: u32, service_us: f64, send_us: f64, cpus: u32) -> Simulator {
+/// Nodes wired into a full overlay on 1 ms links without jitter, with the
+/// processing model's `processing`; the overlay's pings are over when the
+/// first 500 ms have run.
+fn served_by(nodes: u32, processing: Processing) -> Simulator {
     let mut sc = scenario(nodes, Mode::Push, 11);
     sc.overlay = Overlay::Full;
     sc.network = Network {
@@ -118,16 +117,25 @@ fn served_with_sends(nodes: u32, service_us: f64, send_us: f64, cpus: u32) -> Si
         jitter_ms: 0.0,
         ..Network::default()
     };
-    sc.processing = Processing {
-        service_us,
-        send_us,
-        cpus,
-        ..Processing::default()
-    };
+    sc.processing = processing;
     let mut sim = Simulator::new(sc);
     sim.run_for_ms(500.0);
     sim.take_trace();
     sim
+}
+
+/// [`served_by`], charging `service_us` per datagram received and
+/// `send_us` per datagram sent on `cpus` shared CPUs.
+fn served_with_sends(nodes: u32, service_us: f64, send_us: f64, cpus: u32) -> Simulator {
+    served_by(
+        nodes,
+        Processing {
+            service_us,
+            send_us,
+            cpus,
+            ..Processing::default()
+        },
+    )
 }
 
 /// [`served_with_sends`] with sends free.
@@ -196,23 +204,16 @@ fn a_batch_sends_together_when_its_sends_are_paid_and_keeps_the_cpu_busy() {
 
 #[test]
 fn a_wake_up_is_paid_once_for_what_waits_and_a_publish_delays_its_copies() {
-    let mut sc = scenario(2, Mode::Push, 11);
-    sc.overlay = Overlay::Full;
-    sc.network = Network {
-        latency_ms: 1.0,
-        jitter_ms: 0.0,
-        ..Network::default()
-    };
-    sc.processing = Processing {
-        service_us: 250.0,
-        wake_us: 100.0,
-        publish_us: 500.0,
-        cpus: 1,
-        ..Processing::default()
-    };
-    let mut sim = Simulator::new(sc);
-    sim.run_for_ms(500.0);
-    sim.take_trace();
+    let mut sim = served_by(
+        2,
+        Processing {
+            service_us: 250.0,
+            wake_us: 100.0,
+            publish_us: 500.0,
+            cpus: 1,
+            ..Processing::default()
+        },
+    );
     let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
     sim.publish(0, "first").unwrap();
     sim.publish(0, "second").unwrap();
