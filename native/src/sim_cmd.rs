@@ -103,10 +103,17 @@ pub struct SimParams {
     #[arg(long, value_name = "US")]
     pub service_spread_us: Option<f64>,
     /// CPU time a node spends on each datagram it sends, µs; what a batch
-    /// of received datagrams caused leaves together once paid for (wake-up
-    /// and publish costs: a scenario's `processing` section) [default: 0]
+    /// of received datagrams caused leaves together once paid for [default: 0]
     #[arg(long, value_name = "US")]
     pub send_us: Option<f64>,
+    /// CPU time of each wake-up, µs: a node that gets a CPU pays it once,
+    /// then serves everything waiting for it [default: 0]
+    #[arg(long, value_name = "US")]
+    pub wake_us: Option<f64>,
+    /// What a publishing node spends before its first copy leaves, µs
+    /// (a real broadcast's first hop) [default: 0]
+    #[arg(long, value_name = "US")]
+    pub publish_us: Option<f64>,
     /// CPUs the nodes share while serving datagrams [default: 0, one per node]
     #[arg(long, value_name = "N")]
     pub cpus: Option<u32>,
@@ -134,6 +141,8 @@ impl SimParams {
         set!(self.service_us, sc.processing.service_us);
         set!(self.service_spread_us, sc.processing.spread_us);
         set!(self.send_us, sc.processing.send_us);
+        set!(self.wake_us, sc.processing.wake_us);
+        set!(self.publish_us, sc.processing.publish_us);
         set!(self.cpus, sc.processing.cpus);
         self.protocol.apply(&mut sc.node)?;
         if let Some(codec) = self.codec {

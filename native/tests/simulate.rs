@@ -229,6 +229,19 @@ fn processing_flags_and_calibration_files_slow_the_broadcast_down() {
     let o = gossip(&["sim", "--send-us=-1"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("send_us"));
+    // A wake-up's cost and a publish's delay, from flags as from a file.
+    let waking = sim_t95(&["--service-us", "500", "--cpus", "1", "--wake-us", "300"]);
+    assert!(waking > shared, "{shared} -> {waking}");
+    std::fs::write(
+        &file,
+        r#"{"processing": {"service_us": 500.0, "cpus": 1, "wake_us": 300.0}}"#,
+    )
+    .unwrap();
+    assert_eq!(sim_t95(&["--calibration", file.to_str().unwrap()]), waking);
+    assert!(sim_t95(&["--publish-us", "2000"]) >= free + 2.0);
+    let o = gossip(&["sim", "--wake-us=-1"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wake_us"));
 }
 
 #[test]

@@ -250,10 +250,12 @@ fn is_zero(x: &f64) -> bool {
 }
 
 impl Processing {
-    /// True when datagrams cost nothing (the model is off).
+    /// True when nothing costs time (the model is off): no receive, send or
+    /// wake-up cost and no publish delay.
     pub fn is_off(&self) -> bool {
-        let costs = |us: f64| us > 0.0;
-        !costs(self.service_us) && !costs(self.send_us)
+        [self.service_us, self.send_us, self.wake_us, self.publish_us]
+            .iter()
+            .all(|&us| us <= 0.0)
     }
 }
 
