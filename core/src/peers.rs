@@ -336,15 +336,15 @@ impl PeerTable {
     /// recently seen peer when the table is full. Callers check addresses
     /// first ([`PeerTable::touch`]): this moves a known peer to `addr`.
     pub fn upsert(&mut self, id: NodeId, addr: SocketAddr, now: Time, verified: bool) -> Upsert {
+        let fresh = |plumtree_ids: &FxHashSet<NodeId>| Peer {
+            id,
+            addr,
+            last_seen: now,
+            verified,
+            speaks_plumtree: plumtree_ids.contains(&id),
+        };
         if let Some(shared) = &mut self.shared {
-            let new = Peer {
-                id,
-                addr,
-                last_seen: now,
-                verified,
-                speaks_plumtree: self.plumtree_ids.contains(&id),
-            };
-            return shared.upsert(new, self.limit);
+            return shared.upsert(fresh(&self.plumtree_ids), self.limit);
         }
         if let Some(i) = self.position(id) {
             let moved = self.peers[i].addr != addr;
@@ -360,13 +360,7 @@ impl PeerTable {
             }
             return Upsert::Refreshed;
         }
-        let new = Peer {
-            id,
-            addr,
-            last_seen: now,
-            verified,
-            speaks_plumtree: self.plumtree_ids.contains(&id),
-        };
+        let new = fresh(&self.plumtree_ids);
         if self.peers.len() < self.limit {
             self.reserve_first();
             self.peers.push(new);
