@@ -3,11 +3,12 @@
 //! datagram it sends, and the nodes may share a few CPUs (a real fleet on
 //! one machine's cores).
 //!
-//! It follows what the UDP driver (`native/src/driver.rs`) does on a tokio
-//! runtime. A datagram that arrives joins its node's queue. When the node is
-//! idle and (with [`Processing::cpus`] set) a CPU is free, the node wakes:
-//! it pays [`Processing::wake_us`] once, reads up to [`BATCH`] waiting
-//! datagrams (one `recvmmsg`) and serves them one after another, handling
+//! It follows what the native UDP driver does with one thread per fleet
+//! (measured on real runs; core itself does no I/O). A datagram that
+//! arrives joins its node's queue. When the node is idle and (with
+//! [`Processing::cpus`] set) a CPU is free, the node wakes: it pays
+//! [`Processing::wake_us`] once, reads up to [`BATCH`] waiting datagrams
+//! (one `recvmmsg`) and serves them one after another, handling
 //! each when its service ends. Every datagram the batch caused then costs
 //! [`Processing::send_us`] on the same CPU, and all of them leave together
 //! when the last is paid for, in the order of their destination addresses

@@ -86,6 +86,15 @@ impl Plot {
     }
 }
 
+/// A dashed SVG line from `a` to `b`: a curve's final level or its marker.
+fn dashed(out: &mut String, a: (f64, f64), b: (f64, f64), stroke: &str, dash: &str) {
+    let _ = write!(
+        out,
+        "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{stroke}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>",
+        a.0, b.0, a.1, b.1
+    );
+}
+
 /// The curves as SVG elements over `plot`, each with its tooltip; a label
 /// at the left of each line when `labels` is set.
 pub fn svg(curves: &[Curve], plot: Plot, labels: bool) -> String {
@@ -100,20 +109,22 @@ pub fn svg(curves: &[Curve], plot: Plot, labels: bool) -> String {
         );
         if let Some(level) = c.level {
             let y = plot.y(level);
-            let _ = write!(
-                out,
-                "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{stroke}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>",
-                plot.left,
-                plot.left + plot.width
+            dashed(
+                &mut out,
+                (plot.left, y),
+                (plot.left + plot.width, y),
+                stroke,
+                "6 3",
             );
         }
         if let Some(ms) = c.marker_ms.filter(|ms| *ms <= plot.x_max) {
             let x = plot.x(ms);
-            let _ = write!(
-                out,
-                "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{stroke}\" stroke-width=\"2\" stroke-dasharray=\"2 3\"/>",
-                plot.top,
-                plot.top + plot.height
+            dashed(
+                &mut out,
+                (x, plot.top),
+                (x, plot.top + plot.height),
+                stroke,
+                "2 3",
             );
         }
         if !c.points.is_empty() {
