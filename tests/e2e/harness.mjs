@@ -56,3 +56,31 @@ export async function launch(viewport = { width: 1400, height: 850 }) {
     ],
   });
 }
+
+/** The middle value of `xs` (the upper one of an even count). */
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+/**
+ * Median frames per second, and the 95th-percentile frame interval in ms,
+ * over `ms` of animation frames on `page`.
+ */
+export async function frameRate(page, ms) {
+  const stamps = await page.evaluate(
+    (ms) =>
+      new Promise((done) => {
+        const ts = [];
+        const tick = (t) => {
+          ts.push(t);
+          if (t - ts[0] < ms) requestAnimationFrame(tick);
+          else done(ts);
+        };
+        requestAnimationFrame(tick);
+      }),
+    ms,
+  );
+  const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+  return { fps: 1000 / median(gaps), p95: gaps[Math.floor(gaps.length * 0.95)] };
+}

@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { ARTIFACTS, DIST, launch, serve } from './harness.mjs';
+import { ARTIFACTS, DIST, frameRate, launch, serve } from './harness.mjs';
 
 const SCREENSHOTS = join(ARTIFACTS, '..', 'screenshots');
 const figures = {};
@@ -18,11 +18,6 @@ function report(name, value) {
   figures[name] = value;
   console.log(`${name}: ${typeof value === 'number' ? +value.toFixed(2) : value}`);
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 describe('browser lab (release build, headless Chromium)', () => {
   let server;
@@ -47,25 +42,6 @@ describe('browser lab (release build, headless Chromium)', () => {
       n,
     );
     assert.equal(await text('#nodes-value'), String(n));
-  }
-
-  /** Median frames per second and 95th-percentile frame interval (ms) over `ms` of animation frames. */
-  async function frameRate(ms) {
-    const stamps = await page.evaluate(
-      (ms) =>
-        new Promise((done) => {
-          const ts = [];
-          const tick = (t) => {
-            ts.push(t);
-            if (t - ts[0] < ms) requestAnimationFrame(tick);
-            else done(ts);
-          };
-          requestAnimationFrame(tick);
-        }),
-      ms,
-    );
-    const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
-    return { fps: 1000 / median(gaps), p95: gaps[Math.floor(gaps.length * 0.95)] };
   }
 
   before(async () => {
@@ -192,7 +168,7 @@ describe('browser lab (release build, headless Chromium)', () => {
       await slide('speed', 0, 'input');
       await page.keyboard.press('p');
       await page.waitForFunction(() => document.querySelector('#coverage').textContent !== '–');
-      const { fps, p95 } = await frameRate(4000);
+      const { fps, p95 } = await frameRate(page, 4000);
       report(`median fps while a broadcast animates at N = ${n}`, fps);
       report(`95th-percentile frame interval at N = ${n} (ms)`, p95);
       report(`coverage after 4 s at N = ${n}`, await text('#coverage'));

@@ -9,36 +9,12 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ARTIFACTS, launch, serve } from './harness.mjs';
+import { ARTIFACTS, frameRate, launch, serve } from './harness.mjs';
 
 const SCREENSHOTS = join(ARTIFACTS, '..', 'screenshots');
 
 function report(name, value) {
   console.log(`${name}: ${typeof value === 'number' ? +value.toFixed(2) : value}`);
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
-
-/** Median frames per second over `ms` of animation frames on `page`. */
-async function frameRate(page, ms) {
-  const stamps = await page.evaluate(
-    (ms) =>
-      new Promise((done) => {
-        const ts = [];
-        const tick = (t) => {
-          ts.push(t);
-          if (t - ts[0] < ms) requestAnimationFrame(tick);
-          else done(ts);
-        };
-        requestAnimationFrame(tick);
-      }),
-    ms,
-  );
-  const gaps = stamps.slice(1).map((t, i) => t - stamps[i]);
-  return 1000 / median(gaps);
 }
 
 /** Pixels of canvas `selector` whose colour is within 12 of `rgb`, as [x, y] in CSS px. */
@@ -99,7 +75,7 @@ describe('instrument views (release build, headless Chromium)', () => {
     assert.equal(await attr('#pow-rate', 'data-worker'), 'true', 'hashing runs in a worker');
     assert.equal(started.length, 1);
     // The page's frame rate while the worker hashes at k = 6.
-    const fps = await frameRate(page, 2_000);
+    const { fps } = await frameRate(page, 2_000);
     const rate = Number(await attr('#pow-rate', 'data-rate'));
     report('proof of work k=6 hash rate (H/s, worker)', rate);
     report('frames per second while solving k=6', fps);
@@ -202,7 +178,7 @@ describe('instrument views (release build, headless Chromium)', () => {
     const arrows = Number(await attr('#spacetime-canvas', 'data-arrows'));
     report('datagrams on the diagram', arrows);
     assert.ok(arrows >= 10_000, `only ${arrows} datagrams on screen`);
-    const fps = await frameRate(page, 2_000);
+    const { fps } = await frameRate(page, 2_000);
     const drawMs = Number(await attr('#spacetime-canvas', 'data-draw-ms'));
     report('frames per second with the diagram following the run', fps);
     report('diagram redraw (ms)', drawMs);
