@@ -1,14 +1,9 @@
 //! The simulator's event queue: earliest first, ties broken by insertion
 //! order, so the same inputs always replay in the same order.
 //!
-//! The heaps (4-ary, see [`QuadHeap`]) hold small keys (time, sequence,
-//! slot), so sifting moves 24
-//! bytes, not whole events; the events wait in a slab whose free slots are
-//! reused. Events due more than [`NEAR`] after the last one popped (every
-//! node's next liveness round, seconds away) wait in a second heap, so the
-//! datagrams in flight are sifted through a heap of their own size rather
-//! than one holding a timer per node. Popping takes the earlier of the two
-//! tops, so the order is the same as with one heap.
+//! The queue orders small keys (time, sequence, slot), so sorting and
+//! sifting move 24 bytes, not whole events; the events wait in a slab whose
+//! free slots are reused. See [`EventQueue`] for how the keys are kept.
 
 use core::cmp::Ordering;
 
@@ -41,29 +36,56 @@ impl Ord for Pending {
     }
 }
 
-/// How far ahead of the clock an event may be and still go into the heap
-/// of near events.
-const NEAR: core::time::Duration = core::time::Duration::from_millis(100);
+/// Width of one bucket of the ring, in microseconds.
+const WIDTH: u64 = 64;
+
+/// Buckets in the ring: it holds the events due within `RING * WIDTH` µs
+/// (131 ms) after the current bucket, beyond which events wait in `far`.
+const RING: u64 = 2_048;
 
 /// Events of type `T`, each due at a [`Time`].
+///
+/// A calendar queue: time is cut into buckets of [`WIDTH`] µs. The events
+/// of the current bucket wait in a small heap (`current`); those of the
+/// next [`RING`] buckets wait unsorted, each in its bucket's vector, and a
+/// bucket is sorted when it becomes current; later ones (every node's next
+/// liveness round, seconds away) wait in a heap of their own (`far`). A
+/// datagram in flight is thus pushed onto a vector and sorted among the
+/// few hundred of its bucket, instead of being sifted through a heap of
+/// every datagram in flight. Every event in `current` is due before every
+/// event in the ring or in `far`, and `current` is empty only when the ring
+/// is: the earliest event is `current`'s top, or `far`'s when `current` is
+/// empty. So the pop order is the (time, insertion) order, as with one heap.
 #[derive(Debug)]
 pub(super) struct EventQueue<T> {
-    near: QuadHeap<Pending>,
+    current: QuadHeap<Pending>,
+    /// Index of the first bucket not in `current`: the ring and `far` hold
+    /// only events due at or after its start (`next_bucket * WIDTH` µs).
+    next_bucket: u64,
+    /// Bucket `b` of `next_bucket..next_bucket + RING` is `ring[b % RING]`.
+    ring: Vec<Vec<Pending>>,
+    /// Events in the ring.
+    in_ring: usize,
     far: QuadHeap<Pending>,
-    /// When the last popped event was due.
-    clock: Time,
     slab: Vec<Option<T>>,
     free: Vec<u32>,
     seq: u64,
+}
+
+/// The bucket an event due at `at` falls in.
+fn bucket(at: Time) -> u64 {
+    at.as_micros() / WIDTH
 }
 
 impl<T> EventQueue<T> {
     /// An empty queue.
     pub(super) fn new() -> EventQueue<T> {
         EventQueue {
-            near: QuadHeap::new(),
+            current: QuadHeap::new(),
+            next_bucket: 0,
+            ring: (0..RING).map(|_| Vec::new()).collect(),
+            in_ring: 0,
             far: QuadHeap::new(),
-            clock: Time::ZERO,
             slab: Vec::new(),
             free: Vec::new(),
             seq: 0,
@@ -88,26 +110,65 @@ impl<T> EventQueue<T> {
             seq: self.seq,
             slot,
         };
-        if at <= self.clock + NEAR {
-            self.near.push(pending);
+        let b = bucket(at);
+        if b < self.next_bucket {
+            self.current.push(pending);
+        } else if b - self.next_bucket < RING {
+            self.ring[(b % RING) as usize].push(pending);
+            self.in_ring += 1;
+            if self.current.is_empty() {
+                self.advance();
+            }
         } else {
             self.far.push(pending);
         }
     }
 
-    /// The heap whose top is the earliest event.
-    fn earliest(&mut self) -> &mut QuadHeap<Pending> {
-        match (self.near.peek(), self.far.peek()) {
-            (Some(n), Some(f)) if f < n => &mut self.far,
-            (None, Some(_)) => &mut self.far,
-            _ => &mut self.near,
+    /// Makes the earliest non-empty bucket current (the current one is
+    /// empty and the ring is not): its events, sorted, and those of `far`
+    /// due within it.
+    fn advance(&mut self) {
+        let in_ring = (self.next_bucket..self.next_bucket + RING)
+            .find(|b| !self.ring[(b % RING) as usize].is_empty())
+            .expect("the ring holds an event");
+        let next = match self.far.peek() {
+            Some(p) => in_ring.min(bucket(p.at)),
+            None => in_ring,
+        };
+        if in_ring == next {
+            let slot = &mut self.ring[(next % RING) as usize];
+            self.in_ring -= slot.len();
+            let mut events = core::mem::replace(slot, self.current.take_items());
+            events.sort_unstable();
+            self.current = QuadHeap::from_sorted(events);
+        }
+        self.next_bucket = next + 1;
+        while let Some(p) = self.far.peek().copied() {
+            if bucket(p.at) > next {
+                break;
+            }
+            self.far.pop();
+            self.current.push(p);
         }
     }
 
     /// The earliest event and its time.
     pub(super) fn pop(&mut self) -> Option<(Time, Option<T>)> {
-        let event = self.earliest().pop()?;
-        self.clock = self.clock.max(event.at);
+        let event = match self.current.pop() {
+            Some(event) => {
+                if self.current.is_empty() && self.in_ring > 0 {
+                    self.advance();
+                }
+                event
+            }
+            None => {
+                // The ring is empty too: the earliest is `far`'s, and the
+                // ring now starts at its bucket.
+                let event = self.far.pop()?;
+                self.next_bucket = bucket(event.at);
+                event
+            }
+        };
         let what = self.slab[event.slot as usize].take();
         if what.is_some() {
             self.free.push(event.slot);
@@ -117,15 +178,12 @@ impl<T> EventQueue<T> {
 
     /// When the earliest event is due.
     pub(super) fn peek_time(&self) -> Option<Time> {
-        match (self.near.peek(), self.far.peek()) {
-            (Some(n), Some(f)) => Some(n.at.min(f.at)),
-            (n, f) => n.or(f).map(|e| e.at),
-        }
+        self.current.peek().or(self.far.peek()).map(|p| p.at)
     }
 
     /// Events waiting.
     pub(super) fn len(&self) -> usize {
-        self.near.len() + self.far.len()
+        self.current.len() + self.in_ring + self.far.len()
     }
 }
 
@@ -135,6 +193,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use crate::rng::NodeRng;
 
     #[test]
     fn earliest_first_then_insertion_order_and_slots_are_reused() {
@@ -153,25 +212,43 @@ mod tests {
         assert_eq!((q.pop(), q.len()), (None, 0));
     }
 
+    /// Events due microseconds, milliseconds and seconds ahead (the
+    /// current bucket, the ring, beyond it), pushed while others pop, and
+    /// many at the same time: they pop in (time, insertion) order, as a
+    /// sorted list of everything pushed says.
     #[test]
-    fn near_and_far_events_pop_in_one_order() {
+    fn events_at_every_distance_pop_in_time_then_insertion_order() {
+        let mut rng = NodeRng::from_seed_u64(3);
         let mut q = EventQueue::new();
-        let t = |ms| Time::from_millis(ms);
-        q.push(t(10_000), "far, first of its time");
-        q.push(t(50), "near");
-        q.pop();
-        q.push(t(10_000), "pushed near its time, second");
-        q.push(t(9_000), "far, earlier");
-        assert_eq!((q.near.len(), q.far.len()), (0, 3));
-        assert_eq!(q.peek_time(), Some(t(9_000)));
-        assert_eq!(q.pop(), Some((t(9_000), Some("far, earlier"))));
-        q.push(t(9_050), "near again");
-        assert_eq!(q.near.len(), 1);
-        assert_eq!(q.pop(), Some((t(9_050), Some("near again"))));
-        assert_eq!(q.pop(), Some((t(10_000), Some("far, first of its time"))));
-        assert_eq!(
-            q.pop(),
-            Some((t(10_000), Some("pushed near its time, second")))
-        );
+        let mut model: Vec<(Time, u64)> = Vec::new();
+        let mut clock = Time::ZERO;
+        let mut pushed = 0u64;
+        let mut popped = Vec::new();
+        for _ in 0..20_000 {
+            if rng.below(5) < 3 {
+                let ahead = match rng.below(4) {
+                    0 => rng.below(WIDTH * 2),
+                    1 => rng.below(7_000),
+                    2 => rng.below(RING * WIDTH * 3),
+                    _ => 1_000 * rng.below(4),
+                };
+                let at = Time::from_micros(clock.as_micros() + ahead);
+                pushed += 1;
+                q.push(at, pushed);
+                model.push((at, pushed));
+            } else if let Some((at, what)) = q.pop() {
+                assert!(at >= clock);
+                clock = at;
+                popped.push((at, what.unwrap()));
+            }
+            assert_eq!(q.len(), model.len() - popped.len());
+            assert_eq!(q.peek_time().is_some(), q.len() > 0);
+        }
+        while let Some((at, what)) = q.pop() {
+            popped.push((at, what.unwrap()));
+        }
+        model.sort();
+        assert_eq!(popped, model);
+        assert_eq!((q.len(), q.in_ring, q.far.len()), (0, 0, 0));
     }
 }
