@@ -65,15 +65,15 @@ pub fn generate(
     peer_limit: u32,
     rng: &mut NodeRng,
 ) -> Option<Adjacency> {
-    let n_us = n as usize;
-    let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n_us];
-    match *overlay {
+    let (k, beta) = match *overlay {
         Overlay::Bootstrap => return None,
         Overlay::Full => return Some(full(n, peer_limit, rng)),
         Overlay::RandomRegular { degree } => return Some(random_regular(n, degree, rng)),
-        Overlay::Ring { k } => ring(&mut adj, k, 0.0, rng),
-        Overlay::SmallWorld { k, beta } => ring(&mut adj, k, beta, rng),
-    }
+        Overlay::Ring { k } => (k, 0.0),
+        Overlay::SmallWorld { k, beta } => (k, beta),
+    };
+    let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n as usize];
+    ring(&mut adj, k, beta, rng);
     Some(Adjacency::from_lists(&adj))
 }
 
@@ -130,7 +130,7 @@ fn link(adj: &mut [Vec<u32>], a: u32, b: u32) -> bool {
 /// The pairing model: `degree` stubs per node, shuffled and paired; self-loops
 /// and repeated edges are skipped, so a few nodes end slightly below `degree`.
 /// No node gets more than `degree` neighbours, so the lists are built in
-/// fixed-size rows of one buffer.
+/// fixed-size rows of one buffer, which then becomes the flat vector.
 fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
     let d = degree as usize;
     let mut stubs: Vec<u32> = (0..n).flat_map(|i| std::iter::repeat_n(i, d)).collect();
@@ -148,16 +148,18 @@ fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
         rows[b * d + lens[b]] = pair[0];
         lens[b] += 1;
     }
-    let mut adj = Adjacency {
-        start: Vec::with_capacity(n as usize + 1),
-        flat: Vec::with_capacity(lens.iter().sum()),
-    };
-    adj.start.push(0);
-    for (row, &len) in rows.chunks_exact(d.max(1)).zip(&lens) {
-        adj.flat.extend_from_slice(&row[..len]);
-        adj.start.push(adj.flat.len());
+    // The rows are packed in place (each moves down to where the previous
+    // one ended), so a million nodes' lists are not copied to a second buffer.
+    let mut start = Vec::with_capacity(n as usize + 1);
+    start.push(0);
+    let mut end = 0;
+    for (i, &len) in lens.iter().enumerate() {
+        rows.copy_within(i * d..i * d + len, end);
+        end += len;
+        start.push(end);
     }
-    adj
+    rows.truncate(end);
+    Adjacency { start, flat: rows }
 }
 
 /// A ring lattice with `k` neighbours on each side; each edge is rewired to a
