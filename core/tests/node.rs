@@ -25,7 +25,7 @@ fn hello_from(id: NodeId, from: SocketAddr, pow: Option<gossip_core::PowProof>) 
         timestamp_ms: NOW.as_millis(),
         ttl: 0,
         body: Body::Hello(Hello {
-            capabilities: vec!["udp".into(), "json".into()],
+            capabilities: vec!["udp".into(), "json".into()].into(),
             pow,
         }),
     }

@@ -9,6 +9,7 @@
 use core::time::Duration;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::codec;
 use crate::config::{Config, BOOTSTRAP_ATTEMPTS, BOOTSTRAP_BACKOFF, BOOTSTRAP_BACKOFF_MAX};
@@ -69,22 +70,11 @@ impl RequestLen {
 }
 
 /// Bytes the proof of work adds to a HELLO (0 for other messages).
-fn proof_bytes(cx: &mut Ctx<'_>, msg: &Message) -> usize {
-    let Body::Hello(hello) = &msg.body else {
-        return 0;
-    };
-    if hello.pow.is_none() {
-        return 0;
+fn proof_bytes(msg: &Message) -> usize {
+    match &msg.body {
+        Body::Hello(Hello { pow: Some(pow), .. }) => codec::pow_len(pow),
+        _ => 0,
     }
-    let with = cx.out.measure(msg);
-    let bare = Message {
-        body: Body::Hello(Hello {
-            capabilities: hello.capabilities.clone(),
-            pow: None,
-        }),
-        ..msg.clone()
-    };
-    with.saturating_sub(cx.out.measure(&bare))
 }
 
 /// The membership part of a node.
@@ -99,7 +89,7 @@ pub(crate) struct Membership {
     ping_seq: u64,
     departed: Departed,
     pub(crate) proof: Option<PowProof>,
-    capabilities: Vec<String>,
+    capabilities: Arc<[String]>,
 }
 
 impl Membership {
@@ -130,7 +120,7 @@ impl Membership {
             ping_seq: 0,
             departed: Departed::default(),
             proof: None,
-            capabilities,
+            capabilities: capabilities.into(),
         }
     }
 
@@ -327,14 +317,14 @@ impl Membership {
         // Proofs are left out of the byte budget on both sides (they are
         // nearly the same size at a given k), so the answer, and with it how
         // joining goes, is the same at every k.
-        let their_proof = proof_bytes(cx, msg);
+        let their_proof = proof_bytes(msg);
         let mut budget =
             STRANGER_REPLY_RATIO * request_len.get(msg, cx).saturating_sub(their_proof);
         let introduce = !known && added && !self.solicited.expects(msg.sender_addr, cx.now);
         if introduce && self.can_introduce(cx.config) {
             let hello_id = MsgId::random(cx.rng);
             let ours = cx.out.message(cx.now, hello_id, 0, self.hello());
-            let len = cx.out.measure(&ours) - proof_bytes(cx, &ours);
+            let len = cx.out.measure(&ours) - proof_bytes(&ours);
             if len < budget
                 && self
                     .solicited
@@ -629,15 +619,18 @@ impl Membership {
 
     /// Up to `n` random known peers, never `except`.
     fn sample_peers(&mut self, cx: &mut Ctx<'_>, n: usize, except: NodeId) -> Vec<PeerInfo> {
-        let mut all: Vec<PeerInfo> = self
-            .peers
-            .iter()
-            .filter(|p| p.id != except)
-            .map(|p| PeerInfo {
-                node_id: p.id,
-                addr: p.addr,
-            })
-            .collect();
+        // Sized up front: collecting through the filter would grow the
+        // vector three or four times on every HELLO answered.
+        let mut all = Vec::with_capacity(self.peers.len());
+        all.extend(
+            self.peers
+                .iter()
+                .filter(|p| p.id != except)
+                .map(|p| PeerInfo {
+                    node_id: p.id,
+                    addr: p.addr,
+                }),
+        );
         let n = n.min(codec::MAX_LIST);
         cx.rng.choose_front(&mut all, n);
         all.truncate(n);
