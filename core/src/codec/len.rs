@@ -38,12 +38,17 @@ pub fn pow_len(pow: &PowProof) -> usize {
         + string_len(&pow.digest_hex)
 }
 
+/// The smallest [`peer_entry_len`]: the first entry, for the shortest
+/// address written, `"[::]:0"`. A budget with less room lists nobody.
+pub const MIN_PEER_ENTRY_LEN: usize = PEER_FRAME + ID_LEN + "\"[::]:0\"".len();
+
+const PEER_FRAME: usize = r#"{"node_id": , "addr": }"#.len();
+
 /// Bytes the entry for `peer` adds to a PEERS_LIST datagram, with the `", "`
 /// before it unless it is the first: `{"node_id": "<32 hex>", "addr": "<addr>"}`.
 pub fn peer_entry_len(peer: &PeerInfo, first: bool) -> usize {
-    const FRAME: usize = r#"{"node_id": , "addr": }"#.len();
     let separator = if first { 0 } else { 2 };
-    FRAME + ID_LEN + addr_len(peer.addr) + separator
+    PEER_FRAME + ID_LEN + addr_len(peer.addr) + separator
 }
 
 fn body_len(body: &Body) -> usize {
@@ -137,4 +142,33 @@ fn display_len(value: impl fmt::Display) -> usize {
     // Counting cannot fail.
     let _ = fmt::Write::write_fmt(&mut count, format_args!("{value}"));
     count.0
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+    use crate::id::NodeId;
+
+    #[test]
+    fn the_shortest_entry_is_the_first_one_for_the_unspecified_v6_address() {
+        let entry = |addr: SocketAddr, first| {
+            peer_entry_len(
+                &PeerInfo {
+                    node_id: NodeId(0),
+                    addr,
+                },
+                first,
+            )
+        };
+        let v6 = SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0));
+        let v4 = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0));
+        assert_eq!(entry(v6, true), MIN_PEER_ENTRY_LEN);
+        assert!(entry(v4, true) > MIN_PEER_ENTRY_LEN);
+        assert_eq!(entry(v6, false), MIN_PEER_ENTRY_LEN + 2);
+    }
 }

@@ -15,7 +15,7 @@ mod json;
 mod len;
 
 use self::json::Json;
-pub use self::len::{encoded_len, peer_entry_len, pow_len};
+pub use self::len::{encoded_len, peer_entry_len, pow_len, MIN_PEER_ENTRY_LEN};
 use crate::error::DecodeError;
 use crate::id::{parse_hex128, write_hex128, MsgId, NodeId};
 use crate::message::{

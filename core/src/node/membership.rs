@@ -77,6 +77,16 @@ fn proof_bytes(msg: &Message) -> usize {
     }
 }
 
+/// Where a PEERS_LIST goes and what bounds it.
+#[derive(Debug, Clone, Copy)]
+struct Reply {
+    to: SocketAddr,
+    /// Most bytes it may take (an answer to a stranger); `None`: no bound.
+    budget: Option<usize>,
+    /// Whether it is sent even when no peer is listed.
+    empty_too: bool,
+}
+
 /// The membership part of a node.
 #[derive(Debug, Clone)]
 pub(crate) struct Membership {
@@ -321,6 +331,7 @@ impl Membership {
         let mut budget =
             STRANGER_REPLY_RATIO * request_len.get(msg, cx).saturating_sub(their_proof);
         let introduce = !known && added && !self.solicited.expects(msg.sender_addr, cx.now);
+        let mut introduced = false;
         if introduce && self.can_introduce(cx.config) {
             let hello_id = MsgId::random(cx.rng);
             let ours = cx.out.message(cx.now, hello_id, 0, self.hello());
@@ -332,10 +343,17 @@ impl Membership {
             {
                 budget -= len;
                 cx.out.queue(msg.sender_addr, ours);
+                introduced = true;
             }
         }
-        let peers = self.sample_peers(cx, self.peers.limit(), msg.sender_id);
-        self.reply_list(cx, msg.sender_addr, peers, Some(budget));
+        // After our HELLO an empty PEERS_LIST tells the sender nothing more
+        // (either one makes us its peer), so it is sent only with entries.
+        let reply = Reply {
+            to: msg.sender_addr,
+            budget: Some(budget),
+            empty_too: !introduced,
+        };
+        self.reply_list(cx, reply, self.peers.limit(), msg.sender_id);
     }
 
     pub(crate) fn on_get_peers(
@@ -356,8 +374,12 @@ impl Membership {
         }
         let budget = (!known).then(|| STRANGER_REPLY_RATIO * request_len.get(msg, cx));
         let n = (max_peers as usize).min(self.peers.limit());
-        let peers = self.sample_peers(cx, n, from);
-        self.reply_list(cx, msg.sender_addr, peers, budget);
+        let reply = Reply {
+            to: msg.sender_addr,
+            budget,
+            empty_too: true,
+        };
+        self.reply_list(cx, reply, n, from);
     }
 
     /// A PEERS_LIST we asked for (the caller checked). Its sender is learnt
@@ -586,23 +608,25 @@ impl Membership {
 
     // ----- helpers ---------------------------------------------------------
 
-    /// Sends a PEERS_LIST of `peers`, keeping only as many as fit in `budget`
-    /// bytes when there is one.
-    fn reply_list(
-        &mut self,
-        cx: &mut Ctx<'_>,
-        to: SocketAddr,
-        mut peers: Vec<PeerInfo>,
-        budget: Option<usize>,
-    ) {
-        if let Some(budget) = budget {
-            let empty = cx
-                .out
-                .message(cx.now, MsgId(0), 0, Body::PeersList { peers: Vec::new() });
-            let mut len = cx.out.measure(&empty);
-            if len > budget {
-                return;
+    /// Sends a PEERS_LIST of up to `n` random peers other than `except`,
+    /// keeping only as many as fit in the reply's budget when it has one.
+    fn reply_list(&mut self, cx: &mut Ctx<'_>, reply: Reply, n: usize, except: NodeId) {
+        let header = match reply.budget {
+            Some(budget) => {
+                let empty =
+                    cx.out
+                        .message(cx.now, MsgId(0), 0, Body::PeersList { peers: Vec::new() });
+                let header = cx.out.measure(&empty);
+                let room = budget.saturating_sub(header);
+                if header > budget || (!reply.empty_too && room < codec::MIN_PEER_ENTRY_LEN) {
+                    return;
+                }
+                Some((header, budget))
             }
+            None => None,
+        };
+        let mut peers = self.sample_peers(cx, n, except);
+        if let Some((mut len, budget)) = header {
             let fit = peers
                 .iter()
                 .enumerate()
@@ -613,8 +637,11 @@ impl Membership {
                 .count();
             peers.truncate(fit);
         }
+        if peers.is_empty() && !reply.empty_too {
+            return;
+        }
         cx.out
-            .send(cx.rng, cx.now, to, 0, Body::PeersList { peers });
+            .send(cx.rng, cx.now, reply.to, 0, Body::PeersList { peers });
     }
 
     /// Up to `n` random known peers, never `except`.
