@@ -285,11 +285,14 @@ impl Membership {
 
     // ----- handlers --------------------------------------------------------
 
-    /// HELLO: with proof of work on, the only way into the peer table. The
-    /// answer (a PEERS_LIST, and our own HELLO to a peer that is new to us and
-    /// that we have not just introduced ourselves to) stays within
-    /// [`STRANGER_REPLY_RATIO`] times the HELLO's size: a replayed proof from
-    /// a spoofed address buys no amplification.
+    /// HELLO: with proof of work on, the only way into the peer table. A
+    /// HELLO from an address we asked (our HELLO or GET_PEERS) is its answer
+    /// and gets none: the PEERS_LIST it would get was asked for by nobody,
+    /// and joining a large overlay sent one per introduction (half of all
+    /// join traffic). Any other HELLO is answered (a PEERS_LIST, and our own
+    /// HELLO to a peer that is new to us) within [`STRANGER_REPLY_RATIO`]
+    /// times its size: a replayed proof from a spoofed address buys no
+    /// amplification.
     pub(crate) fn on_hello(
         &mut self,
         cx: &mut Ctx<'_>,
@@ -328,11 +331,13 @@ impl Membership {
         // nearly the same size at a given k), so the answer, and with it how
         // joining goes, is the same at every k.
         let their_proof = proof_bytes(msg);
+        if self.solicited.expects(msg.sender_addr, cx.now) {
+            return;
+        }
         let mut budget =
             STRANGER_REPLY_RATIO * request_len.get(msg, cx).saturating_sub(their_proof);
-        let introduce = !known && added && !self.solicited.expects(msg.sender_addr, cx.now);
         let mut introduced = false;
-        if introduce && self.can_introduce(cx.config) {
+        if !known && added && self.can_introduce(cx.config) {
             let hello_id = MsgId::random(cx.rng);
             let ours = cx.out.message(cx.now, hello_id, 0, self.hello());
             let len = cx.out.measure(&ours) - proof_bytes(&ours);
