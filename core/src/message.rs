@@ -248,8 +248,9 @@ impl Body {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Hello {
     /// What the sender speaks: the original sends `["udp", "json"]`; a node
-    /// running Plumtree adds [`CAP_PLUMTREE`].
-    pub capabilities: Vec<String>,
+    /// running Plumtree adds [`CAP_PLUMTREE`]. Shared: a node sends the same
+    /// list in every HELLO, and a clone must not copy the strings.
+    pub capabilities: Arc<[String]>,
     /// Proof of work, present when the sender runs with `pow_k > 0`.
     pub pow: Option<PowProof>,
 }

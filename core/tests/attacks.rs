@@ -117,7 +117,7 @@ fn a_replayed_proof_does_not_move_a_peer() {
         .cloned()
         .expect("joiner has a proof");
     let hello = Body::Hello(Hello {
-        capabilities: vec!["udp".into(), "json".into()],
+        capabilities: vec!["udp".into(), "json".into()].into(),
         pow: Some(proof),
     });
     send(

@@ -41,7 +41,7 @@ fn python_fixtures_decode_to_the_right_values() {
     let Body::Hello(hello) = &msgs[0].body else {
         panic!("HELLO expected")
     };
-    assert_eq!(hello.capabilities, ["udp", "json"]);
+    assert_eq!(*hello.capabilities, ["udp", "json"]);
     let pow = hello.pow.as_ref().unwrap();
     assert_eq!(
         (pow.hash_alg.as_str(), pow.difficulty_k, pow.nonce),

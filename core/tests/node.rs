@@ -6,6 +6,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use gossip_core::message::{Body, Gossip, Hello, Message, MsgType};
 use gossip_core::sim::{node_addr, Network, Scenario, Simulator, TraceKind};
@@ -25,7 +26,7 @@ fn hello_from(id: NodeId, from: SocketAddr, pow: Option<gossip_core::PowProof>) 
         timestamp_ms: NOW.as_millis(),
         ttl: 0,
         body: Body::Hello(Hello {
-            capabilities: vec!["udp".into(), "json".into()],
+            capabilities: vec!["udp".into(), "json".into()].into(),
             pow,
         }),
     }
@@ -191,6 +192,60 @@ fn joiners_with_proof_introduce_themselves_to_listed_peers() {
         assert_eq!(node.stats().rejected_for(RejectReason::PowMissing), 0);
         assert_eq!(node.stats().rejected_for(RejectReason::PowInvalid), 0);
     }
+}
+
+/// Who a HELLO's sender gets answers from: a new sender our HELLO (and no
+/// empty PEERS_LIST beside it), a known one a PEERS_LIST, and one we asked
+/// (our own HELLO went there) nothing at all.
+#[test]
+fn hello_answers_depend_on_who_asked() {
+    let asked = addr(9001);
+    let mut node = Node::new(
+        Config {
+            addr: addr(9000),
+            bootstrap: Some(asked),
+            ..Config::default()
+        },
+        NOW,
+    );
+    let sent = |node: &mut Node| -> Vec<(MsgType, SocketAddr)> {
+        std::iter::from_fn(|| node.poll_transmit())
+            .map(|t| (t.message.msg_type(), t.to))
+            .collect()
+    };
+    node.handle_timeout(NOW);
+    assert_eq!(
+        sent(&mut node),
+        [(MsgType::Hello, asked), (MsgType::GetPeers, asked)],
+        "joining"
+    );
+    node.handle_message(NOW, asked, hello_from(NodeId(1), asked, None));
+    assert_eq!(sent(&mut node), [], "a HELLO answering ours");
+    assert!(
+        node.peers().get(NodeId(1)).is_some(),
+        "and its sender is a peer"
+    );
+
+    let stranger = addr(9002);
+    node.handle_message(NOW, stranger, hello_from(NodeId(2), stranger, None));
+    assert_eq!(
+        sent(&mut node),
+        [(MsgType::Hello, stranger)],
+        "a new sender: our HELLO, no room left for a listed peer"
+    );
+    node.handle_message(NOW, stranger, hello_from(NodeId(2), stranger, None));
+    assert_eq!(
+        sent(&mut node),
+        [],
+        "again: it answers the HELLO we sent it"
+    );
+    let later = NOW + gossip_core::node::SOLICIT_WINDOW + Duration::from_millis(1);
+    node.handle_message(later, stranger, hello_from(NodeId(2), stranger, None));
+    assert_eq!(
+        sent(&mut node),
+        [(MsgType::PeersList, stranger)],
+        "a known sender we no longer wait for: a PEERS_LIST"
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Property: every message of every type survives encode then decode.
+//! Property: every message of every type survives encode then decode, and
+//! its size is what `encoded_len` counts.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::net::SocketAddr;
@@ -30,7 +31,7 @@ fn body() -> impl Strategy<Value = Body> {
         )
             .prop_map(|(capabilities, pow)| {
                 Body::Hello(Hello {
-                    capabilities,
+                    capabilities: capabilities.into(),
                     pow: pow.map(|(difficulty_k, nonce, digest_hex)| PowProof {
                         hash_alg: "sha256".into(),
                         difficulty_k,
@@ -99,6 +100,30 @@ proptest! {
         let bytes = codec::encode(&m);
         prop_assert!(bytes.is_ascii(), "ensure_ascii output, like Python's");
         prop_assert_eq!(codec::decode(&bytes), Ok(m));
+    }
+
+    #[test]
+    fn encoded_len_is_the_size_encode_writes(
+        mut m in message(),
+        v6 in proptest::option::of((any::<[u16; 8]>(), any::<u16>())),
+    ) {
+        if let Some((segments, port)) = v6 {
+            let addr = SocketAddr::from((std::net::Ipv6Addr::from(segments), port));
+            m.sender_addr = addr;
+            if let Body::PeersList { peers } = &mut m.body {
+                for p in peers.iter_mut().step_by(2) {
+                    p.addr = addr;
+                }
+            }
+        }
+        prop_assert_eq!(codec::encoded_len(&m), codec::encode(&m).len());
+        if let Body::Hello(Hello { pow: Some(pow), capabilities }) = &m.body {
+            let bare = Message {
+                body: Body::Hello(Hello { capabilities: capabilities.clone(), pow: None }),
+                ..m.clone()
+            };
+            prop_assert_eq!(codec::pow_len(pow), codec::encode(&m).len() - codec::encode(&bare).len());
+        }
     }
 
     #[test]

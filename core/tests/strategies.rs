@@ -137,7 +137,11 @@ fn plumtree_keeps_a_tree_per_origin_under_concurrent_broadcasts() {
 
 #[test]
 fn plumtree_repairs_its_tree_after_crashes() {
-    let mut sim = formed(60, Mode::Plumtree, 5);
+    // A seed whose crashes cut the formed tree. Not every overlay needs a
+    // GRAFT after these crashes: seed 5, since answers to HELLO changed,
+    // reached all 48 live nodes with none (seeds 1-11 otherwise sent 1 to
+    // 23), and the assertion below could not tell repair happened.
+    let mut sim = formed(60, Mode::Plumtree, 6);
     for b in 0..3 {
         broadcast(&mut sim, b);
     }

@@ -213,7 +213,7 @@ fn hello(id: NodeId, addr: SocketAddr) -> Vec<u8> {
         timestamp_ms: 0,
         ttl: 0,
         body: Body::Hello(Hello {
-            capabilities: vec!["udp".into(), "json".into()],
+            capabilities: vec!["udp".into(), "json".into()].into(),
             pow: None,
         }),
     })

@@ -12,8 +12,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 mod json;
+mod len;
 
 use self::json::Json;
+pub use self::len::{encoded_len, peer_entry_len, pow_len, MIN_PEER_ENTRY_LEN};
 use crate::error::DecodeError;
 use crate::id::{parse_hex128, write_hex128, MsgId, NodeId};
 use crate::message::{
@@ -95,7 +97,7 @@ fn decode_body(
     Ok(match msg_type {
         MsgType::Hello => {
             let capabilities = match p.get("capabilities") {
-                None | Some(Json::Null) => Vec::new(),
+                None | Some(Json::Null) => Arc::default(),
                 Some(v) => list(v, "capabilities")?
                     .iter()
                     .map(|c| {
@@ -104,7 +106,7 @@ fn decode_body(
                             .ok_or(wrong("capabilities", "a list of strings"))?;
                         bounded(s, "capabilities", MAX_SHORT_STRING).map(str::to_owned)
                     })
-                    .collect::<Result<Vec<_>, _>>()?,
+                    .collect::<Result<_, _>>()?,
             };
             let pow = match p.take("pow") {
                 None | Some(Json::Null) => None,
@@ -283,18 +285,6 @@ fn bounded<'a>(s: &'a str, field: &'static str, max: usize) -> Result<&'a str, D
         });
     }
     Ok(s)
-}
-
-/// Bytes the entry for `peer` adds to a PEERS_LIST datagram, with the `", "`
-/// before it unless it is the first: `{"node_id": "<32 hex>", "addr": "<addr>"}`.
-/// Lets a node size a reply to a byte budget without encoding it again.
-pub fn peer_entry_len(peer: &PeerInfo, first: bool) -> usize {
-    let addr_len = match peer.addr {
-        SocketAddr::V4(a) => a.to_string().len(),
-        SocketAddr::V6(a) => a.ip().to_string().len() + 3 + a.port().to_string().len(),
-    };
-    let separator = if first { 0 } else { 2 };
-    59 + addr_len + separator
 }
 
 /// Whether a GOSSIP with this payload is sure to encode within

@@ -9,6 +9,7 @@
 use core::time::Duration;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::codec;
 use crate::config::{Config, BOOTSTRAP_ATTEMPTS, BOOTSTRAP_BACKOFF, BOOTSTRAP_BACKOFF_MAX};
@@ -68,23 +69,40 @@ impl RequestLen {
     }
 }
 
-/// Bytes the proof of work adds to a HELLO (0 for other messages).
-fn proof_bytes(cx: &mut Ctx<'_>, msg: &Message) -> usize {
-    let Body::Hello(hello) = &msg.body else {
-        return 0;
-    };
-    if hello.pow.is_none() {
-        return 0;
+/// The capabilities our HELLO lists: `["udp", "json"]`, plus
+/// [`CAP_PLUMTREE`] for a node that speaks it. One copy per thread for all
+/// its nodes: every HELLO carries the list and its receiver reads it, and in
+/// a simulator of 100 000 nodes one shared copy stays in cache where a copy
+/// per node missed it on every HELLO.
+fn capabilities(plumtree: bool) -> Arc<[String]> {
+    thread_local! {
+        static LISTS: [Arc<[String]>; 2] = [false, true].map(|plumtree| {
+            let mut list = vec!["udp".to_owned(), "json".to_owned()];
+            if plumtree {
+                list.push(CAP_PLUMTREE.to_owned());
+            }
+            list.into()
+        });
     }
-    let with = cx.out.measure(msg);
-    let bare = Message {
-        body: Body::Hello(Hello {
-            capabilities: hello.capabilities.clone(),
-            pow: None,
-        }),
-        ..msg.clone()
-    };
-    with.saturating_sub(cx.out.measure(&bare))
+    LISTS.with(|lists| lists[usize::from(plumtree)].clone())
+}
+
+/// Bytes the proof of work adds to a HELLO (0 for other messages).
+fn proof_bytes(msg: &Message) -> usize {
+    match &msg.body {
+        Body::Hello(Hello { pow: Some(pow), .. }) => codec::pow_len(pow),
+        _ => 0,
+    }
+}
+
+/// Where a PEERS_LIST goes and what bounds it.
+#[derive(Debug, Clone, Copy)]
+struct Reply {
+    to: SocketAddr,
+    /// Most bytes it may take (an answer to a stranger); `None`: no bound.
+    budget: Option<usize>,
+    /// Whether it is sent even when no peer is listed.
+    empty_too: bool,
 }
 
 /// The membership part of a node.
@@ -99,7 +117,7 @@ pub(crate) struct Membership {
     ping_seq: u64,
     departed: Departed,
     pub(crate) proof: Option<PowProof>,
-    capabilities: Vec<String>,
+    capabilities: Arc<[String]>,
 }
 
 impl Membership {
@@ -116,10 +134,6 @@ impl Membership {
             cx_timers.set(Timer::Bootstrap, now);
         }
         cx_timers.set(Timer::Liveness, now + config.ping_interval);
-        let mut capabilities = vec!["udp".to_owned(), "json".to_owned()];
-        if config.mode.speaks_plumtree() {
-            capabilities.push(CAP_PLUMTREE.to_owned());
-        }
         Membership {
             id,
             id_hex: id.to_hex(),
@@ -130,7 +144,7 @@ impl Membership {
             ping_seq: 0,
             departed: Departed::default(),
             proof: None,
-            capabilities,
+            capabilities: capabilities(config.mode.speaks_plumtree()),
         }
     }
 
@@ -285,11 +299,14 @@ impl Membership {
 
     // ----- handlers --------------------------------------------------------
 
-    /// HELLO: with proof of work on, the only way into the peer table. The
-    /// answer (a PEERS_LIST, and our own HELLO to a peer that is new to us and
-    /// that we have not just introduced ourselves to) stays within
-    /// [`STRANGER_REPLY_RATIO`] times the HELLO's size: a replayed proof from
-    /// a spoofed address buys no amplification.
+    /// HELLO: with proof of work on, the only way into the peer table. A
+    /// HELLO from an address we asked (our HELLO or GET_PEERS) is its answer
+    /// and gets none: the PEERS_LIST it would get was asked for by nobody,
+    /// and joining a large overlay sent one per introduction (half of all
+    /// join traffic). Any other HELLO is answered (a PEERS_LIST, and our own
+    /// HELLO to a peer that is new to us) within [`STRANGER_REPLY_RATIO`]
+    /// times its size: a replayed proof from a spoofed address buys no
+    /// amplification.
     pub(crate) fn on_hello(
         &mut self,
         cx: &mut Ctx<'_>,
@@ -327,14 +344,17 @@ impl Membership {
         // Proofs are left out of the byte budget on both sides (they are
         // nearly the same size at a given k), so the answer, and with it how
         // joining goes, is the same at every k.
-        let their_proof = proof_bytes(cx, msg);
+        let their_proof = proof_bytes(msg);
+        if self.solicited.expects(msg.sender_addr, cx.now) {
+            return;
+        }
         let mut budget =
             STRANGER_REPLY_RATIO * request_len.get(msg, cx).saturating_sub(their_proof);
-        let introduce = !known && added && !self.solicited.expects(msg.sender_addr, cx.now);
-        if introduce && self.can_introduce(cx.config) {
+        let mut introduced = false;
+        if !known && added && self.can_introduce(cx.config) {
             let hello_id = MsgId::random(cx.rng);
             let ours = cx.out.message(cx.now, hello_id, 0, self.hello());
-            let len = cx.out.measure(&ours) - proof_bytes(cx, &ours);
+            let len = cx.out.measure(&ours) - proof_bytes(&ours);
             if len < budget
                 && self
                     .solicited
@@ -342,10 +362,17 @@ impl Membership {
             {
                 budget -= len;
                 cx.out.queue(msg.sender_addr, ours);
+                introduced = true;
             }
         }
-        let peers = self.sample_peers(cx, self.peers.limit(), msg.sender_id);
-        self.reply_list(cx, msg.sender_addr, peers, Some(budget));
+        // After our HELLO an empty PEERS_LIST tells the sender nothing more
+        // (either one makes us its peer), so it is sent only with entries.
+        let reply = Reply {
+            to: msg.sender_addr,
+            budget: Some(budget),
+            empty_too: !introduced,
+        };
+        self.reply_list(cx, reply, self.peers.limit(), msg.sender_id);
     }
 
     pub(crate) fn on_get_peers(
@@ -366,8 +393,12 @@ impl Membership {
         }
         let budget = (!known).then(|| STRANGER_REPLY_RATIO * request_len.get(msg, cx));
         let n = (max_peers as usize).min(self.peers.limit());
-        let peers = self.sample_peers(cx, n, from);
-        self.reply_list(cx, msg.sender_addr, peers, budget);
+        let reply = Reply {
+            to: msg.sender_addr,
+            budget,
+            empty_too: true,
+        };
+        self.reply_list(cx, reply, n, from);
     }
 
     /// A PEERS_LIST we asked for (the caller checked). Its sender is learnt
@@ -596,23 +627,25 @@ impl Membership {
 
     // ----- helpers ---------------------------------------------------------
 
-    /// Sends a PEERS_LIST of `peers`, keeping only as many as fit in `budget`
-    /// bytes when there is one.
-    fn reply_list(
-        &mut self,
-        cx: &mut Ctx<'_>,
-        to: SocketAddr,
-        mut peers: Vec<PeerInfo>,
-        budget: Option<usize>,
-    ) {
-        if let Some(budget) = budget {
-            let empty = cx
-                .out
-                .message(cx.now, MsgId(0), 0, Body::PeersList { peers: Vec::new() });
-            let mut len = cx.out.measure(&empty);
-            if len > budget {
-                return;
+    /// Sends a PEERS_LIST of up to `n` random peers other than `except`,
+    /// keeping only as many as fit in the reply's budget when it has one.
+    fn reply_list(&mut self, cx: &mut Ctx<'_>, reply: Reply, n: usize, except: NodeId) {
+        let header = match reply.budget {
+            Some(budget) => {
+                let empty =
+                    cx.out
+                        .message(cx.now, MsgId(0), 0, Body::PeersList { peers: Vec::new() });
+                let header = cx.out.measure(&empty);
+                let room = budget.saturating_sub(header);
+                if header > budget || (!reply.empty_too && room < codec::MIN_PEER_ENTRY_LEN) {
+                    return;
+                }
+                Some((header, budget))
             }
+            None => None,
+        };
+        let mut peers = self.sample_peers(cx, n, except);
+        if let Some((mut len, budget)) = header {
             let fit = peers
                 .iter()
                 .enumerate()
@@ -623,21 +656,27 @@ impl Membership {
                 .count();
             peers.truncate(fit);
         }
+        if peers.is_empty() && !reply.empty_too {
+            return;
+        }
         cx.out
-            .send(cx.rng, cx.now, to, 0, Body::PeersList { peers });
+            .send(cx.rng, cx.now, reply.to, 0, Body::PeersList { peers });
     }
 
     /// Up to `n` random known peers, never `except`.
     fn sample_peers(&mut self, cx: &mut Ctx<'_>, n: usize, except: NodeId) -> Vec<PeerInfo> {
-        let mut all: Vec<PeerInfo> = self
-            .peers
-            .iter()
-            .filter(|p| p.id != except)
-            .map(|p| PeerInfo {
-                node_id: p.id,
-                addr: p.addr,
-            })
-            .collect();
+        // Sized up front: collecting through the filter would grow the
+        // vector three or four times on every HELLO answered.
+        let mut all = Vec::with_capacity(self.peers.len());
+        all.extend(
+            self.peers
+                .iter()
+                .filter(|p| p.id != except)
+                .map(|p| PeerInfo {
+                    node_id: p.id,
+                    addr: p.addr,
+                }),
+        );
         let n = n.min(codec::MAX_LIST);
         cx.rng.choose_front(&mut all, n);
         all.truncate(n);

@@ -24,7 +24,6 @@ pub(crate) struct Outbox {
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) stats: Stats,
-    wire: Vec<u8>,
 }
 
 impl Outbox {
@@ -36,7 +35,6 @@ impl Outbox {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
-            wire: Vec::new(),
         }
     }
 
@@ -124,10 +122,8 @@ impl Outbox {
         });
     }
 
-    /// Encoded size of `message`.
-    pub(crate) fn measure(&mut self, message: &Message) -> usize {
-        self.wire.clear();
-        codec::encode_into(message, &mut self.wire);
-        self.wire.len()
+    /// Encoded size of `message`, counted without encoding it.
+    pub(crate) fn measure(&self, message: &Message) -> usize {
+        codec::encoded_len(message)
     }
 }
