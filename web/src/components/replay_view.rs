@@ -314,7 +314,7 @@ fn files_of(list: Option<web_sys::FileList>, folder: bool) -> Vec<File> {
             let name = f.name().to_ascii_lowercase();
             EXTENSIONS.iter().any(|e| name.ends_with(e))
         });
-        files.sort_by_key(File::name);
+        gossip_core::order::sort_by_key(&mut files, File::name);
     }
     files
 }

@@ -77,7 +77,7 @@ fn fit(raw: &[[f32; 2]], out: &mut [[f32; 2]]) {
     let mut range = |k: usize| {
         axis.clear();
         axis.extend(raw.iter().map(|p| p[k]));
-        axis.sort_unstable_by(f32::total_cmp);
+        gossip_core::order::sort_by(&mut axis, f32::total_cmp);
         (axis[skip], axis[n - 1 - skip])
     };
     let (x, y) = (range(0), range(1));
