@@ -589,10 +589,10 @@ pub fn ReplayView() -> impl IntoView {
                 </label>
                 <label class="ctl"><span>"speed"</span>
                     <input id="replay-speed" type="range" min="-4" max="2" step="0.25"
-                        prop:value=move || snap.with(|s| s.speed.max(1e-4).log10().to_string())
+                        prop:value=move || snap.with(|s| crate::math::log10(s.speed.max(1e-4)).to_string())
                         on:input=move |ev| {
                             if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                                h_speed.update(|r| r.set_speed(10f64.powf(v)));
+                                h_speed.update(|r| r.set_speed(crate::math::pow(10.0, v)));
                             }
                         } />
                     <output id="replay-speed-value">{move || snap.with(|s| format!("{:.4}x real time", s.speed))}</output>

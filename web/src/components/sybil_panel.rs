@@ -60,8 +60,8 @@ fn picture(run: &SybilRun, title: String) -> Picture {
                 SybilFill::Refused => "refused",
             };
             Some((
-                c + ring * PICTURE * a.cos(),
-                c + ring * PICTURE * a.sin(),
+                c + ring * PICTURE * crate::math::cos(a),
+                c + ring * PICTURE * crate::math::sin(a),
                 class,
             ))
         })
