@@ -16,7 +16,7 @@ fn slider(
     live: bool,
     set: impl Fn(f64) + 'static,
 ) -> impl IntoView {
-    let read = move |ev: &web_sys::Event| event_target_value(ev).parse::<f64>().ok();
+    let read = move |ev: &web_sys::Event| crate::math::parse_f64(&event_target_value(ev));
     let on_input = {
         let set = std::rc::Rc::new(set);
         let set2 = std::rc::Rc::clone(&set);

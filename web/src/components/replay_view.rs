@@ -581,7 +581,7 @@ pub fn ReplayView() -> impl IntoView {
                         prop:max=move || snap.with(|s| s.end_ms.max(0.001).to_string())
                         prop:value=move || snap.with(|s| s.now_ms.to_string())
                         on:input=move |ev| {
-                            if let Ok(ms) = event_target_value(&ev).parse::<f64>() {
+                            if let Some(ms) = crate::math::parse_f64(&event_target_value(&ev)) {
                                 h_scrub.update(|r| { r.set_playing(false); r.seek((ms * 1_000.0) as u64); });
                             }
                         } />
@@ -591,7 +591,7 @@ pub fn ReplayView() -> impl IntoView {
                     <input id="replay-speed" type="range" min="-4" max="2" step="0.25"
                         prop:value=move || snap.with(|s| crate::math::log10(s.speed.max(1e-4)).to_string())
                         on:input=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                            if let Some(v) = crate::math::parse_f64(&event_target_value(&ev)) {
                                 h_speed.update(|r| r.set_speed(crate::math::pow(10.0, v)));
                             }
                         } />

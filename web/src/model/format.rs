@@ -76,7 +76,7 @@ pub fn round_export(v: f64) -> f64 {
     if !v.is_finite() || v == 0.0 {
         return v;
     }
-    format!("{v:.*e}", EXPORT_DIGITS - 1).parse().unwrap_or(v)
+    crate::math::parse_f64(&format!("{v:.*e}", EXPORT_DIGITS - 1)).unwrap_or(v)
 }
 
 /// Round tick values `0, step, 2 step, ...` covering `[0, max]` with at most
