@@ -11,9 +11,10 @@
 mod imp {
     pub use js_sys::Math::{atan2, cos, log10, pow, sin};
 
-    /// JavaScript's `Number(text)`: NaN when `text` is not a number.
+    /// JavaScript's `+text` (as `Number(text)`): NaN when `text` is not a
+    /// number.
     pub fn number(text: &str) -> f64 {
-        js_sys::Number::new(&wasm_bindgen::JsValue::from_str(text)).value_of()
+        wasm_bindgen::JsValue::from_str(text).unchecked_into_f64()
     }
 }
 
@@ -81,6 +82,9 @@ pub fn parse_f64(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     #[test]
