@@ -93,23 +93,45 @@ mod tests {
             assert!((sin(x) - x.sin()).abs() < 1e-12, "sin {x}");
             assert!((cos(x) - x.cos()).abs() < 1e-12, "cos {x}");
             assert!((atan2(x, 2.0) - x.atan2(2.0)).abs() < 1e-12, "atan2 {x}");
-            assert!((pow(2.0, x) - 2f64.powf(x)).abs() <= 1e-12 * 2f64.powf(x), "pow {x}");
+            assert!(
+                (pow(2.0, x) - 2f64.powf(x)).abs() <= 1e-12 * 2f64.powf(x),
+                "pow {x}"
+            );
         }
         for k in -3..=12 {
-            assert_eq!(log10(10f64.powi(k)), f64::from(k), "log10 of 1e{k} is exact");
+            assert_eq!(
+                log10(10f64.powi(k)),
+                f64::from(k),
+                "log10 of 1e{k} is exact"
+            );
         }
     }
 
     #[test]
     fn parses_decimals_as_rust_does() {
         for text in [
-            "0", "12", "-0.5", ".25", "7.", "+3", "1e-3", "2.5E+4", "1e400", "0.1", "123456.789",
+            "0",
+            "12",
+            "-0.5",
+            ".25",
+            "7.",
+            "+3",
+            "1e-3",
+            "2.5E+4",
+            "1e400",
+            "0.1",
+            "123456.789",
         ] {
             let ours = parse_f64(text).expect(text);
-            assert_eq!(ours.to_bits(), text.parse::<f64>().unwrap().to_bits(), "{text}");
+            assert_eq!(
+                ours.to_bits(),
+                text.parse::<f64>().unwrap().to_bits(),
+                "{text}"
+            );
         }
         for text in [
-            "", " 1", "1 ", ".", "-", "e5", "1e", "1.2.3", "1-2", "0x10", "inf", "NaN", "1,5", "Infinity",
+            "", " 1", "1 ", ".", "-", "e5", "1e", "1.2.3", "1-2", "0x10", "inf", "NaN", "1,5",
+            "Infinity",
         ] {
             assert_eq!(parse_f64(text), None, "{text:?}");
         }
