@@ -440,7 +440,9 @@ impl EventMetrics {
             }
         }
         // Time order; at equal times a publication goes first.
-        steps.sort_by_key(|(at, step)| (*at, !matches!(step, Step::Publish(_))));
+        crate::order::sort_by_key(&mut steps, |(at, step)| {
+            (*at, !matches!(step, Step::Publish(_)))
+        });
         let mut collector = Collector::new();
         for (at, step) in steps {
             match step {

@@ -14,6 +14,7 @@ pub mod id;
 pub mod message;
 pub mod metrics;
 pub mod node;
+pub mod order;
 pub mod peers;
 pub mod pow;
 pub mod rng;

@@ -218,7 +218,7 @@ impl Collector {
     pub fn report(&self, id: MsgId) -> Option<GossipReport> {
         let t = self.gossips.get(&id)?;
         let mut times: Vec<Time> = t.deliveries.iter().map(|d| d.0).collect();
-        times.sort_unstable();
+        crate::order::sort(&mut times);
         let n = f64::from(t.population);
         let reach = |fraction: f64| -> Option<Duration> {
             times

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod components;
 #[cfg(feature = "ui")]
 pub mod frame;
+pub mod math;
 pub mod model;
 pub mod pow_worker;
 pub mod render;

@@ -390,7 +390,7 @@ pub fn luminance(hex: &str) -> f64 {
         if c <= 0.039_28 {
             c / 12.92
         } else {
-            ((c + 0.055) / 1.055).powf(2.4)
+            crate::math::pow((c + 0.055) / 1.055, 2.4)
         }
     };
     0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)

@@ -71,12 +71,12 @@ pub fn draw(painter: &Painter, layout: &Layout, tree: &Tree, scale: f64) {
 fn arrow(ctx: &web_sys::CanvasRenderingContext2d, a: (f64, f64), b: (f64, f64), head: f64) {
     ctx.move_to(a.0, a.1);
     ctx.line_to(b.0, b.1);
-    let angle = (b.1 - a.1).atan2(b.0 - a.0);
+    let angle = crate::math::atan2(b.1 - a.1, b.0 - a.0);
     for side in [-0.45f64, 0.45] {
         ctx.move_to(b.0, b.1);
         ctx.line_to(
-            b.0 - head * (angle + side).cos(),
-            b.1 - head * (angle + side).sin(),
+            b.0 - head * crate::math::cos(angle + side),
+            b.1 - head * crate::math::sin(angle + side),
         );
     }
 }

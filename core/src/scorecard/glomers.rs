@@ -166,7 +166,7 @@ impl Workload {
             let mut half = rng
                 .choose_front(&mut nodes, self.nodes() as usize / 2)
                 .to_vec();
-            half.sort_unstable();
+            crate::order::sort(&mut half);
             sc.schedule.push(Scheduled {
                 at_ms: start + 10_000.0,
                 action: Action::Partition { groups: vec![half] },

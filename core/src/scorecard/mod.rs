@@ -56,13 +56,12 @@ impl Latency {
     /// Nearest-rank percentiles of `values` (ms, to the microsecond);
     /// `None` when empty.
     pub fn of(values: &[f64]) -> Option<Latency> {
-        // Sorted as whole microseconds: the integer sort is one the
-        // simulator already has, a float sort would be more code in wasm.
+        // Sorted as whole microseconds, with the shared sort of `order`.
         let mut sorted: Vec<u64> = values
             .iter()
             .map(|ms| (ms.max(0.0) * 1_000.0).round() as u64)
             .collect();
-        sorted.sort_unstable();
+        crate::order::sort(&mut sorted);
         let at = |p: f64| -> Option<f64> {
             let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
             sorted.get(rank - 1).map(|us| *us as f64 / 1_000.0)

@@ -65,7 +65,7 @@ impl ScoreRun {
             .filter(|s| matches!(s.action, Action::Publish { .. }))
             .map(|s| at(s.at_ms))
             .collect();
-        publishes.sort_unstable();
+        crate::order::sort(&mut publishes);
         let first_publish = publishes.first().copied();
         ScoreRun {
             sim: Simulator::new(scenario),

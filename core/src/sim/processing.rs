@@ -198,7 +198,7 @@ impl Server {
     /// What node `i`'s batch caused, in the order the driver sends it.
     fn take_held(&mut self, i: u32) -> Vec<Outgoing> {
         let mut held = std::mem::take(&mut self.queue(i).held);
-        held.sort_by_key(|o| o.to);
+        crate::order::sort_by_key(&mut held, |o| o.to);
         held
     }
 

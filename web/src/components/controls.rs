@@ -16,7 +16,7 @@ fn slider(
     live: bool,
     set: impl Fn(f64) + 'static,
 ) -> impl IntoView {
-    let read = move |ev: &web_sys::Event| event_target_value(ev).parse::<f64>().ok();
+    let read = move |ev: &web_sys::Event| crate::math::parse_f64(&event_target_value(ev));
     let on_input = {
         let set = std::rc::Rc::new(set);
         let set2 = std::rc::Rc::clone(&set);
@@ -67,7 +67,7 @@ fn pct(v: f64) -> String {
     format!("{v:.0} %")
 }
 fn times(v: f64) -> String {
-    let x = 10f64.powf(v);
+    let x = crate::math::pow(10.0, v);
     if x < 1.0 {
         format!("{x:.2}x")
     } else {
@@ -153,7 +153,7 @@ fn control(lab: &LabHandle, param: &'static Param) -> AnyView {
 
 /// Speed slider position (log10 of the factor) for a speed factor.
 fn speed_position(speed: f64) -> f64 {
-    speed.log10()
+    crate::math::log10(speed)
 }
 
 /// Every knob of the run, and play / pause / step / reset.
@@ -161,7 +161,7 @@ fn speed_position(speed: f64) -> f64 {
 pub fn Controls(lab: LabHandle) -> impl IntoView {
     let snap = lab.snap;
     let l_speed = lab.clone();
-    let set_speed = move |v: f64| l_speed.set_speed(10f64.powf(v));
+    let set_speed = move |v: f64| l_speed.set_speed(crate::math::pow(10.0, v));
     let speed_signal = lab.speed;
     let speed = Signal::derive(move || speed_position(speed_signal.get()));
 

@@ -314,7 +314,7 @@ fn files_of(list: Option<web_sys::FileList>, folder: bool) -> Vec<File> {
             let name = f.name().to_ascii_lowercase();
             EXTENSIONS.iter().any(|e| name.ends_with(e))
         });
-        files.sort_by_key(File::name);
+        gossip_core::order::sort_by_key(&mut files, File::name);
     }
     files
 }
@@ -581,7 +581,7 @@ pub fn ReplayView() -> impl IntoView {
                         prop:max=move || snap.with(|s| s.end_ms.max(0.001).to_string())
                         prop:value=move || snap.with(|s| s.now_ms.to_string())
                         on:input=move |ev| {
-                            if let Ok(ms) = event_target_value(&ev).parse::<f64>() {
+                            if let Some(ms) = crate::math::parse_f64(&event_target_value(&ev)) {
                                 h_scrub.update(|r| { r.set_playing(false); r.seek((ms * 1_000.0) as u64); });
                             }
                         } />
@@ -589,10 +589,10 @@ pub fn ReplayView() -> impl IntoView {
                 </label>
                 <label class="ctl"><span>"speed"</span>
                     <input id="replay-speed" type="range" min="-4" max="2" step="0.25"
-                        prop:value=move || snap.with(|s| s.speed.max(1e-4).log10().to_string())
+                        prop:value=move || snap.with(|s| crate::math::log10(s.speed.max(1e-4)).to_string())
                         on:input=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                                h_speed.update(|r| r.set_speed(10f64.powf(v)));
+                            if let Some(v) = crate::math::parse_f64(&event_target_value(&ev)) {
+                                h_speed.update(|r| r.set_speed(crate::math::pow(10.0, v)));
                             }
                         } />
                     <output id="replay-speed-value">{move || snap.with(|s| format!("{:.4}x real time", s.speed))}</output>

@@ -423,12 +423,12 @@ fn paint(
 
 /// An arrow head at `b` for the line from `a`.
 fn head(ctx: &CanvasRenderingContext2d, a: (f64, f64), b: (f64, f64), size: f64) {
-    let angle = (b.1 - a.1).atan2(b.0 - a.0);
+    let angle = crate::math::atan2(b.1 - a.1, b.0 - a.0);
     for side in [-0.4f64, 0.4] {
         ctx.move_to(b.0, b.1);
         ctx.line_to(
-            b.0 - size * (angle + side).cos(),
-            b.1 - size * (angle + side).sin(),
+            b.0 - size * crate::math::cos(angle + side),
+            b.1 - size * crate::math::sin(angle + side),
         );
     }
 }

@@ -60,8 +60,8 @@ fn picture(run: &SybilRun, title: String) -> Picture {
                 SybilFill::Refused => "refused",
             };
             Some((
-                c + ring * PICTURE * a.cos(),
-                c + ring * PICTURE * a.sin(),
+                c + ring * PICTURE * crate::math::cos(a),
+                c + ring * PICTURE * crate::math::sin(a),
                 class,
             ))
         })
@@ -153,7 +153,7 @@ pub fn SybilPanel(
                 <input id="sybil-rate" type="number" min="1" step="any"
                     prop:value=move || sybil.with(|s| s.hash_rate.to_string())
                     on:change=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                        if let Some(v) = crate::math::parse_f64(&event_target_value(&ev)) {
                             sybil.update(|s| s.hash_rate = v);
                             sybil.update(|s| *s = s.clamped());
                         }

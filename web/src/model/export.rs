@@ -135,11 +135,14 @@ struct RunJson {
 
 impl RunJson {
     fn of(p: &Params, r: &GossipReport) -> RunJson {
+        // Inserted one by one: collecting into the map would sort the pairs
+        // with a copy of the standard sort of its own in the wasm.
+        let mut params = serde_json::Map::new();
+        for param in PARAMS {
+            params.insert(param.json.to_owned(), param.json_value(p));
+        }
         RunJson {
-            params: PARAMS
-                .iter()
-                .map(|param| (param.json.to_owned(), param.json_value(p)))
-                .collect(),
+            params,
             report: ReportJson {
                 id: r.id.to_string(),
                 population: r.population,

@@ -17,7 +17,7 @@ fn three_digits(x: f64) -> String {
     if x == 0.0 {
         return "0".to_owned();
     }
-    let decimals = (2 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let decimals = (2 - crate::math::log10(x.abs()).floor() as i32).clamp(0, 12) as usize;
     let mut s = format!("{x:.decimals$}");
     if s.contains('.') {
         while s.ends_with('0') && !s.ends_with(".0") {
@@ -76,7 +76,7 @@ pub fn round_export(v: f64) -> f64 {
     if !v.is_finite() || v == 0.0 {
         return v;
     }
-    format!("{v:.*e}", EXPORT_DIGITS - 1).parse().unwrap_or(v)
+    crate::math::parse_f64(&format!("{v:.*e}", EXPORT_DIGITS - 1)).unwrap_or(v)
 }
 
 /// Round tick values `0, step, 2 step, ...` covering `[0, max]` with at most
@@ -88,7 +88,7 @@ pub fn ticks(max: f64, count: usize) -> Vec<f64> {
         1.0
     };
     let rough = max / count.max(1) as f64;
-    let power = 10f64.powf(rough.log10().floor());
+    let power = crate::math::pow(10.0, crate::math::log10(rough).floor());
     let step = [1.0, 2.0, 5.0, 10.0]
         .into_iter()
         .map(|m| m * power)

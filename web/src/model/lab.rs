@@ -432,7 +432,7 @@ impl Lab {
                 }
             }
         }
-        links.sort_unstable();
+        gossip_core::order::sort(&mut links);
         links.dedup();
         if links == self.links {
             return false;

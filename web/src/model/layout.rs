@@ -43,7 +43,11 @@ pub fn circle(n: usize) -> Vec<[f32; 2]> {
     (0..n)
         .map(|i| {
             let a = TAU * i as f32 / n.max(1) as f32 - TAU / 4.0;
-            [0.5 + 0.45 * a.cos(), 0.5 + 0.45 * a.sin()]
+            let (a, r) = (f64::from(a), 0.45);
+            [
+                (0.5 + r * crate::math::cos(a)) as f32,
+                (0.5 + r * crate::math::sin(a)) as f32,
+            ]
         })
         .collect()
 }
@@ -77,7 +81,7 @@ fn fit(raw: &[[f32; 2]], out: &mut [[f32; 2]]) {
     let mut range = |k: usize| {
         axis.clear();
         axis.extend(raw.iter().map(|p| p[k]));
-        axis.sort_unstable_by(f32::total_cmp);
+        gossip_core::order::sort_by(&mut axis, f32::total_cmp);
         (axis[skip], axis[n - 1 - skip])
     };
     let (x, y) = (range(0), range(1));

@@ -296,9 +296,7 @@ impl Param {
                 set(p, v);
             }
             Field::Real { set, min, max, .. } => {
-                let v = value
-                    .parse::<f64>()
-                    .ok()
+                let v = crate::math::parse_f64(value)
                     .filter(|v| v.is_finite())
                     .ok_or_else(|| ValueError::Form("a finite number".to_owned()))?;
                 if v < min || v > max {

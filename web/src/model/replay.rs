@@ -250,7 +250,7 @@ impl Replay {
     /// the last line, then [`Replay::build`] until it says done.
     pub fn sort(&mut self) {
         if !self.pending.is_sorted_by_key(|(t, _)| *t) {
-            self.pending.sort_by_key(|(t, _)| *t);
+            gossip_core::order::sort_by_key(&mut self.pending, |(t, _)| *t);
         }
         self.pending.reverse();
     }
@@ -394,7 +394,7 @@ impl Replay {
             return None;
         }
         let mut v: Vec<f64> = self.latencies.iter().copied().collect();
-        v.sort_unstable_by(f64::total_cmp);
+        gossip_core::order::sort_by(&mut v, f64::total_cmp);
         let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];
         Some((at(0.5), at(0.95), v.len()))
     }
@@ -595,7 +595,7 @@ impl Replay {
                 .iter()
                 .map(|&(a, b)| (a.min(b), a.max(b)))
                 .collect();
-            links.sort_unstable();
+            gossip_core::order::sort(&mut links);
             links.dedup();
             if links != self.links {
                 self.links = links;

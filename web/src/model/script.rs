@@ -31,7 +31,7 @@ impl Script {
                 _ => lab.schedule(s.at_ms, s.action.clone()),
             }
         }
-        losses.sort_by(|a, b| a.0.total_cmp(&b.0));
+        gossip_core::order::sort_by(&mut losses, |a, b| a.0.total_cmp(&b.0));
         let mut script = Script {
             losses,
             start_us: lab.now_us(),

@@ -230,7 +230,7 @@ impl Recording {
             .filter(|a| a.gossip == Some(id) && a.lost.is_none())
             .map(|a| ((a.from, a.to, a.arrive_us), a.sent_us))
             .collect();
-        sent.sort_unstable();
+        gossip_core::order::sort(&mut sent);
         let sent_at = |key: (u32, u32, u64)| {
             sent.binary_search_by(|(k, _)| k.cmp(&key))
                 .ok()

@@ -413,9 +413,7 @@ fn int<T: FromStr + PartialOrd + Display>(
 }
 
 fn real(key: &'static str, value: &str, min: f64, max: f64) -> Result<f64, UrlError> {
-    let v = value
-        .parse::<f64>()
-        .ok()
+    let v = crate::math::parse_f64(value)
         .filter(|v| v.is_finite())
         .ok_or_else(|| bad(key, value, "a finite number"))?;
     in_range(key, value, v, min, max)

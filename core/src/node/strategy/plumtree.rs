@@ -495,9 +495,9 @@ impl Plumtree {
         self.missing_order
             .retain(|id| self.missing.contains_key(id));
         // Deterministic order whatever the hash map's iteration order.
-        grafts.sort_by_key(|((node, _), _)| *node);
+        crate::order::sort_by_key(&mut grafts, |((node, _), _)| *node);
         for ((_, addr), mut ids) in grafts {
-            ids.sort_unstable();
+            crate::order::sort(&mut ids);
             cx.out.send(cx.rng, now, addr, 0, Body::Graft { ids });
         }
         self.arm_graft(cx);
