@@ -300,7 +300,10 @@ mod tests {
                     assert_eq!(entries.remove(0), expected.remove(0));
                 }
             }
-            assert!(entries.pooled() <= 2 * 8 + 16, "the pool grows past twice the most entries");
+            assert!(
+                entries.pooled() <= 2 * 8 + 16,
+                "the pool grows past twice the most entries"
+            );
             for (i, p) in expected.iter().enumerate() {
                 assert_eq!(entries.peer(i), *p, "round {round}");
                 assert!(entries.is_at(i, p.addr));
