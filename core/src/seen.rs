@@ -1,5 +1,10 @@
 //! Bounded memory of gossip: the ids seen (to drop duplicates) and the full
 //! gossips kept to answer IWANT. Both evict first-in, first-out.
+//!
+//! Each keeps its entries in arrival order in one ring buffer, and an index
+//! by id beside it only once it holds more than [`SCAN_UP_TO`]: most nodes
+//! of a large simulation see one gossip or a few, and a scan of a few ids
+//! costs less than a hash table's two allocations and its cache misses.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -9,11 +14,17 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::id::MsgId;
 use crate::message::Gossip;
 
+/// Entries up to which lookups scan the ring buffer; past it, an index by
+/// id is built.
+pub const SCAN_UP_TO: usize = 8;
+
 /// The ids of the last `capacity` distinct gossips.
 #[derive(Debug, Clone)]
 pub struct SeenCache {
-    ids: FxHashSet<MsgId>,
+    /// The ids, oldest first.
     order: VecDeque<MsgId>,
+    /// The same ids once there are more than [`SCAN_UP_TO`]; empty before.
+    ids: FxHashSet<MsgId>,
     capacity: usize,
 }
 
@@ -21,15 +32,15 @@ impl SeenCache {
     /// An empty cache remembering at most `capacity` ids (at least one).
     pub fn new(capacity: usize) -> SeenCache {
         SeenCache {
-            ids: FxHashSet::default(),
             order: VecDeque::new(),
+            ids: FxHashSet::default(),
             capacity: capacity.max(1),
         }
     }
 
     /// Records `id`; false when it was already there.
     pub fn insert(&mut self, id: MsgId) -> bool {
-        if !self.ids.insert(id) {
+        if self.contains(id) {
             return false;
         }
         self.order.push_back(id);
@@ -38,11 +49,21 @@ impl SeenCache {
                 self.ids.remove(&oldest);
             }
         }
+        if self.order.len() > SCAN_UP_TO {
+            if self.ids.is_empty() {
+                self.ids.extend(self.order.iter().copied());
+            } else {
+                self.ids.insert(id);
+            }
+        }
         true
     }
 
     /// Whether `id` is remembered.
     pub fn contains(&self, id: MsgId) -> bool {
+        if self.order.len() <= SCAN_UP_TO {
+            return self.order.contains(&id);
+        }
         self.ids.contains(&id)
     }
 
@@ -57,12 +78,20 @@ impl SeenCache {
     }
 }
 
+/// One kept gossip: its id, the gossip, and the `ttl` it is forwarded at.
+type Kept = (MsgId, Arc<Gossip>, u32);
+
 /// The last `capacity` gossips received or published, in arrival order,
 /// each with the `ttl` this node forwards it at.
 #[derive(Debug, Clone)]
 pub struct MessageStore {
-    by_id: FxHashMap<MsgId, (Arc<Gossip>, u32)>,
-    order: VecDeque<MsgId>,
+    /// The gossips, oldest first.
+    order: VecDeque<Kept>,
+    /// Once more than [`SCAN_UP_TO`] are kept, each id's position in
+    /// `order` plus `evicted`; empty before.
+    by_id: FxHashMap<MsgId, u64>,
+    /// Gossips evicted so far.
+    evicted: u64,
     capacity: usize,
 }
 
@@ -70,38 +99,61 @@ impl MessageStore {
     /// An empty store keeping at most `capacity` gossips (at least one).
     pub fn new(capacity: usize) -> MessageStore {
         MessageStore {
-            by_id: FxHashMap::default(),
             order: VecDeque::new(),
+            by_id: FxHashMap::default(),
+            evicted: 0,
             capacity: capacity.max(1),
         }
     }
 
-    /// Keeps `gossip` under `id`, forwarded at `ttl`, evicting the oldest when full.
+    /// Where `id` is in `order`.
+    fn position(&self, id: MsgId) -> Option<usize> {
+        if self.order.len() <= SCAN_UP_TO {
+            return self.order.iter().position(|kept| kept.0 == id);
+        }
+        let at = self.by_id.get(&id)?;
+        Some((at - self.evicted) as usize)
+    }
+
+    /// Keeps `gossip` under `id`, forwarded at `ttl`, evicting the oldest
+    /// when full; a kept id gets the new gossip and `ttl` in its place.
     pub fn insert(&mut self, id: MsgId, gossip: Arc<Gossip>, ttl: u32) {
-        if self.by_id.insert(id, (gossip, ttl)).is_some() {
+        if let Some(i) = self.position(id) {
+            self.order[i] = (id, gossip, ttl);
             return;
         }
-        self.order.push_back(id);
+        self.order.push_back((id, gossip, ttl));
         if self.order.len() > self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
+            if let Some((oldest, _, _)) = self.order.pop_front() {
                 self.by_id.remove(&oldest);
+                self.evicted += 1;
+            }
+        }
+        if self.order.len() > SCAN_UP_TO {
+            let evicted = self.evicted;
+            if self.by_id.is_empty() {
+                let positions = self.order.iter().zip(evicted..);
+                self.by_id.extend(positions.map(|(kept, at)| (kept.0, at)));
+            } else {
+                let at = evicted + self.order.len() as u64 - 1;
+                self.by_id.insert(id, at);
             }
         }
     }
 
     /// The gossip with this id, if still kept.
     pub fn get(&self, id: MsgId) -> Option<&Arc<Gossip>> {
-        self.by_id.get(&id).map(|(g, _)| g)
+        self.position(id).map(|i| &self.order[i].1)
     }
 
     /// The `ttl` this node forwards gossip `id` at, if still kept.
     pub fn forward_ttl(&self, id: MsgId) -> Option<u32> {
-        self.by_id.get(&id).map(|&(_, ttl)| ttl)
+        self.position(id).map(|i| self.order[i].2)
     }
 
     /// The `n` most recent ids, newest first.
     pub fn recent(&self, n: usize) -> impl Iterator<Item = MsgId> + '_ {
-        self.order.iter().rev().take(n).copied()
+        self.order.iter().rev().take(n).map(|kept| kept.0)
     }
 
     /// Gossips kept.
@@ -152,5 +204,60 @@ mod tests {
         );
         assert!(store.get(MsgId(1)).is_none());
         assert_eq!(store.forward_ttl(MsgId(3)), Some(3));
+    }
+
+    /// Below, at and past the scan limit, and evicting, both answer as
+    /// plain first-in, first-out lists would.
+    #[test]
+    fn scanning_and_indexing_answer_alike() {
+        let gossip = |n: u64| {
+            Arc::new(Gossip {
+                topic: "t".into(),
+                data: n.to_string(),
+                origin_id: crate::NodeId(1),
+                origin_timestamp_ms: n,
+            })
+        };
+        let mut rng = crate::rng::NodeRng::from_seed_u64(3);
+        for capacity in [1, 5, SCAN_UP_TO, SCAN_UP_TO + 1, 40] {
+            let mut seen = SeenCache::new(capacity);
+            let mut store = MessageStore::new(capacity);
+            let mut seen_model: Vec<MsgId> = Vec::new();
+            let mut store_model: Vec<(MsgId, u64, u32)> = Vec::new();
+            for step in 0..3_000u64 {
+                let id = MsgId(u128::from(rng.below(60)));
+                let fresh = !seen_model.contains(&id);
+                assert_eq!(seen.insert(id), fresh, "capacity {capacity} step {step}");
+                if fresh {
+                    seen_model.push(id);
+                    if seen_model.len() > capacity {
+                        seen_model.remove(0);
+                    }
+                }
+                let ttl = rng.below(9) as u32;
+                store.insert(id, gossip(step), ttl);
+                match store_model.iter_mut().find(|k| k.0 == id) {
+                    Some(kept) => *kept = (id, step, ttl),
+                    None => {
+                        store_model.push((id, step, ttl));
+                        if store_model.len() > capacity {
+                            store_model.remove(0);
+                        }
+                    }
+                }
+                let probe = MsgId(u128::from(rng.below(60)));
+                assert_eq!(seen.contains(probe), seen_model.contains(&probe));
+                assert_eq!(seen.len(), seen_model.len());
+                let kept = store_model.iter().find(|k| k.0 == probe);
+                assert_eq!(
+                    store.get(probe).map(|g| g.origin_timestamp_ms),
+                    kept.map(|k| k.1),
+                    "capacity {capacity} step {step}"
+                );
+                assert_eq!(store.forward_ttl(probe), kept.map(|k| k.2));
+                let newest: Vec<MsgId> = store_model.iter().rev().map(|k| k.0).collect();
+                assert!(store.recent(usize::MAX).eq(newest));
+            }
+        }
     }
 }
