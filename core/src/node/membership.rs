@@ -172,7 +172,7 @@ impl Membership {
     fn hello(&self) -> Body {
         Body::Hello(Hello {
             capabilities: self.capabilities(),
-            pow: self.proof.as_deref().cloned(),
+            pow: self.proof.clone(),
         })
     }
 
