@@ -23,8 +23,8 @@ pub const SCAN_UP_TO: usize = 8;
 pub struct SeenCache {
     /// The ids, oldest first.
     order: VecDeque<MsgId>,
-    /// The same ids once there are more than [`SCAN_UP_TO`]; empty before.
-    ids: FxHashSet<MsgId>,
+    /// The same ids once there are more than [`SCAN_UP_TO`].
+    ids: Option<Box<FxHashSet<MsgId>>>,
     capacity: usize,
 }
 
@@ -33,7 +33,7 @@ impl SeenCache {
     pub fn new(capacity: usize) -> SeenCache {
         SeenCache {
             order: VecDeque::new(),
-            ids: FxHashSet::default(),
+            ids: None,
             capacity: capacity.max(1),
         }
     }
@@ -45,15 +45,16 @@ impl SeenCache {
         }
         self.order.push_back(id);
         if self.order.len() > self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.ids.remove(&oldest);
+            if let (Some(oldest), Some(ids)) = (self.order.pop_front(), &mut self.ids) {
+                ids.remove(&oldest);
             }
         }
         if self.order.len() > SCAN_UP_TO {
-            if self.ids.is_empty() {
-                self.ids.extend(self.order.iter().copied());
-            } else {
-                self.ids.insert(id);
+            match &mut self.ids {
+                Some(ids) => {
+                    ids.insert(id);
+                }
+                None => self.ids = Some(Box::new(self.order.iter().copied().collect())),
             }
         }
         true
@@ -61,10 +62,10 @@ impl SeenCache {
 
     /// Whether `id` is remembered.
     pub fn contains(&self, id: MsgId) -> bool {
-        if self.order.len() <= SCAN_UP_TO {
-            return self.order.contains(&id);
+        match &self.ids {
+            Some(ids) => ids.contains(&id),
+            None => self.order.contains(&id),
         }
-        self.ids.contains(&id)
     }
 
     /// Ids remembered.
@@ -87,11 +88,10 @@ type Kept = (MsgId, Arc<Gossip>, u32);
 pub struct MessageStore {
     /// The gossips, oldest first.
     order: VecDeque<Kept>,
-    /// Once more than [`SCAN_UP_TO`] are kept, each id's position in
-    /// `order` plus `evicted`; empty before.
-    by_id: FxHashMap<MsgId, u64>,
-    /// Gossips evicted so far.
-    evicted: u64,
+    /// Once more than [`SCAN_UP_TO`] are kept: each id's position in
+    /// `order` plus the number of gossips evicted since the index was
+    /// built, and that number.
+    by_id: Option<Box<(FxHashMap<MsgId, u64>, u64)>>,
     capacity: usize,
 }
 
@@ -100,19 +100,17 @@ impl MessageStore {
     pub fn new(capacity: usize) -> MessageStore {
         MessageStore {
             order: VecDeque::new(),
-            by_id: FxHashMap::default(),
-            evicted: 0,
+            by_id: None,
             capacity: capacity.max(1),
         }
     }
 
     /// Where `id` is in `order`.
     fn position(&self, id: MsgId) -> Option<usize> {
-        if self.order.len() <= SCAN_UP_TO {
-            return self.order.iter().position(|kept| kept.0 == id);
+        match self.by_id.as_deref() {
+            Some((by_id, evicted)) => Some((by_id.get(&id)? - evicted) as usize),
+            None => self.order.iter().position(|kept| kept.0 == id),
         }
-        let at = self.by_id.get(&id)?;
-        Some((at - self.evicted) as usize)
     }
 
     /// Keeps `gossip` under `id`, forwarded at `ttl`, evicting the oldest
@@ -124,19 +122,22 @@ impl MessageStore {
         }
         self.order.push_back((id, gossip, ttl));
         if self.order.len() > self.capacity {
-            if let Some((oldest, _, _)) = self.order.pop_front() {
-                self.by_id.remove(&oldest);
-                self.evicted += 1;
+            let oldest = self.order.pop_front();
+            if let (Some((oldest, _, _)), Some(index)) = (oldest, &mut self.by_id) {
+                index.0.remove(&oldest);
+                index.1 += 1;
             }
         }
         if self.order.len() > SCAN_UP_TO {
-            let evicted = self.evicted;
-            if self.by_id.is_empty() {
-                let positions = self.order.iter().zip(evicted..);
-                self.by_id.extend(positions.map(|(kept, at)| (kept.0, at)));
-            } else {
-                let at = evicted + self.order.len() as u64 - 1;
-                self.by_id.insert(id, at);
+            match self.by_id.as_deref_mut() {
+                Some((by_id, evicted)) => {
+                    by_id.insert(id, *evicted + self.order.len() as u64 - 1);
+                }
+                None => {
+                    let positions = self.order.iter().zip(0..);
+                    let by_id = positions.map(|(kept, at)| (kept.0, at)).collect();
+                    self.by_id = Some(Box::new((by_id, 0)));
+                }
             }
         }
     }

@@ -64,16 +64,18 @@ use strategy::{Arrival, Strategy};
 use timers::Timers;
 
 /// The [`Ctx`] of an input at `$now`, borrowing the node's fields one by one
-/// (so the membership, the repository and the strategy stay free to borrow).
+/// (so the membership, the repository and the strategy stay free to borrow),
+/// with the input's own sampling buffer `$scratch` (a node keeps none
+/// between inputs).
 macro_rules! ctx {
-    ($node:ident, $now:expr) => {
+    ($node:ident, $now:expr, $scratch:ident) => {
         Ctx {
             now: $now,
             config: &$node.params,
             rng: &mut $node.rng,
             out: &mut $node.out,
             timers: &mut $node.timers,
-            scratch: &mut $node.scratch,
+            scratch: &mut $scratch,
         }
     };
 }
@@ -113,7 +115,6 @@ pub struct Node {
     strategy: Strategy,
     timers: Timers,
     out: Outbox,
-    scratch: Vec<SocketAddr>,
 }
 
 impl Node {
@@ -179,7 +180,6 @@ impl Node {
             strategy,
             timers,
             out,
-            scratch,
         }
     }
 
@@ -304,7 +304,8 @@ impl Node {
 
     /// Runs every timer that is due; calling it early or twice does nothing extra.
     pub fn handle_timeout(&mut self, now: Time) {
-        let mut cx = ctx!(self, now);
+        let mut scratch = Vec::new();
+        let mut cx = ctx!(self, now, scratch);
         self.membership.on_timeout(&mut cx);
         self.strategy
             .on_timeout(&mut cx, &self.membership.peers, &mut self.repo);
@@ -344,7 +345,8 @@ impl Node {
             id,
             gossip: gossip.clone(),
         });
-        let mut cx = ctx!(self, now);
+        let mut scratch = Vec::new();
+        let mut cx = ctx!(self, now, scratch);
         self.strategy
             .on_publish(&mut cx, &self.membership.peers, id, &gossip);
         Ok(id)
@@ -378,12 +380,9 @@ impl Node {
     pub fn poll_event(&mut self) -> Option<Event> {
         let e = self.out.events.pop_front();
         if e.is_none() {
-            // Drained after an input: free the event queue and the sampling
-            // buffer (see `Outbox::release_transmits`).
+            // Drained after an input: free the event queue (see
+            // `Outbox::release_transmits`).
             self.out.release_events();
-            if self.scratch.capacity() > 0 {
-                self.scratch = Vec::new();
-            }
         }
         e
     }
@@ -401,7 +400,8 @@ impl Node {
     /// request's size measure the message when it is `None`.
     fn handle(&mut self, now: Time, from: SocketAddr, msg: Message, wire_len: Option<usize>) {
         self.out.stats.received[msg.msg_type()] += 1;
-        let mut cx = ctx!(self, now);
+        let mut scratch = Vec::new();
+        let mut cx = ctx!(self, now, scratch);
         let m = &mut self.membership;
         let Some(known) = m.check_sender(&mut cx, from, &msg) else {
             return;
@@ -507,7 +507,8 @@ impl Node {
     /// `Ok` when a GOSSIP of `gossip` forwarded by us fits in one datagram,
     /// otherwise `Err` with its encoded size.
     fn forward_fits(&mut self, now: Time, id: MsgId, gossip: &Arc<Gossip>) -> Result<(), usize> {
-        let mut cx = ctx!(self, now);
+        let mut scratch = Vec::new();
+        let mut cx = ctx!(self, now, scratch);
         forward_fits(&mut cx, id, gossip)
     }
 }
