@@ -12,10 +12,14 @@
 //! as [`SocketAddr`]s, unchanged.
 //!
 //! Beside the entries lies a dense vector of 32-bit tags of the ids: the
-//! linear scan by id compares tags (twenty of them are two cache lines) and
-//! reads only a matching tag's entry.
+//! linear scan by id compares tags and reads only a matching tag's entry.
+//! Up to [`INLINE_TAGS`] tags (the default limit) sit inside the table
+//! itself, so a lookup waits for one cache miss fewer: the table is read
+//! anyway, the tags come with it.
 
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+
+use smallvec::SmallVec;
 
 use super::Peer;
 use crate::id::NodeId;
@@ -29,6 +33,8 @@ const VERIFIED: u64 = 1 << 49;
 const PLUMTREE: u64 = 1 << 50;
 /// The bits that say where the peer is.
 const WHERE: u64 = V6 | (V6 - 1);
+/// Tags kept inside the table rather than in an allocation of their own.
+const INLINE_TAGS: usize = 20;
 
 /// The 32 bits of an id the linear scan compares first.
 pub(super) fn tag(id: NodeId) -> u32 {
@@ -54,7 +60,7 @@ struct Entry {
 pub(super) struct Entries {
     list: Vec<Entry>,
     /// `tag(list[i].id)` for every `i`.
-    tags: Vec<u32>,
+    tags: SmallVec<[u32; INLINE_TAGS]>,
     /// The IPv6 addresses entries point into (some no longer pointed to).
     v6: Vec<SocketAddrV6>,
 }
