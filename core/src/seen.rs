@@ -1,15 +1,16 @@
 //! Bounded memory of gossip: the ids seen (to drop duplicates) and the full
 //! gossips kept to answer IWANT. Both evict first-in, first-out.
 //!
-//! Each keeps its entries in arrival order in one ring buffer, and an index
-//! by id beside it only once it holds more than [`SCAN_UP_TO`]: most nodes
-//! of a large simulation see one gossip or a few, and a scan of a few ids
-//! costs less than a hash table's two allocations and its cache misses.
+//! Each keeps its entries in a ring buffer whose first entry sits inside
+//! the node (most nodes of a large simulation see one gossip, or a few),
+//! and an index by id beside it only once it holds more than
+//! [`SCAN_UP_TO`]: a scan of a few ids costs less than a hash table's
+//! allocations and cache misses.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 
 use crate::id::MsgId;
 use crate::message::Gossip;
@@ -18,11 +19,47 @@ use crate::message::Gossip;
 /// id is built.
 pub const SCAN_UP_TO: usize = 8;
 
+/// At most `capacity` items in arrival order: from `head` to the end of
+/// `slots`, then from the start. Once full, a new item takes the oldest's
+/// slot, so an item keeps its slot for as long as it is held. The first
+/// item needs no allocation.
+#[derive(Debug, Clone)]
+struct Ring<T> {
+    slots: SmallVec<[T; 1]>,
+    head: usize,
+}
+
+impl<T> Ring<T> {
+    fn new() -> Ring<T> {
+        Ring {
+            slots: SmallVec::new(),
+            head: 0,
+        }
+    }
+
+    /// Adds `item` and returns its slot, and the item it pushed out.
+    fn push(&mut self, item: T, capacity: usize) -> (usize, Option<T>) {
+        if self.slots.len() < capacity {
+            self.slots.push(item);
+            return (self.slots.len() - 1, None);
+        }
+        let slot = self.head;
+        let old = std::mem::replace(&mut self.slots[slot], item);
+        self.head = (slot + 1) % self.slots.len();
+        (slot, Some(old))
+    }
+
+    /// The items, oldest first.
+    fn oldest_first(&self) -> impl DoubleEndedIterator<Item = &T> {
+        let (newer, older) = self.slots.split_at(self.head);
+        older.iter().chain(newer)
+    }
+}
+
 /// The ids of the last `capacity` distinct gossips.
 #[derive(Debug, Clone)]
 pub struct SeenCache {
-    /// The ids, oldest first.
-    order: VecDeque<MsgId>,
+    ring: Ring<MsgId>,
     /// The same ids once there are more than [`SCAN_UP_TO`].
     ids: Option<Box<FxHashSet<MsgId>>>,
     capacity: usize,
@@ -32,7 +69,7 @@ impl SeenCache {
     /// An empty cache remembering at most `capacity` ids (at least one).
     pub fn new(capacity: usize) -> SeenCache {
         SeenCache {
-            order: VecDeque::new(),
+            ring: Ring::new(),
             ids: None,
             capacity: capacity.max(1),
         }
@@ -43,19 +80,18 @@ impl SeenCache {
         if self.contains(id) {
             return false;
         }
-        self.order.push_back(id);
-        if self.order.len() > self.capacity {
-            if let (Some(oldest), Some(ids)) = (self.order.pop_front(), &mut self.ids) {
-                ids.remove(&oldest);
-            }
-        }
-        if self.order.len() > SCAN_UP_TO {
-            match &mut self.ids {
-                Some(ids) => {
-                    ids.insert(id);
+        let (_, oldest) = self.ring.push(id, self.capacity);
+        match &mut self.ids {
+            Some(ids) => {
+                if let Some(oldest) = oldest {
+                    ids.remove(&oldest);
                 }
-                None => self.ids = Some(Box::new(self.order.iter().copied().collect())),
+                ids.insert(id);
             }
+            None if self.ring.slots.len() > SCAN_UP_TO => {
+                self.ids = Some(Box::new(self.ring.slots.iter().copied().collect()));
+            }
+            None => {}
         }
         true
     }
@@ -64,18 +100,18 @@ impl SeenCache {
     pub fn contains(&self, id: MsgId) -> bool {
         match &self.ids {
             Some(ids) => ids.contains(&id),
-            None => self.order.contains(&id),
+            None => self.ring.slots.contains(&id),
         }
     }
 
     /// Ids remembered.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.ring.slots.len()
     }
 
     /// True when nothing is remembered.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.ring.slots.is_empty()
     }
 }
 
@@ -86,12 +122,9 @@ type Kept = (MsgId, Arc<Gossip>, u32);
 /// each with the `ttl` this node forwards it at.
 #[derive(Debug, Clone)]
 pub struct MessageStore {
-    /// The gossips, oldest first.
-    order: VecDeque<Kept>,
-    /// Once more than [`SCAN_UP_TO`] are kept: each id's position in
-    /// `order` plus the number of gossips evicted since the index was
-    /// built, and that number.
-    by_id: Option<Box<(FxHashMap<MsgId, u64>, u64)>>,
+    ring: Ring<Kept>,
+    /// Each id's slot in the ring, once more than [`SCAN_UP_TO`] are kept.
+    by_id: Option<Box<FxHashMap<MsgId, usize>>>,
     capacity: usize,
 }
 
@@ -99,72 +132,67 @@ impl MessageStore {
     /// An empty store keeping at most `capacity` gossips (at least one).
     pub fn new(capacity: usize) -> MessageStore {
         MessageStore {
-            order: VecDeque::new(),
+            ring: Ring::new(),
             by_id: None,
             capacity: capacity.max(1),
         }
     }
 
-    /// Where `id` is in `order`.
-    fn position(&self, id: MsgId) -> Option<usize> {
-        match self.by_id.as_deref() {
-            Some((by_id, evicted)) => Some((by_id.get(&id)? - evicted) as usize),
-            None => self.order.iter().position(|kept| kept.0 == id),
+    /// The slot of `id` in the ring.
+    fn slot(&self, id: MsgId) -> Option<usize> {
+        match &self.by_id {
+            Some(by_id) => by_id.get(&id).copied(),
+            None => self.ring.slots.iter().position(|kept| kept.0 == id),
         }
     }
 
     /// Keeps `gossip` under `id`, forwarded at `ttl`, evicting the oldest
     /// when full; a kept id gets the new gossip and `ttl` in its place.
     pub fn insert(&mut self, id: MsgId, gossip: Arc<Gossip>, ttl: u32) {
-        if let Some(i) = self.position(id) {
-            self.order[i] = (id, gossip, ttl);
+        if let Some(slot) = self.slot(id) {
+            self.ring.slots[slot] = (id, gossip, ttl);
             return;
         }
-        self.order.push_back((id, gossip, ttl));
-        if self.order.len() > self.capacity {
-            let oldest = self.order.pop_front();
-            if let (Some((oldest, _, _)), Some(index)) = (oldest, &mut self.by_id) {
-                index.0.remove(&oldest);
-                index.1 += 1;
-            }
-        }
-        if self.order.len() > SCAN_UP_TO {
-            match self.by_id.as_deref_mut() {
-                Some((by_id, evicted)) => {
-                    by_id.insert(id, *evicted + self.order.len() as u64 - 1);
+        let (slot, oldest) = self.ring.push((id, gossip, ttl), self.capacity);
+        match &mut self.by_id {
+            Some(by_id) => {
+                if let Some((oldest, _, _)) = oldest {
+                    by_id.remove(&oldest);
                 }
-                None => {
-                    let positions = self.order.iter().zip(0..);
-                    let by_id = positions.map(|(kept, at)| (kept.0, at)).collect();
-                    self.by_id = Some(Box::new((by_id, 0)));
-                }
+                by_id.insert(id, slot);
             }
+            None if self.ring.slots.len() > SCAN_UP_TO => {
+                let slots = self.ring.slots.iter().enumerate();
+                let by_id = slots.map(|(slot, kept)| (kept.0, slot)).collect();
+                self.by_id = Some(Box::new(by_id));
+            }
+            None => {}
         }
     }
 
     /// The gossip with this id, if still kept.
     pub fn get(&self, id: MsgId) -> Option<&Arc<Gossip>> {
-        self.position(id).map(|i| &self.order[i].1)
+        self.slot(id).map(|slot| &self.ring.slots[slot].1)
     }
 
     /// The `ttl` this node forwards gossip `id` at, if still kept.
     pub fn forward_ttl(&self, id: MsgId) -> Option<u32> {
-        self.position(id).map(|i| self.order[i].2)
+        self.slot(id).map(|slot| self.ring.slots[slot].2)
     }
 
     /// The `n` most recent ids, newest first.
     pub fn recent(&self, n: usize) -> impl Iterator<Item = MsgId> + '_ {
-        self.order.iter().rev().take(n).map(|kept| kept.0)
+        self.ring.oldest_first().rev().take(n).map(|kept| kept.0)
     }
 
     /// Gossips kept.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.ring.slots.len()
     }
 
     /// True when nothing is kept.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.ring.slots.is_empty()
     }
 }
 
