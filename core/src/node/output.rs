@@ -247,8 +247,7 @@ mod tests {
         assert_eq!(counts.total(), 2);
         let json = serde_json::to_string(&counts).unwrap();
         assert_eq!(json, format!("[{}2]", "0,".repeat(RejectReason::COUNT - 1)));
-        let mut zero = PerReason::default();
-        zero.0 = Some(Box::default());
+        let zero = PerReason(Some(Box::default()));
         assert_eq!(zero, PerReason::default());
         assert_ne!(counts, zero);
     }
