@@ -148,18 +148,16 @@ fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
         rows[b * d + lens[b]] = pair[0];
         lens[b] += 1;
     }
-    // The rows, packed in place: each row's neighbours move down to where
-    // the previous row's ended (never past where they are).
-    let mut start = Vec::with_capacity(n as usize + 1);
-    start.push(0);
-    let mut end = 0;
-    for (i, &len) in lens.iter().enumerate() {
-        rows.copy_within(i * d..i * d + len, end);
-        end += len;
-        start.push(end);
+    let mut adj = Adjacency {
+        start: Vec::with_capacity(n as usize + 1),
+        flat: Vec::with_capacity(lens.iter().sum()),
+    };
+    adj.start.push(0);
+    for (row, &len) in rows.chunks_exact(d.max(1)).zip(&lens) {
+        adj.flat.extend_from_slice(&row[..len]);
+        adj.start.push(adj.flat.len());
     }
-    rows.truncate(end);
-    Adjacency { start, flat: rows }
+    adj
 }
 
 /// A ring lattice with `k` neighbours on each side; each edge is rewired to a
