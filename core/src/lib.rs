@@ -28,5 +28,5 @@ pub use config::{Config, Mode};
 pub use error::{ConfigError, DecodeError, IdError, PowError, PublishError, RejectReason};
 pub use id::{MsgId, NodeId};
 pub use message::{Body, Gossip, Hello, Message, MsgType, PeerInfo, PerType, Ping, PowProof};
-pub use node::{Event, Node, Stats, Transmit};
+pub use node::{Event, Node, PerReason, Stats, Transmit};
 pub use time::Time;

@@ -5,15 +5,15 @@
 //! above [`INDEX_FROM`] also keeps an index by id and by address beside the
 //! vector, so lookups stay O(1) when a node knows thousands of peers; at the
 //! default limit of 20 a linear scan is faster and the index is not built.
-//! The scan runs over a dense vector of 32-bit tags of the ids (a peer entry
-//! is a cache line; twenty tags are two), and only a matching tag's entry is
-//! read.
+//! Entries are packed to half a [`Peer`] (`peers/entries.rs`), and the scan
+//! runs over a dense vector of 32-bit tags of the ids beside them.
 //!
 //! A table loaded from a [`Directory`] ([`PeerTable::load`]: the simulator's
 //! generated overlays with large limits) keeps only 4-byte keys into that
 //! shared directory, and full entries only for what changed since; see
 //! `peers/shared.rs`. It gives the same answers in the same order.
 
+mod entries;
 mod shared;
 
 use core::time::Duration;
@@ -25,6 +25,7 @@ use std::sync::Arc;
 use hashbrown::HashTable;
 use rustc_hash::FxHashSet;
 
+use entries::Entries;
 pub use shared::Directory;
 use shared::Shared;
 
@@ -73,17 +74,12 @@ pub enum Lookup {
     Unknown,
 }
 
-/// The 32 bits of an id the linear scan compares first.
-fn tag(id: NodeId) -> u32 {
-    (id.0 as u64 ^ (id.0 >> 64) as u64) as u32
-}
-
 /// Limits above which a table indexes its peers by id and address; at or
 /// below it, a linear scan of the vector is as fast as any map.
 pub const INDEX_FROM: usize = 64;
 
 /// The positions of the peers, found by id and by address. Each table
-/// holds only 4-byte positions (the keys are read from the vector), so a
+/// holds only 4-byte positions (the keys are read from the entries), so a
 /// table of 10 000 peers adds about 16 bytes per peer. Ids and addresses
 /// come from the network, so hashing is std's randomly keyed SipHash.
 #[derive(Debug, Clone, Default)]
@@ -102,39 +98,39 @@ impl Index {
         self.hasher.hash_one(addr)
     }
 
-    fn find(&self, peers: &[Peer], id: NodeId) -> Option<usize> {
+    fn find(&self, peers: &Entries, id: NodeId) -> Option<usize> {
         let found = self
             .by_id
-            .find(self.id_hash(id), |&i| peers[i as usize].id == id);
+            .find(self.id_hash(id), |&i| peers.id(i as usize) == id);
         found.map(|&i| i as usize)
     }
 
-    fn has_addr(&self, peers: &[Peer], addr: SocketAddr) -> bool {
+    fn has_addr(&self, peers: &Entries, addr: SocketAddr) -> bool {
         let hash = self.addr_hash(addr);
         self.by_addr
-            .find(hash, |&i| peers[i as usize].addr == addr)
+            .find(hash, |&i| peers.is_at(i as usize, addr))
             .is_some()
     }
 
-    /// Indexes `peers[i]`.
-    fn add(&mut self, peers: &[Peer], i: usize) {
-        let (id_hash, addr_hash) = (self.id_hash(peers[i].id), self.addr_hash(peers[i].addr));
+    /// Indexes entry `i`.
+    fn add(&mut self, peers: &Entries, i: usize) {
+        let (id_hash, addr_hash) = (self.id_hash(peers.id(i)), self.addr_hash(peers.addr(i)));
         let hasher = &self.hasher;
         self.by_id.insert_unique(id_hash, i as u32, |&j| {
-            hasher.hash_one(peers[j as usize].id)
+            hasher.hash_one(peers.id(j as usize))
         });
         self.by_addr.insert_unique(addr_hash, i as u32, |&j| {
-            hasher.hash_one(peers[j as usize].addr)
+            hasher.hash_one(peers.addr(j as usize))
         });
     }
 
-    /// Forgets position `i`, which still holds `peer`.
-    fn forget(&mut self, peer: &Peer, i: usize) {
+    /// Forgets position `i`, which still holds its entry.
+    fn forget(&mut self, peers: &Entries, i: usize) {
         let at = |&j: &u32| j as usize == i;
-        if let Ok(entry) = self.by_id.find_entry(self.id_hash(peer.id), at) {
+        if let Ok(entry) = self.by_id.find_entry(self.id_hash(peers.id(i)), at) {
             entry.remove();
         }
-        if let Ok(entry) = self.by_addr.find_entry(self.addr_hash(peer.addr), at) {
+        if let Ok(entry) = self.by_addr.find_entry(self.addr_hash(peers.addr(i)), at) {
             entry.remove();
         }
     }
@@ -149,7 +145,7 @@ impl Index {
     }
 
     /// Rebuilt from scratch after many positions moved.
-    fn rebuild(&mut self, peers: &[Peer]) {
+    fn rebuild(&mut self, peers: &Entries) {
         self.by_id.clear();
         self.by_addr.clear();
         for i in 0..peers.len() {
@@ -163,26 +159,76 @@ impl Index {
 #[derive(Debug, Clone)]
 pub struct PeerTable {
     /// The peers, unless the table was loaded from a directory.
-    peers: Vec<Peer>,
-    /// `tag(peers[i].id)` for every `i`.
-    tags: Vec<u32>,
+    peers: Entries,
     limit: usize,
     index: Option<Box<Index>>,
     /// Set by [`PeerTable::load`]: then it holds the peers, not `peers`.
     shared: Option<Box<Shared>>,
-    plumtree_ids: FxHashSet<NodeId>,
-    plumtree_order: VecDeque<NodeId>,
+    /// Allocated when the first peer speaking Plumtree is met.
+    plumtree: Option<Box<PlumtreeIds>>,
+}
+
+/// The bounded memory of who speaks Plumtree ([`PeerTable::set_plumtree`]).
+#[derive(Debug, Clone, Default)]
+struct PlumtreeIds {
+    ids: FxHashSet<NodeId>,
+    order: VecDeque<NodeId>,
 }
 
 /// A table is loaded as keys into a directory when it holds at least one
 /// entry in this many of the directory's: its bit per directory entry then
-/// costs at most what its own entries would (80 bytes each with the index).
+/// costs at most what its own entries would (48 bytes each with the index).
 pub const SHARED_FROM: usize = 640;
 
 /// Ids remembered as speaking Plumtree beyond their table entry, so a peer
 /// that drops out and comes back (or sends to us while our table is full)
 /// is still known to understand PRUNE.
 pub const MAX_PLUMTREE_IDS: usize = 4_096;
+
+/// Most peers a table of its own entries draws in
+/// [`PeerTable::sample_addrs`] without listing every other peer first (a
+/// forward's fanout); larger draws list them.
+const SPARSE_DRAWS: usize = 16;
+
+/// Puts into `out` the first `k` of what [`NodeRng::choose_front`] would
+/// leave in front of a list of `len` items, drawing the same numbers,
+/// without the list: only the shuffle's swaps are kept (on the stack up to
+/// [`SPARSE_DRAWS`] draws), so it costs O(k²). `item(i)` is the list's
+/// `i`th item. Returns how many.
+fn choose_sparse<T>(
+    rng: &mut NodeRng,
+    len: usize,
+    k: usize,
+    item: impl Fn(usize) -> T,
+    out: &mut Vec<T>,
+) -> usize {
+    let k = k.min(len);
+    let mut stack = [(0usize, 0usize); 2 * SPARSE_DRAWS];
+    let mut heap = Vec::new();
+    let swapped: &mut [(usize, usize)] = if k <= SPARSE_DRAWS {
+        &mut stack[..2 * k]
+    } else {
+        heap.resize(2 * k, (0, 0));
+        &mut heap
+    };
+    // The item at position `i` after the first `n` swap records.
+    let read = |swapped: &[(usize, usize)], n: usize, i: usize| {
+        swapped[..n]
+            .iter()
+            .rev()
+            .find(|&&(j, _)| j == i)
+            .map_or(i, |&(_, v)| v)
+    };
+    for i in 0..k {
+        let j = i + rng.below((len - i) as u64) as usize;
+        let (vi, vj) = (read(swapped, 2 * i, i), read(swapped, 2 * i, j));
+        swapped[2 * i] = (i, vj);
+        swapped[2 * i + 1] = (j, vi);
+    }
+    out.clear();
+    out.extend((0..k).map(|i| item(read(swapped, 2 * k, i))));
+    k
+}
 
 impl PeerTable {
     /// An empty table holding at most `limit` peers.
@@ -192,13 +238,11 @@ impl PeerTable {
 
     fn build(limit: usize, indexed: bool) -> PeerTable {
         PeerTable {
-            peers: Vec::new(),
-            tags: Vec::new(),
+            peers: Entries::default(),
             limit,
             index: indexed.then(Box::default),
             shared: None,
-            plumtree_ids: FxHashSet::default(),
-            plumtree_order: VecDeque::new(),
+            plumtree: None,
         }
     }
 
@@ -224,7 +268,7 @@ impl PeerTable {
     pub fn iter(&self) -> impl Iterator<Item = Peer> + '_ {
         (0..self.len()).map(|i| match &self.shared {
             Some(shared) => shared.peer_at(i),
-            None => self.peers[i],
+            None => self.peers.peer(i),
         })
     }
 
@@ -256,7 +300,8 @@ impl PeerTable {
             return self.len() - before;
         }
         let shared = Shared::load(dir, keys, own, self.limit, now, speaks_plumtree);
-        let added: Vec<NodeId> = if speaks_plumtree || !self.plumtree_ids.is_empty() {
+        let remembers = self.plumtree.as_ref().is_some_and(|m| !m.ids.is_empty());
+        let added: Vec<NodeId> = if speaks_plumtree || remembers {
             shared.ids().collect()
         } else {
             Vec::new()
@@ -264,8 +309,7 @@ impl PeerTable {
         for id in added {
             self.remember_plumtree(id, speaks_plumtree);
         }
-        self.peers = Vec::new();
-        self.tags = Vec::new();
+        self.peers = Entries::default();
         self.index = None;
         let len = shared.len();
         self.shared = Some(Box::new(shared));
@@ -274,8 +318,9 @@ impl PeerTable {
 
     /// Puts up to `k` distinct random peers' addresses, never `except`'s, at
     /// the front of `out` and returns how many: [`NodeRng::choose_front`]
-    /// over every other peer's address, in table order. A loaded table
-    /// draws the same numbers and picks the same peers without listing them.
+    /// over every other peer's address, in table order. A table draws the
+    /// same numbers and picks the same peers without listing them when `k`
+    /// is small, or when it was loaded from a directory.
     pub fn sample_addrs(
         &self,
         rng: &mut NodeRng,
@@ -286,31 +331,33 @@ impl PeerTable {
         if let Some(shared) = &self.shared {
             return shared.sample_addrs(rng, k, except, out);
         }
+        let peers = &self.peers;
+        if k <= SPARSE_DRAWS {
+            let skip = except.and_then(|id| self.position(id));
+            let len = peers.len() - usize::from(skip.is_some());
+            // Position in the list without `except` -> position in the table.
+            let at = |i: usize| match skip {
+                Some(s) if i >= s => i + 1,
+                _ => i,
+            };
+            return choose_sparse(rng, len, k, |i| peers.addr(at(i)), out);
+        }
         out.clear();
-        out.reserve(self.peers.len());
+        out.reserve(peers.len());
         out.extend(
-            self.peers
-                .iter()
-                .filter(|p| Some(p.id) != except)
-                .map(|p| p.addr),
+            (0..peers.len())
+                .filter(|&i| Some(peers.id(i)) != except)
+                .map(|i| peers.addr(i)),
         );
         rng.choose_front(out, k).len()
     }
 
     /// Position of the peer with this id.
     fn position(&self, id: NodeId) -> Option<usize> {
-        if let Some(index) = &self.index {
-            return index.find(&self.peers, id);
+        match &self.index {
+            Some(index) => index.find(&self.peers, id),
+            None => self.peers.position(id),
         }
-        let tag = tag(id);
-        let mut from = 0;
-        while let Some(i) = self.tags[from..].iter().position(|&t| t == tag) {
-            if self.peers[from + i].id == id {
-                return Some(from + i);
-            }
-            from += i + 1;
-        }
-        None
     }
 
     /// The peer with this id.
@@ -318,7 +365,7 @@ impl PeerTable {
         if let Some(shared) = &self.shared {
             return shared.get(id);
         }
-        self.position(id).map(|i| self.peers[i])
+        self.position(id).map(|i| self.peers.peer(i))
     }
 
     /// Whether some peer is reached at `addr`.
@@ -328,7 +375,7 @@ impl PeerTable {
         }
         match &self.index {
             Some(index) => index.has_addr(&self.peers, addr),
-            None => self.peers.iter().any(|p| p.addr == addr),
+            None => (0..self.peers.len()).any(|i| self.peers.is_at(i, addr)),
         }
     }
 
@@ -336,58 +383,55 @@ impl PeerTable {
     /// recently seen peer when the table is full. Callers check addresses
     /// first ([`PeerTable::touch`]): this moves a known peer to `addr`.
     pub fn upsert(&mut self, id: NodeId, addr: SocketAddr, now: Time, verified: bool) -> Upsert {
-        let fresh = |plumtree_ids: &FxHashSet<NodeId>| Peer {
+        let new = Peer {
             id,
             addr,
             last_seen: now,
             verified,
-            speaks_plumtree: plumtree_ids.contains(&id),
+            speaks_plumtree: self.speaks_plumtree(id),
         };
         if let Some(shared) = &mut self.shared {
-            return shared.upsert(fresh(&self.plumtree_ids), self.limit);
+            return shared.upsert(new, self.limit);
         }
         if let Some(i) = self.position(id) {
-            let moved = self.peers[i].addr != addr;
+            let moved = !self.peers.is_at(i, addr);
             if let Some(index) = self.index.as_mut().filter(|_| moved) {
-                index.forget(&self.peers[i], i);
+                index.forget(&self.peers, i);
             }
-            let peer = &mut self.peers[i];
-            peer.addr = addr;
-            peer.last_seen = now;
-            peer.verified |= verified;
+            self.peers.set_addr(i, addr);
+            self.peers.set_seen(i, now);
+            self.peers.add_verified(i, verified);
             if let Some(index) = self.index.as_mut().filter(|_| moved) {
                 index.add(&self.peers, i);
             }
             return Upsert::Refreshed;
         }
-        let new = fresh(&self.plumtree_ids);
         if self.peers.len() < self.limit {
-            self.reserve_first();
-            self.peers.push(new);
-            self.tags.push(tag(id));
-            if let Some(index) = &mut self.index {
-                index.add(&self.peers, self.peers.len() - 1);
-            }
+            self.push(&new);
             return Upsert::Added;
         }
-        let Some(oldest) = self
-            .peers
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, p)| p.last_seen)
-            .map(|(i, _)| i)
-        else {
+        let Some(oldest) = (0..self.peers.len()).min_by_key(|&i| self.peers.last_seen(i)) else {
             return Upsert::NoRoom;
         };
         if let Some(index) = &mut self.index {
-            index.forget(&self.peers[oldest], oldest);
+            index.forget(&self.peers, oldest);
         }
-        let evicted = core::mem::replace(&mut self.peers[oldest], new);
-        self.tags[oldest] = tag(id);
+        let evicted = self.peers.replace(oldest, &new);
         if let Some(index) = &mut self.index {
             index.add(&self.peers, oldest);
         }
         Upsert::AddedEvicting(evicted)
+    }
+
+    /// Appends `peer` (not in the table, which has room).
+    fn push(&mut self, peer: &Peer) {
+        // Sized once for the limit (up to 64), so a million idle simulated
+        // nodes do not each carry a doubled-up vector.
+        self.peers.reserve_first(self.limit.min(64));
+        self.peers.push(peer);
+        if let Some(index) = &mut self.index {
+            index.add(&self.peers, self.peers.len() - 1);
+        }
     }
 
     /// Adds a verified peer that is not in the table while there is room
@@ -402,46 +446,25 @@ impl PeerTable {
         now: Time,
         speaks_plumtree: bool,
     ) -> bool {
-        if let Some(shared) = &mut self.shared {
-            let new = Peer {
-                id,
-                addr,
-                last_seen: now,
-                verified: true,
-                speaks_plumtree,
-            };
-            let added = shared.insert_new(new, self.limit);
-            if added {
-                self.remember_plumtree(id, speaks_plumtree);
-            }
-            return added;
-        }
-        if self.peers.len() >= self.limit || self.position(id).is_some() {
-            return false;
-        }
-        self.reserve_first();
-        self.peers.push(Peer {
+        let new = Peer {
             id,
             addr,
             last_seen: now,
             verified: true,
             speaks_plumtree,
-        });
-        self.tags.push(tag(id));
-        if let Some(index) = &mut self.index {
-            index.add(&self.peers, self.peers.len() - 1);
+        };
+        let added = if let Some(shared) = &mut self.shared {
+            shared.insert_new(new, self.limit)
+        } else if self.peers.len() >= self.limit || self.position(id).is_some() {
+            false
+        } else {
+            self.push(&new);
+            true
+        };
+        if added {
+            self.remember_plumtree(id, speaks_plumtree);
         }
-        self.remember_plumtree(id, speaks_plumtree);
-        true
-    }
-
-    /// Sizes the table once for its limit (up to 64), so a million idle
-    /// simulated nodes do not each carry a doubled-up vector.
-    fn reserve_first(&mut self) {
-        if self.peers.capacity() == 0 {
-            self.peers.reserve_exact(self.limit.min(64));
-            self.tags.reserve_exact(self.limit.min(64));
-        }
+        added
     }
 
     /// Checks a message claiming peer `id` from `addr`: a known peer at the
@@ -451,13 +474,12 @@ impl PeerTable {
         if let Some(shared) = &mut self.shared {
             return shared.touch(id, addr, now);
         }
-        let found = self.position(id);
-        match found.map(|i| &mut self.peers[i]) {
-            Some(peer) if peer.addr == addr => {
-                peer.last_seen = now;
+        match self.position(id) {
+            Some(i) if self.peers.is_at(i, addr) => {
+                self.peers.set_seen(i, now);
                 Lookup::Here
             }
-            Some(peer) => Lookup::Elsewhere(*peer),
+            Some(i) => Lookup::Elsewhere(self.peers.peer(i)),
             None => Lookup::Unknown,
         }
     }
@@ -468,7 +490,7 @@ impl PeerTable {
         if let Some(shared) = &mut self.shared {
             shared.set_plumtree(id, speaks);
         } else if let Some(i) = self.position(id) {
-            self.peers[i].speaks_plumtree = speaks;
+            self.peers.set_plumtree(i, speaks);
         }
         self.remember_plumtree(id, speaks);
     }
@@ -476,12 +498,17 @@ impl PeerTable {
     /// The bounded memory of [`PeerTable::set_plumtree`].
     fn remember_plumtree(&mut self, id: NodeId, speaks: bool) {
         if !speaks {
-            self.plumtree_ids.remove(&id);
-        } else if self.plumtree_ids.insert(id) {
-            self.plumtree_order.push_back(id);
-            if self.plumtree_order.len() > MAX_PLUMTREE_IDS {
-                if let Some(old) = self.plumtree_order.pop_front() {
-                    self.plumtree_ids.remove(&old);
+            if let Some(memory) = &mut self.plumtree {
+                memory.ids.remove(&id);
+            }
+            return;
+        }
+        let memory = self.plumtree.get_or_insert_with(Box::default);
+        if memory.ids.insert(id) {
+            memory.order.push_back(id);
+            if memory.order.len() > MAX_PLUMTREE_IDS {
+                if let Some(old) = memory.order.pop_front() {
+                    memory.ids.remove(&old);
                 }
             }
         }
@@ -489,7 +516,7 @@ impl PeerTable {
 
     /// Whether node `id`, in the table or not, said it speaks Plumtree.
     pub fn speaks_plumtree(&self, id: NodeId) -> bool {
-        self.plumtree_ids.contains(&id)
+        self.plumtree.as_ref().is_some_and(|m| m.ids.contains(&id))
     }
 
     /// Removes the peer with this id.
@@ -499,10 +526,9 @@ impl PeerTable {
         }
         let i = self.position(id)?;
         if let Some(index) = &mut self.index {
-            index.forget(&self.peers[i], i);
+            index.forget(&self.peers, i);
             index.close_gap(i);
         }
-        self.tags.remove(i);
         Some(self.peers.remove(i))
     }
 
@@ -520,12 +546,11 @@ impl PeerTable {
         self.peers.retain(|p| {
             let alive = now.saturating_since(p.last_seen) <= timeout;
             if !alive {
-                on_removed(*p);
+                on_removed(p);
             }
             alive
         });
         if self.peers.len() < before {
-            self.tags = self.peers.iter().map(|p| tag(p.id)).collect();
             if let Some(index) = &mut self.index {
                 index.rebuild(&self.peers);
             }
@@ -600,16 +625,31 @@ mod tests {
                         .into()
                 }
                 7 => {
-                    let k = rng.below(5) as usize;
+                    // Small draws sample without listing; large ones list
+                    // (or, loaded, keep their swaps on the heap).
+                    let k = match rng.below(4) {
+                        0 => 17 + rng.below(30) as usize,
+                        _ => rng.below(5) as usize,
+                    };
                     let except = (step % 2 == 0).then_some(id);
-                    tables
+                    let mut draws = rng.clone();
+                    let mut listed: Vec<SocketAddr> = tables[1]
+                        .iter()
+                        .filter(|p| Some(p.id) != except)
+                        .map(|p| p.addr)
+                        .collect();
+                    let front = draws.choose_front(&mut listed, k).to_vec();
+                    let listing = format!("{front:?} then {}", draws.below(1 << 40));
+                    let mut answers: Vec<String> = tables
                         .map(|t| {
                             let mut draws = rng.clone();
                             let mut out = Vec::new();
                             let n = t.sample_addrs(&mut draws, k, except, &mut out);
                             format!("{:?} then {}", &out[..n], draws.below(1 << 40))
                         })
-                        .into()
+                        .into();
+                    answers.push(listing);
+                    answers
                 }
                 _ => tables
                     .map(|t| {
@@ -631,11 +671,7 @@ mod tests {
                 indexed.iter().eq(scanned.iter()) && loaded.iter().eq(scanned.iter()),
                 "same order at step {step}"
             );
-            assert!(scanned
-                .tags
-                .iter()
-                .copied()
-                .eq(scanned.iter().map(|p| tag(p.id))));
+            assert!(scanned.peers.tags_match());
         }
         assert!(indexed.index.is_some() && scanned.index.is_none() && loaded.shared.is_some());
     }

@@ -118,7 +118,7 @@ fn a_replayed_proof_does_not_move_a_peer() {
         .expect("joiner has a proof");
     let hello = Body::Hello(Hello {
         capabilities: vec!["udp".into(), "json".into()].into(),
-        pow: Some(proof),
+        pow: Some(Box::new(proof)),
     });
     send(
         &mut sim,

@@ -27,7 +27,7 @@ fn hello_from(id: NodeId, from: SocketAddr, pow: Option<gossip_core::PowProof>) 
         ttl: 0,
         body: Body::Hello(Hello {
             capabilities: vec!["udp".into(), "json".into()].into(),
-            pow,
+            pow: pow.map(Box::new),
         }),
     }
 }

@@ -32,11 +32,13 @@ fn body() -> impl Strategy<Value = Body> {
             .prop_map(|(capabilities, pow)| {
                 Body::Hello(Hello {
                     capabilities: capabilities.into(),
-                    pow: pow.map(|(difficulty_k, nonce, digest_hex)| PowProof {
-                        hash_alg: "sha256".into(),
-                        difficulty_k,
-                        nonce,
-                        digest_hex,
+                    pow: pow.map(|(difficulty_k, nonce, digest_hex)| {
+                        Box::new(PowProof {
+                            hash_alg: "sha256".into(),
+                            difficulty_k,
+                            nonce,
+                            digest_hex,
+                        })
                     }),
                 })
             }),

@@ -56,7 +56,7 @@ fn body_len(body: &Body) -> usize {
         Body::Hello(hello) => {
             r#""capabilities": []"#.len()
                 + list_len(hello.capabilities.iter().map(|c| string_len(c)))
-                + hello.pow.as_ref().map_or(0, pow_len)
+                + hello.pow.as_deref().map_or(0, pow_len)
         }
         Body::GetPeers { max_peers } => r#""max_peers": "#.len() + int_len(u64::from(*max_peers)),
         Body::PeersList { peers } => {

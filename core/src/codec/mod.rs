@@ -110,7 +110,7 @@ fn decode_body(
             };
             let pow = match p.take("pow") {
                 None | Some(Json::Null) => None,
-                Some(pow @ Json::Obj(_)) => Some(decode_pow(pow)?),
+                Some(pow @ Json::Obj(_)) => Some(Box::new(decode_pow(pow)?)),
                 Some(_) => return Err(DecodeError::NotObject("pow")),
             };
             Body::Hello(Hello { capabilities, pow })

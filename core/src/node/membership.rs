@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::codec;
 use crate::config::{Config, BOOTSTRAP_ATTEMPTS, BOOTSTRAP_BACKOFF, BOOTSTRAP_BACKOFF_MAX};
 use crate::error::RejectReason;
-use crate::id::{HexBuf, MsgId, NodeId};
+use crate::id::{MsgId, NodeId};
 use crate::message::{Body, Hello, Message, MsgType, PeerInfo, Ping, PowProof, CAP_PLUMTREE};
 use crate::peers::{Lookup, PeerTable, Upsert};
 use crate::pow;
@@ -109,15 +109,16 @@ struct Reply {
 #[derive(Debug, Clone)]
 pub(crate) struct Membership {
     id: NodeId,
-    id_hex: HexBuf,
     pub(crate) peers: PeerTable,
     solicited: Solicited,
     bootstrap: Option<Bootstrap>,
     pending_pings: VecDeque<PendingPing>,
     ping_seq: u64,
     departed: Departed,
-    pub(crate) proof: Option<PowProof>,
-    capabilities: Arc<[String]>,
+    /// Boxed: most nodes never hold one, and a node is kept small.
+    pub(crate) proof: Option<Box<PowProof>>,
+    /// Whether our HELLO names the Plumtree capability.
+    speaks_plumtree: bool,
 }
 
 impl Membership {
@@ -136,7 +137,6 @@ impl Membership {
         cx_timers.set(Timer::Liveness, now + config.ping_interval);
         Membership {
             id,
-            id_hex: id.to_hex(),
             peers: PeerTable::new(config.peer_limit as usize),
             solicited: Solicited::new(MAX_SOLICITED),
             bootstrap,
@@ -144,8 +144,13 @@ impl Membership {
             ping_seq: 0,
             departed: Departed::default(),
             proof: None,
-            capabilities: capabilities(config.mode.speaks_plumtree()),
+            speaks_plumtree: config.mode.speaks_plumtree(),
         }
+    }
+
+    /// The bootstrap address this node joins through, if any.
+    pub(crate) fn bootstrap_addr(&self) -> Option<SocketAddr> {
+        self.bootstrap.as_ref().map(|b| b.addr)
     }
 
     /// Whether this node must solve a proof of work before it can join: it
@@ -153,12 +158,12 @@ impl Membership {
     /// proof is set. A seed node never solves.
     pub(crate) fn pow_challenge(&self, config: &Config) -> Option<(String, u32)> {
         (config.pow_k > 0 && self.proof.is_none() && self.bootstrap.is_some())
-            .then(|| (self.id_hex.as_str().to_owned(), config.pow_k))
+            .then(|| (self.id.to_hex().as_str().to_owned(), config.pow_k))
     }
 
     /// Sets the proof presented in HELLO; a node waiting for it starts joining.
     pub(crate) fn set_proof(&mut self, now: Time, proof: PowProof, timers: &mut super::Timers) {
-        self.proof = Some(proof);
+        self.proof = Some(Box::new(proof));
         if let Some(b) = &self.bootstrap {
             if b.attempts == 0 && timers.get(Timer::Bootstrap).is_none() {
                 timers.set(Timer::Bootstrap, now);
@@ -175,7 +180,7 @@ impl Membership {
     /// Our HELLO, carrying our proof of work when we have one.
     fn hello(&self) -> Body {
         Body::Hello(Hello {
-            capabilities: self.capabilities.clone(),
+            capabilities: capabilities(self.speaks_plumtree),
             pow: self.proof.clone(),
         })
     }
@@ -435,7 +440,7 @@ impl Membership {
                     break;
                 }
                 let is_new = info.node_id != self.id
-                    && info.addr != cx.config.addr
+                    && info.addr != cx.out.addr()
                     && self.peers.get(info.node_id).is_none()
                     && !self.peers.has_addr(info.addr)
                     && !self.solicited.expects(info.addr, cx.now);

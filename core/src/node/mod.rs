@@ -42,7 +42,7 @@ use std::sync::Arc;
 
 pub use membership::{MAX_PENDING_PINGS, MAX_SOLICITED, STRANGER_REPLY_RATIO};
 pub use outbox::MAX_QUEUED;
-pub use output::{Event, Stats, Transmit};
+pub use output::{Event, PerReason, Stats, Transmit};
 pub use repository::{MAX_IWANT_REPLY_BYTES, MAX_REQUESTED};
 pub use served::MAX_SERVED;
 pub use solicit::SOLICIT_WINDOW;
@@ -64,16 +64,18 @@ use strategy::{Arrival, Strategy};
 use timers::Timers;
 
 /// The [`Ctx`] of an input at `$now`, borrowing the node's fields one by one
-/// (so the membership, the repository and the strategy stay free to borrow).
+/// (so the membership, the repository and the strategy stay free to borrow),
+/// with the input's own sampling buffer `$scratch` (a node keeps none
+/// between inputs).
 macro_rules! ctx {
-    ($node:ident, $now:expr) => {
+    ($node:ident, $now:expr, $scratch:ident) => {
         Ctx {
             now: $now,
-            config: &$node.config,
+            config: &$node.params,
             rng: &mut $node.rng,
             out: &mut $node.out,
             timers: &mut $node.timers,
-            scratch: &mut $node.scratch,
+            scratch: &mut $scratch,
         }
     };
 }
@@ -82,7 +84,9 @@ macro_rules! ctx {
 pub(crate) struct Ctx<'a> {
     /// The input's time.
     pub(crate) now: Time,
-    /// The node's configuration.
+    /// The node's parameters. Its `addr`, `bootstrap`, `node_id` and `seed`
+    /// may be another node's (see [`Node::with_template`]): the node's own
+    /// address is the outbox's.
     pub(crate) config: &'a Config,
     /// The node's random numbers.
     pub(crate) rng: &'a mut NodeRng,
@@ -97,15 +101,20 @@ pub(crate) struct Ctx<'a> {
 /// One gossip node. See the [module docs](self) for the calling convention.
 #[derive(Debug, Clone)]
 pub struct Node {
-    config: Config,
-    id: NodeId,
+    /// The configuration but for the fields that make this node itself,
+    /// shared by every node built from one template.
+    params: Arc<Config>,
+    /// This node's `seed` (its `addr` is the outbox's, its `bootstrap`
+    /// the membership's).
+    seed: u64,
+    /// Whether its configuration named its id.
+    named_id: bool,
     rng: NodeRng,
     membership: Membership,
     repo: Repository,
     strategy: Strategy,
     timers: Timers,
     out: Outbox,
-    scratch: Vec<SocketAddr>,
 }
 
 impl Node {
@@ -113,6 +122,35 @@ impl Node {
     /// (at its first [`Node::handle_timeout`]), unless proof of work is on and
     /// no proof has been set yet: then it waits for [`Node::set_pow_proof`].
     pub fn new(config: Config, now: Time) -> Node {
+        let params = Arc::new(config.clone());
+        Node::build(&config, params, now)
+    }
+
+    /// [`Node::new`] for one of many nodes configured alike: when `config`
+    /// differs from `template` only in the fields that make a node itself
+    /// (`addr`, `bootstrap`, `node_id`, `seed`), the node keeps a reference
+    /// to the template instead of a copy of its own (the simulator's
+    /// hundred thousand nodes share one). Either way it runs as `config`
+    /// says, and [`Node::config`] returns `config`.
+    pub fn with_template(template: &Arc<Config>, config: Config, now: Time) -> Node {
+        let alike = Config {
+            addr: template.addr,
+            bootstrap: template.bootstrap,
+            node_id: template.node_id,
+            seed: template.seed,
+            ..config.clone()
+        };
+        let params = if alike == **template {
+            Arc::clone(template)
+        } else {
+            Arc::new(config.clone())
+        };
+        Node::build(&config, params, now)
+    }
+
+    /// A node configured by `config`, keeping `params` (`config`, or a
+    /// template alike but for the node's own fields).
+    fn build(config: &Config, params: Arc<Config>, now: Time) -> Node {
         let id = config.resolved_node_id();
         let mut rng = NodeRng::from_seed_u64(mix64(
             config.seed ^ mix64(id.0 as u64 ^ (id.0 >> 64) as u64),
@@ -120,12 +158,12 @@ impl Node {
         let mut timers = Timers::default();
         let mut out = Outbox::new(id, config.addr);
         let mut scratch = Vec::new();
-        let membership = Membership::new(&config, id, now, &mut timers);
+        let membership = Membership::new(config, id, now, &mut timers);
         let strategy = Strategy::new(
-            &config,
+            config,
             &mut Ctx {
                 now,
-                config: &config,
+                config,
                 rng: &mut rng,
                 out: &mut out,
                 timers: &mut timers,
@@ -133,15 +171,15 @@ impl Node {
             },
         );
         Node {
-            id,
+            params,
+            seed: config.seed,
+            named_id: config.node_id.is_some(),
             rng,
             membership,
-            repo: Repository::new(&config),
+            repo: Repository::new(config),
             strategy,
             timers,
             out,
-            scratch,
-            config,
         }
     }
 
@@ -149,17 +187,23 @@ impl Node {
 
     /// This node's id.
     pub fn id(&self) -> NodeId {
-        self.id
+        self.out.id()
     }
 
     /// The address this node advertises.
     pub fn addr(&self) -> SocketAddr {
-        self.config.addr
+        self.out.addr()
     }
 
     /// The configuration it runs with.
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub fn config(&self) -> Config {
+        Config {
+            addr: self.out.addr(),
+            bootstrap: self.membership.bootstrap_addr(),
+            node_id: self.named_id.then(|| self.out.id()),
+            seed: self.seed,
+            ..(*self.params).clone()
+        }
     }
 
     /// Its peer table.
@@ -184,7 +228,7 @@ impl Node {
 
     /// The proof of work this node presents in HELLO, once set.
     pub fn pow_proof(&self) -> Option<&PowProof> {
-        self.membership.proof.as_ref()
+        self.membership.proof.as_deref()
     }
 
     /// What this node needs solved before it can join: its id (as hashed)
@@ -193,7 +237,7 @@ impl Node {
     /// proof yet asks; a seed node never does. Drivers run the solver when
     /// this is `Some` and hand the result to [`Node::set_pow_proof`].
     pub fn pow_challenge(&self) -> Option<(String, u32)> {
-        self.membership.pow_challenge(&self.config)
+        self.membership.pow_challenge(&self.params)
     }
 
     // ----- inputs ----------------------------------------------------------
@@ -209,7 +253,7 @@ impl Node {
     /// mode, so the peer is taken to speak what we speak). Returns false when
     /// the table is full or the peer is known.
     pub fn insert_peer(&mut self, now: Time, id: NodeId, addr: SocketAddr) -> bool {
-        let plumtree = self.config.mode.speaks_plumtree();
+        let plumtree = self.params.mode.speaks_plumtree();
         self.membership.insert_peer(now, id, addr, plumtree)
     }
 
@@ -219,10 +263,10 @@ impl Node {
     /// thousands of nodes that each know thousands of others share one copy
     /// of their ids and addresses. Returns the peers added.
     pub fn load_peers(&mut self, now: Time, dir: &Arc<Directory>, keys: &[u32]) -> usize {
-        let plumtree = self.config.mode.speaks_plumtree();
+        let plumtree = self.params.mode.speaks_plumtree();
         self.membership
             .peers
-            .load(dir, keys, self.id, now, plumtree)
+            .load(dir, keys, self.out.id(), now, plumtree)
     }
 
     /// A datagram arrived from `from`. Malformed input is counted and reported
@@ -260,7 +304,8 @@ impl Node {
 
     /// Runs every timer that is due; calling it early or twice does nothing extra.
     pub fn handle_timeout(&mut self, now: Time) {
-        let mut cx = ctx!(self, now);
+        let mut scratch = Vec::new();
+        let mut cx = ctx!(self, now, scratch);
         self.membership.on_timeout(&mut cx);
         self.strategy
             .on_timeout(&mut cx, &self.membership.peers, &mut self.repo);
@@ -284,7 +329,7 @@ impl Node {
         let gossip = Arc::new(Gossip {
             topic: topic.to_owned(),
             data: data.to_owned(),
-            origin_id: self.id,
+            origin_id: self.out.id(),
             origin_timestamp_ms: now.as_millis(),
         });
         if let Err(len) = self.forward_fits(now, id, &gossip) {
@@ -294,13 +339,14 @@ impl Node {
             });
         }
         self.repo.seen.insert(id);
-        self.repo.store.insert(id, gossip.clone(), self.config.ttl);
+        self.repo.store.insert(id, gossip.clone(), self.params.ttl);
         self.out.stats.published += 1;
         self.out.emit(Event::Published {
             id,
             gossip: gossip.clone(),
         });
-        let mut cx = ctx!(self, now);
+        let mut scratch = Vec::new();
+        let mut cx = ctx!(self, now, scratch);
         self.strategy
             .on_publish(&mut cx, &self.membership.peers, id, &gossip);
         Ok(id)
@@ -334,12 +380,9 @@ impl Node {
     pub fn poll_event(&mut self) -> Option<Event> {
         let e = self.out.events.pop_front();
         if e.is_none() {
-            // Drained after an input: free the event queue and the sampling
-            // buffer (see `Outbox::release_transmits`).
+            // Drained after an input: free the event queue (see
+            // `Outbox::release_transmits`).
             self.out.release_events();
-            if self.scratch.capacity() > 0 {
-                self.scratch = Vec::new();
-            }
         }
         e
     }
@@ -357,7 +400,8 @@ impl Node {
     /// request's size measure the message when it is `None`.
     fn handle(&mut self, now: Time, from: SocketAddr, msg: Message, wire_len: Option<usize>) {
         self.out.stats.received[msg.msg_type()] += 1;
-        let mut cx = ctx!(self, now);
+        let mut scratch = Vec::new();
+        let mut cx = ctx!(self, now, scratch);
         let m = &mut self.membership;
         let Some(known) = m.check_sender(&mut cx, from, &msg) else {
             return;
@@ -463,7 +507,8 @@ impl Node {
     /// `Ok` when a GOSSIP of `gossip` forwarded by us fits in one datagram,
     /// otherwise `Err` with its encoded size.
     fn forward_fits(&mut self, now: Time, id: MsgId, gossip: &Arc<Gossip>) -> Result<(), usize> {
-        let mut cx = ctx!(self, now);
+        let mut scratch = Vec::new();
+        let mut cx = ctx!(self, now, scratch);
         forward_fits(&mut cx, id, gossip)
     }
 }
@@ -480,5 +525,47 @@ fn forward_fits(cx: &mut Ctx<'_>, id: MsgId, gossip: &Arc<Gossip>) -> Result<(),
     match cx.out.measure(&message) {
         len if len > codec::MAX_DATAGRAM => Err(len),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    /// Nodes alike but for their own fields share the template; any other
+    /// difference gets a copy. Each runs as, and reports, its own config.
+    #[test]
+    fn nodes_share_a_template_only_when_alike() {
+        let template = Arc::new(Config::default());
+        let own = Config {
+            addr: SocketAddr::from(([10, 0, 0, 7], 9_000)),
+            bootstrap: Some(SocketAddr::from(([10, 0, 0, 1], 9_000))),
+            node_id: Some(NodeId(77)),
+            seed: 5,
+            ..Config::default()
+        };
+        let now = Time::from_millis(1_000);
+        let alike = Node::with_template(&template, own.clone(), now);
+        assert!(Arc::ptr_eq(&alike.params, &template));
+        assert_eq!(alike.config(), own);
+        assert_eq!((alike.id(), alike.addr()), (NodeId(77), own.addr));
+        let derived = Config {
+            node_id: None,
+            ..own.clone()
+        };
+        let node = Node::with_template(&template, derived.clone(), now);
+        assert_eq!(node.config(), derived);
+        assert_eq!(node.id(), derived.resolved_node_id());
+        let other = Config {
+            fanout: 5,
+            ..own.clone()
+        };
+        let copied = Node::with_template(&template, other.clone(), now);
+        assert!(!Arc::ptr_eq(&copied.params, &template));
+        assert_eq!(copied.config(), other);
+        assert_eq!(Node::new(own.clone(), now).config(), own);
     }
 }

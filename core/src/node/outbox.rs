@@ -38,6 +38,16 @@ impl Outbox {
         }
     }
 
+    /// The node's id.
+    pub(crate) fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The address the node advertises.
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// A message from this node.
     pub(crate) fn message(&self, now: Time, msg_id: MsgId, ttl: u32, body: Body) -> Message {
         Message {
@@ -114,7 +124,7 @@ impl Outbox {
 
     /// Counts and reports a refused input.
     pub(crate) fn reject(&mut self, from: SocketAddr, reason: RejectReason, detail: String) {
-        self.stats.rejected[reason.index()] += 1;
+        self.stats.rejected.count(reason);
         self.emit(Event::Rejected {
             from,
             reason,

@@ -138,8 +138,8 @@ pub struct Stats {
     pub bytes_sent: u64,
     /// Bytes of datagrams handed to [`Node::handle_datagram`](crate::Node::handle_datagram).
     pub bytes_received: u64,
-    /// Inputs refused, by [`RejectReason::index`].
-    pub rejected: [u64; RejectReason::COUNT],
+    /// Inputs refused, by reason.
+    pub rejected: PerReason,
     /// Gossips delivered for the first time.
     pub delivered: u64,
     /// Gossips received again.
@@ -163,7 +163,7 @@ impl Stats {
 
     /// Inputs refused for one reason.
     pub fn rejected_for(&self, r: RejectReason) -> u64 {
-        self.rejected[r.index()]
+        self.rejected.get(r)
     }
 
     /// All messages sent.
@@ -173,6 +173,82 @@ impl Stats {
 
     /// All inputs refused.
     pub fn total_rejected(&self) -> u64 {
-        self.rejected.iter().sum()
+        self.rejected.total()
+    }
+}
+
+/// One counter per [`RejectReason`], allocated at the first refusal: most
+/// nodes never refuse anything, and a simulated node is kept small.
+/// Serialized as the array of counts in [`RejectReason::ALL`] order.
+#[derive(Debug, Clone, Default)]
+pub struct PerReason(Option<Box<[u64; RejectReason::COUNT]>>);
+
+impl PerReason {
+    /// The count for one reason.
+    pub fn get(&self, r: RejectReason) -> u64 {
+        self.0.as_ref().map_or(0, |counts| counts[r.index()])
+    }
+
+    /// Counts one more refusal for `r`.
+    pub(crate) fn count(&mut self, r: RejectReason) {
+        self.0.get_or_insert_with(Box::default)[r.index()] += 1;
+    }
+
+    /// Every reason with its count, in [`RejectReason::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (RejectReason, u64)> + '_ {
+        RejectReason::ALL.into_iter().map(|r| (r, self.get(r)))
+    }
+
+    /// The sum over all reasons.
+    pub fn total(&self) -> u64 {
+        self.0.as_ref().map_or(0, |counts| counts.iter().sum())
+    }
+}
+
+impl PartialEq for PerReason {
+    /// Equal counts, whether or not either side has allocated them.
+    fn eq(&self, other: &PerReason) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for PerReason {}
+
+impl Serialize for PerReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut seq = s.serialize_tuple(RejectReason::COUNT)?;
+        for (_, n) in self.iter() {
+            seq.serialize_element(&n)?;
+        }
+        seq.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    /// Refusal counters allocate at the first refusal and read, compare and
+    /// serialize as the plain array they replace.
+    #[test]
+    fn refusal_counters_read_as_an_array() {
+        let mut counts = PerReason::default();
+        assert_eq!(
+            serde_json::to_string(&counts).unwrap(),
+            format!("[{}0]", "0,".repeat(RejectReason::COUNT - 1))
+        );
+        counts.count(RejectReason::TooLargeToForward);
+        counts.count(RejectReason::TooLargeToForward);
+        assert_eq!(counts.get(RejectReason::TooLargeToForward), 2);
+        assert_eq!(counts.total(), 2);
+        let json = serde_json::to_string(&counts).unwrap();
+        assert_eq!(json, format!("[{}2]", "0,".repeat(RejectReason::COUNT - 1)));
+        let zero = PerReason(Some(Box::default()));
+        assert_eq!(zero, PerReason::default());
+        assert_ne!(counts, zero);
     }
 }

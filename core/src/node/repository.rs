@@ -25,6 +25,15 @@ pub const MAX_IWANT_REPLY_BYTES: usize = 64 * 1_024;
 pub(crate) struct Repository {
     pub(crate) seen: SeenCache,
     pub(crate) store: MessageStore,
+    /// Allocated at the first IWANT sent, or request or offer met: a node
+    /// that only pushes never needs it.
+    pulls: Option<Box<Pulls>>,
+}
+
+/// What a node remembers of pulls: the ids it asked for, and which it served
+/// and offered to whom.
+#[derive(Debug, Clone, Default)]
+struct Pulls {
     requested: FxHashSet<MsgId>,
     requested_order: VecDeque<MsgId>,
     served: Served,
@@ -37,16 +46,13 @@ impl Repository {
         Repository {
             seen: SeenCache::new(config.seen_capacity as usize),
             store: MessageStore::new(config.store_capacity as usize),
-            requested: FxHashSet::default(),
-            requested_order: VecDeque::new(),
-            served: Served::default(),
-            offered: Served::default(),
+            pulls: None,
         }
     }
 
     /// Whether `id` was asked for (and forgets that it was).
     pub(crate) fn take_requested(&mut self, id: MsgId) -> bool {
-        self.requested.remove(&id)
+        self.pulls.as_mut().is_some_and(|p| p.requested.remove(&id))
     }
 
     /// The distinct ids among `ids` not seen yet, each remembered as
@@ -58,12 +64,16 @@ impl Repository {
             .copied()
             .filter(|&id| !self.seen.contains(id) && unique.insert(id))
             .collect();
+        if wanted.is_empty() {
+            return wanted;
+        }
+        let pulls = self.pulls.get_or_insert_with(Box::default);
         for &id in &wanted {
-            if self.requested.insert(id) {
-                self.requested_order.push_back(id);
-                if self.requested_order.len() > MAX_REQUESTED {
-                    if let Some(old) = self.requested_order.pop_front() {
-                        self.requested.remove(&old);
+            if pulls.requested.insert(id) {
+                pulls.requested_order.push_back(id);
+                if pulls.requested_order.len() > MAX_REQUESTED {
+                    if let Some(old) = pulls.requested_order.pop_front() {
+                        pulls.requested.remove(&old);
                     }
                 }
             }
@@ -89,7 +99,8 @@ impl Repository {
     ) {
         let reply_to = msg.sender_addr;
         let period = cx.config.pull_interval;
-        let offered = |id: &MsgId| self.offered.recently(reply_to, *id, cx.now, period);
+        let pulls = self.pulls.get_or_insert_with(Box::default);
+        let offered = |id: &MsgId| pulls.offered.recently(reply_to, *id, cx.now, period);
         if !known && !ids.iter().any(offered) {
             let detail = format!(
                 "{} from {}, which is not in our peer table",
@@ -105,8 +116,8 @@ impl Repository {
                 break;
             }
             if !asked.insert(id)
-                || self.served.recently(reply_to, id, cx.now, period)
-                || (!known && !self.offered.recently(reply_to, id, cx.now, period))
+                || pulls.served.recently(reply_to, id, cx.now, period)
+                || (!known && !pulls.offered.recently(reply_to, id, cx.now, period))
             {
                 continue;
             }
@@ -124,7 +135,7 @@ impl Repository {
             }
             bytes += len;
             count += 1;
-            self.served.note(reply_to, id, cx.now);
+            pulls.served.note(reply_to, id, cx.now);
             cx.out.queue(reply_to, reply);
         }
     }
@@ -137,8 +148,9 @@ impl Repository {
         ids: &[MsgId],
         now: crate::time::Time,
     ) {
+        let pulls = self.pulls.get_or_insert_with(Box::default);
         for &id in ids {
-            self.offered.note(to, id, now);
+            pulls.offered.note(to, id, now);
         }
     }
 

@@ -31,32 +31,37 @@ impl Timer {
     ];
 }
 
-/// When each timer fires next; `None` when disarmed.
+/// When each timer fires next, and which are armed (bit `timer as usize`):
+/// 48 bytes rather than 80 for five `Option<Time>`s.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Timers([Option<Time>; Timer::ALL.len()]);
+pub(crate) struct Timers {
+    at: [Time; Timer::ALL.len()],
+    armed: u8,
+}
 
 impl Timers {
     /// Arms `timer` at `at`, replacing any earlier setting.
     pub(crate) fn set(&mut self, timer: Timer, at: Time) {
-        self.0[timer as usize] = Some(at);
+        self.at[timer as usize] = at;
+        self.armed |= 1 << timer as usize;
     }
 
     /// Disarms `timer`.
     pub(crate) fn stop(&mut self, timer: Timer) {
-        self.0[timer as usize] = None;
+        self.armed &= !(1 << timer as usize);
     }
 
     /// When `timer` fires, if armed.
     pub(crate) fn get(&self, timer: Timer) -> Option<Time> {
-        self.0[timer as usize]
+        (self.armed & (1 << timer as usize) != 0).then(|| self.at[timer as usize])
     }
 
     /// Whether `timer` is armed and due at `now`; a due timer is disarmed
     /// (its handler re-arms it).
     pub(crate) fn take_due(&mut self, timer: Timer, now: Time) -> bool {
-        match self.0[timer as usize] {
+        match self.get(timer) {
             Some(at) if now >= at => {
-                self.0[timer as usize] = None;
+                self.stop(timer);
                 true
             }
             _ => false,
@@ -65,6 +70,6 @@ impl Timers {
 
     /// The earliest armed timer's deadline.
     pub(crate) fn earliest(&self) -> Option<Time> {
-        self.0.iter().flatten().min().copied()
+        Timer::ALL.into_iter().filter_map(|t| self.get(t)).min()
     }
 }

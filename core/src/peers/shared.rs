@@ -467,25 +467,6 @@ impl Shared {
             Some(s) if i >= s => i + 1,
             _ => i,
         };
-        let k = k.min(len);
-        let mut swapped: Vec<(usize, usize)> = Vec::with_capacity(2 * k);
-        let read = |swapped: &[(usize, usize)], i: usize| {
-            swapped
-                .iter()
-                .rev()
-                .find(|&&(j, _)| j == i)
-                .map_or(i, |&(_, v)| v)
-        };
-        for i in 0..k {
-            let j = i + rng.below((len - i) as u64) as usize;
-            let (vi, vj) = (read(&swapped, i), read(&swapped, j));
-            swapped.push((i, vj));
-            swapped.push((j, vi));
-        }
-        out.clear();
-        for i in 0..k {
-            out.push(self.peer_at(at(read(&swapped, i))).addr);
-        }
-        k
+        super::choose_sparse(rng, len, k, |i| self.peer_at(at(i)).addr, out)
     }
 }

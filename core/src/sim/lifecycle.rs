@@ -85,7 +85,7 @@ impl Simulator {
                 }
                 node
             }
-            None => Node::new(self.node_config(i), self.now),
+            None => Node::with_template(&self.template, self.node_config(i), self.now),
         });
         // The node says whether it must solve a proof (only joiners do).
         if let Some((id_hex, k)) = node.pow_challenge() {

@@ -46,6 +46,7 @@ pub use trace::{DropReason, TraceKind, TraceRecord};
 
 use queue::EventQueue;
 
+use crate::config::Config;
 use crate::id::MsgId;
 use crate::message::{Body, Message, MsgType};
 use crate::metrics::Collector;
@@ -222,6 +223,10 @@ pub struct Simulator {
     /// datagram is drained.
     handling_from: Option<u32>,
     server: Option<processing::Server>,
+    /// The scenario's node configuration, which every generated node's
+    /// differs from only in its own fields: nodes share it
+    /// ([`Node::with_template`]).
+    template: Arc<Config>,
 }
 
 impl Simulator {
@@ -264,6 +269,7 @@ impl Simulator {
             outside: Vec::new(),
             handling_from: None,
             server: processing::Server::new(&scenario.processing, n, scenario.seed),
+            template: Arc::new(scenario.node.clone()),
             scenario,
         };
         if sim.overlay.is_some() {

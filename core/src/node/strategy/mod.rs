@@ -31,7 +31,7 @@ pub(crate) enum Strategy {
     /// The original's hybrid: push, plus IHAVE/IWANT rounds that repair what push missed.
     Hybrid,
     /// Epidemic broadcast trees: eager push along a spanning tree, lazy IHAVE elsewhere.
-    Plumtree(Plumtree),
+    Plumtree(Box<Plumtree>),
     /// Anti-entropy pull: every round, ask one random peer for what we lack.
     Pull,
 }
@@ -59,7 +59,7 @@ impl Strategy {
                 hybrid::arm(cx);
                 Strategy::Hybrid
             }
-            Mode::Plumtree => Strategy::Plumtree(Plumtree::new(cx)),
+            Mode::Plumtree => Strategy::Plumtree(Box::new(Plumtree::new(cx))),
             Mode::Pull => {
                 pull::arm(cx);
                 Strategy::Pull
