@@ -14,6 +14,10 @@ use crate::time::Time;
 
 use super::{node_addr, Simulator, TraceKind, What};
 
+/// Generated overlays of at least this many nodes are built on every core
+/// ([`Simulator::start_overlay_nodes`]); smaller ones are not worth a thread.
+const PARALLEL_FROM: u32 = 20_000;
+
 impl Simulator {
     /// Node `i` crashes now.
     pub fn crash(&mut self, i: u32) {
@@ -72,7 +76,49 @@ impl Simulator {
         Directory::new(nodes).map(Arc::new)
     }
 
+    /// Builds and starts node `i` now.
     pub(super) fn start_node(&mut self, i: u32) {
+        let node = self.build_node(i);
+        self.install_node(i, node);
+    }
+
+    /// Builds and starts nodes `0..n` of a generated overlay, in order. A
+    /// node's construction reads only the scenario, the overlay and the
+    /// directory, so from [`PARALLEL_FROM`] nodes the nodes are built on
+    /// every available core (most of a large run's memory is first touched
+    /// then) and started one by one on this thread, exactly as
+    /// [`Simulator::start_node`] of each in turn would.
+    pub(super) fn start_overlay_nodes(&mut self, n: u32) {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        if n < PARALLEL_FROM || threads < 2 {
+            for i in 0..n {
+                self.start_node(i);
+            }
+            return;
+        }
+        let chunk = n.div_ceil(threads as u32);
+        let this = &*self;
+        let built: Vec<Vec<Box<Node>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..n)
+                .step_by(chunk as usize)
+                .map(|from| {
+                    let to = (from + chunk).min(n);
+                    scope.spawn(move || (from..to).map(|i| this.build_node(i)).collect())
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("building a node does not panic"))
+                .collect()
+        });
+        for (i, node) in (0..n).zip(built.into_iter().flatten()) {
+            self.install_node(i, node);
+        }
+    }
+
+    /// Node `i`, configured, with its proof of work and its generated
+    /// overlay's peers, not yet started.
+    fn build_node(&self, i: u32) -> Box<Node> {
         // Boxed: the node, then its peer table, are allocated one after the
         // other, so an event that reaches it finds both on neighbouring pages
         // (at 100 000 nodes the peer table's lookup, the largest cost of an
@@ -103,6 +149,12 @@ impl Simulator {
                 }
             }
         }
+        node
+    }
+
+    /// Starts the built `node` as node `i`: it runs from now, and what it
+    /// wants at once is carried out.
+    fn install_node(&mut self, i: u32, node: Box<Node>) {
         self.slots.node[i as usize] = Some(node);
         self.slots.set_alive(i as usize, true);
         self.slots.timer_at[i as usize] = Time::MAX;
@@ -144,8 +196,32 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    use super::PARALLEL_FROM;
     use crate::config::Mode;
     use crate::sim::{Action, Overlay, Scenario, Scheduled, Simulator, TraceRecord};
+
+    /// A generated overlay large enough to be built on several threads:
+    /// every node started is the node one thread would have built (its
+    /// configuration, random state, peers in order, timers), in every
+    /// strategy, so the run is the same run.
+    #[test]
+    fn nodes_built_on_several_threads_are_the_nodes_one_thread_builds() {
+        for mode in [Mode::Push, Mode::Plumtree] {
+            let mut sc = Scenario {
+                nodes: PARALLEL_FROM,
+                seed: 5,
+                overlay: Overlay::RandomRegular { degree: 8 },
+                ..Scenario::default()
+            };
+            sc.node.mode = mode;
+            let sim = Simulator::new(sc);
+            for i in (0..PARALLEL_FROM).step_by(97) {
+                let started = format!("{:?}", sim.node(i).unwrap());
+                let alone = format!("{:?}", sim.build_node(i));
+                assert_eq!(started, alone, "{mode:?}: node {i}");
+            }
+        }
+    }
 
     /// Full membership of 50 nodes (limit 100), run once with the tables
     /// loaded from the shared directory and once with every node restarted

@@ -274,9 +274,7 @@ impl Simulator {
         };
         if sim.overlay.is_some() {
             sim.directory = sim.shared_directory();
-            for i in 0..n {
-                sim.start_node(i);
-            }
+            sim.start_overlay_nodes(n);
         } else {
             let stagger = ms_to_duration(sim.scenario.join_stagger_ms);
             for i in 0..n {
