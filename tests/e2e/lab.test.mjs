@@ -61,13 +61,13 @@ describe('browser lab (release build, headless Chromium)', () => {
     await writeFile(join(SCREENSHOTS, 'figures.json'), JSON.stringify(figures, null, 2));
   });
 
-  it('ships at most 365 KB of wasm and JavaScript, gzipped', async () => {
+  it('ships at most 380 KB of wasm and JavaScript, gzipped', async () => {
     const files = (await readdir(DIST)).filter((f) => f.endsWith('.wasm') || f.endsWith('.js'));
     assert.ok(files.some((f) => f.endsWith('.wasm')), `no wasm in ${DIST}; run trunk build --release`);
     let total = 0;
     for (const f of files) total += gzipSync(await readFile(join(DIST, f)), { level: 9 }).length;
     report('release wasm+js gzipped (KB)', total / 1024);
-    assert.ok(total <= 365 * 1024, `${total} bytes gzipped`);
+    assert.ok(total <= 380 * 1024, `${total} bytes gzipped`);
   });
 
   it('opens interactive on a formed, running 50-node hybrid overlay', async () => {
