@@ -10,6 +10,7 @@ mod analysis;
 mod analyze_cmd;
 mod args;
 mod bench;
+mod build;
 mod charts;
 mod clock;
 mod cluster;

@@ -18,7 +18,7 @@ use gossip_core::{Mode, MsgType};
 use rayon::prelude::*;
 
 use crate::args::ProtocolArgs;
-use crate::{procfs, progress, scorecard};
+use crate::{build, procfs, progress, scorecard};
 
 /// Overlay kinds, as typed on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -307,7 +307,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let building = progress::spinner(args.quiet, format!("building {} nodes", sc.nodes));
-    let mut run = ScoreRun::new(sc, args.limit_ms);
+    let mut run = ScoreRun::with_builder(sc, args.limit_ms, build::ON_EVERY_CORE);
     building.finish_and_clear();
     let built = started.elapsed();
     let idle_rss = procfs::rss_bytes(std::process::id()).ok();

@@ -9,7 +9,7 @@ use rustc_hash::FxHashSet;
 use crate::id::MsgId;
 use crate::message::MsgType;
 use crate::metrics::MAX_TRACKED;
-use crate::sim::{Action, Scenario, Simulator, EPOCH};
+use crate::sim::{build_in_order, Action, BuildNodes, Scenario, Simulator, EPOCH};
 use crate::time::Time;
 
 use super::{Scorecard, Tally};
@@ -54,6 +54,12 @@ impl ScoreRun {
     /// Prepares the run of `scenario`; each broadcast still spreading after
     /// the schedule may take `limit_ms` more to become quiescent.
     pub fn new(scenario: Scenario, limit_ms: f64) -> ScoreRun {
+        ScoreRun::with_builder(scenario, limit_ms, &build_in_order)
+    }
+
+    /// [`ScoreRun::new`], with a generated overlay's nodes built by `build`
+    /// ([`Simulator::with_builder`]).
+    pub fn with_builder(scenario: Scenario, limit_ms: f64, build: BuildNodes<'_>) -> ScoreRun {
         let end = at(scenario
             .schedule
             .iter()
@@ -68,7 +74,7 @@ impl ScoreRun {
         crate::order::sort(&mut publishes);
         let first_publish = publishes.first().copied();
         ScoreRun {
-            sim: Simulator::new(scenario),
+            sim: Simulator::with_builder(scenario, build),
             end,
             first_publish,
             limit_ms,

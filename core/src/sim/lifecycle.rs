@@ -14,9 +14,19 @@ use crate::time::Time;
 
 use super::{node_addr, Simulator, TraceKind, What};
 
-/// Generated overlays of at least this many nodes are built on every core
-/// ([`Simulator::start_overlay_nodes`]); smaller ones are not worth a thread.
-const PARALLEL_FROM: u32 = 20_000;
+/// How a driver builds a generated overlay's `n` nodes: given `n` and the
+/// function that builds node `i` (pure, and callable from any thread),
+/// returns nodes `0..n` in order. Core builds them one after another
+/// ([`build_in_order`]); the native CLI spreads a large run's over its
+/// cores, where most of its memory is first touched. Core itself never
+/// starts a thread.
+pub type BuildNodes<'a> =
+    &'a (dyn Fn(u32, &(dyn Fn(u32) -> Box<Node> + Sync)) -> Vec<Box<Node>> + Sync);
+
+/// Builds nodes `0..n` one after another on this thread.
+pub fn build_in_order(n: u32, build: &(dyn Fn(u32) -> Box<Node> + Sync)) -> Vec<Box<Node>> {
+    (0..n).map(build).collect()
+}
 
 impl Simulator {
     /// Node `i` crashes now.
@@ -82,42 +92,23 @@ impl Simulator {
         self.install_node(i, node);
     }
 
-    /// Builds and starts nodes `0..n` of a generated overlay, in order. A
-    /// node's construction reads only the scenario, the overlay and the
-    /// directory, so from [`PARALLEL_FROM`] nodes the nodes are built on
-    /// every available core (most of a large run's memory is first touched
-    /// then) and started one by one on this thread, exactly as
-    /// [`Simulator::start_node`] of each in turn would.
-    pub(super) fn start_overlay_nodes(&mut self, n: u32) {
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        if n < PARALLEL_FROM || threads < 2 {
-            for i in 0..n {
-                self.start_node(i);
-            }
-            return;
-        }
-        let chunk = n.div_ceil(threads as u32);
+    /// Builds and starts nodes `0..n` of a generated overlay, in order: the
+    /// nodes come from `build` (see [`BuildNodes`]), then each is started
+    /// on this thread, exactly as [`Simulator::start_node`] of each in turn
+    /// would.
+    pub(super) fn start_overlay_nodes(&mut self, n: u32, build: BuildNodes<'_>) {
         let this = &*self;
-        let built: Vec<Vec<Box<Node>>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..n)
-                .step_by(chunk as usize)
-                .map(|from| {
-                    let to = (from + chunk).min(n);
-                    scope.spawn(move || (from..to).map(|i| this.build_node(i)).collect())
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("building a node does not panic"))
-                .collect()
-        });
-        for (i, node) in (0..n).zip(built.into_iter().flatten()) {
+        let built = build(n, &|i| this.build_node(i));
+        assert_eq!(built.len(), n as usize, "the builder built every node");
+        for (i, node) in (0..n).zip(built) {
             self.install_node(i, node);
         }
     }
 
     /// Node `i`, configured, with its proof of work and its generated
-    /// overlay's peers, not yet started.
+    /// overlay's peers, not yet started: a pure function of the scenario,
+    /// the overlay and the directory, so a driver may call it for many nodes
+    /// at once ([`BuildNodes`]).
     fn build_node(&self, i: u32) -> Box<Node> {
         // Boxed: the node, then its peer table, are allocated one after the
         // other, so an event that reaches it finds both on neighbouring pages
@@ -196,29 +187,35 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    use super::PARALLEL_FROM;
+    use super::BuildNodes;
     use crate::config::Mode;
     use crate::sim::{Action, Overlay, Scenario, Scheduled, Simulator, TraceRecord};
 
-    /// A generated overlay large enough to be built on several threads:
-    /// every node started is the node one thread would have built (its
-    /// configuration, random state, peers in order, timers), in every
-    /// strategy, so the run is the same run.
+    /// Nodes a driver builds out of order (here: last first) are started
+    /// as the nodes one builder in order makes: every node's whole state
+    /// (configuration, random state, peers in order, timers) is the same,
+    /// in every strategy, so the run is the same run.
     #[test]
-    fn nodes_built_on_several_threads_are_the_nodes_one_thread_builds() {
+    fn nodes_built_in_any_order_start_as_the_nodes_built_in_order() {
+        let backwards: BuildNodes<'_> = &|n, build| {
+            let mut nodes: Vec<_> = (0..n).rev().map(build).collect();
+            nodes.reverse();
+            nodes
+        };
         for mode in [Mode::Push, Mode::Plumtree] {
             let mut sc = Scenario {
-                nodes: PARALLEL_FROM,
+                nodes: 2_000,
                 seed: 5,
                 overlay: Overlay::RandomRegular { degree: 8 },
                 ..Scenario::default()
             };
             sc.node.mode = mode;
-            let sim = Simulator::new(sc);
-            for i in (0..PARALLEL_FROM).step_by(97) {
-                let started = format!("{:?}", sim.node(i).unwrap());
-                let alone = format!("{:?}", sim.build_node(i));
-                assert_eq!(started, alone, "{mode:?}: node {i}");
+            let in_order = Simulator::new(sc.clone());
+            let out_of_order = Simulator::with_builder(sc, backwards);
+            for i in 0..2_000 {
+                let a = format!("{:?}", in_order.node(i).unwrap());
+                let b = format!("{:?}", out_of_order.node(i).unwrap());
+                assert_eq!(a, b, "{mode:?}: node {i}");
             }
         }
     }

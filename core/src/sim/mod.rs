@@ -37,6 +37,7 @@ use rustc_hash::FxHashMap;
 pub use attack::{Outside, MAX_CAPTURED};
 pub use experiment::{broadcast, broadcast_at, default_publish_ms, publish_origin, BroadcastError};
 pub use join::{JoinError, Newcomer, MAX_ADDED_NODES};
+pub use lifecycle::{build_in_order, BuildNodes};
 pub use processing::MAX_WAITING;
 pub use scenario::{
     Action, CodecMode, LinkLoss, Network, Overlay, Processing, Scenario, Scheduled, JOIN_WAVE,
@@ -232,7 +233,13 @@ pub struct Simulator {
 impl Simulator {
     /// Builds the run: generated overlays are wired at once, bootstrap joins are
     /// scheduled with the configured stagger, and the schedule is queued.
-    pub fn new(mut scenario: Scenario) -> Simulator {
+    pub fn new(scenario: Scenario) -> Simulator {
+        Simulator::with_builder(scenario, &build_in_order)
+    }
+
+    /// [`Simulator::new`], with a generated overlay's nodes built by
+    /// `build` (the same nodes, however it spreads the work).
+    pub fn with_builder(mut scenario: Scenario, build: BuildNodes<'_>) -> Simulator {
         let n = scenario.nodes;
         let mut rng = NodeRng::from_seed_u64(mix64(scenario.seed ^ 0x0005_eed0_f0e7));
         let overlay = overlay::generate(&scenario.overlay, n, scenario.node.peer_limit, &mut rng);
@@ -274,7 +281,7 @@ impl Simulator {
         };
         if sim.overlay.is_some() {
             sim.directory = sim.shared_directory();
-            sim.start_overlay_nodes(n);
+            sim.start_overlay_nodes(n, build);
         } else {
             let stagger = ms_to_duration(sim.scenario.join_stagger_ms);
             for i in 0..n {
