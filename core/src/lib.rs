@@ -17,6 +17,7 @@ pub mod node;
 pub mod order;
 pub mod peers;
 pub mod pow;
+mod prefetch;
 pub mod rng;
 pub mod scorecard;
 pub mod seen;

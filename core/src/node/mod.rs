@@ -279,6 +279,20 @@ impl Node {
         }
     }
 
+    /// Asks the processor to fetch the node's state into its cache, ahead
+    /// of an input the simulator knows is coming ([`crate::prefetch`]): one
+    /// hint per part a received datagram touches.
+    pub(crate) fn prefetch(&self) {
+        crate::prefetch::value(self);
+        crate::prefetch::value(&self.rng);
+        crate::prefetch::value(&self.membership);
+        crate::prefetch::value(&self.repo.seen);
+        crate::prefetch::value(&self.repo.store);
+        crate::prefetch::value(&self.strategy);
+        crate::prefetch::value(&self.timers);
+        crate::prefetch::value(&self.out);
+    }
+
     /// An already decoded message arrived from `from` (the simulator's fast
     /// path). `bytes_received` is not counted: no datagram was seen.
     pub fn handle_message(&mut self, now: Time, from: SocketAddr, msg: Message) {

@@ -25,20 +25,6 @@ impl<T: Ord + Copy> QuadHeap<T> {
         self.items.is_empty()
     }
 
-    /// A heap of `items`, which are sorted (smallest first): a sorted
-    /// vector is already a heap, so nothing moves.
-    pub(super) fn from_sorted(items: Vec<T>) -> QuadHeap<T> {
-        debug_assert!(items.is_sorted());
-        QuadHeap { items }
-    }
-
-    /// Empties the heap and returns its vector (empty, with its capacity),
-    /// for reuse.
-    pub(super) fn take_items(&mut self) -> Vec<T> {
-        self.items.clear();
-        core::mem::take(&mut self.items)
-    }
-
     /// The smallest item.
     pub(super) fn peek(&self) -> Option<&T> {
         self.items.first()

@@ -33,7 +33,7 @@ impl Simulator {
     pub fn crash(&mut self, i: u32) {
         if self.is_alive(i) {
             self.slots.set_alive(i as usize, false);
-            self.slots.timer_at[i as usize] = Time::MAX;
+            self.slots.at[i as usize].timer_at = Time::MAX;
             self.record(TraceKind::Crash { node: i });
         }
     }
@@ -146,37 +146,38 @@ impl Simulator {
     /// Starts the built `node` as node `i`: it runs from now, and what it
     /// wants at once is carried out.
     fn install_node(&mut self, i: u32, node: Box<Node>) {
-        self.slots.node[i as usize] = Some(node);
+        self.slots.at[i as usize].node = Some(node);
         self.slots.set_alive(i as usize, true);
-        self.slots.timer_at[i as usize] = Time::MAX;
+        self.slots.at[i as usize].timer_at = Time::MAX;
         self.record(TraceKind::Join { node: i });
         self.drain(i, false);
     }
 
     pub(super) fn fire_timer(&mut self, i: u32, at: Time) {
-        if self.slots.timer_at[i as usize] != at {
+        if self.slots.at[i as usize].timer_at != at {
             return;
         }
         let Some(node) = self.slots.running_mut(i as usize) else {
             return;
         };
         node.handle_timeout(self.now);
-        self.slots.timer_at[i as usize] = Time::MAX;
+        self.slots.at[i as usize].timer_at = Time::MAX;
         self.record(TraceKind::Timer { node: i });
         self.drain(i, false);
     }
 
     pub(super) fn schedule_timer(&mut self, i: u32) {
         let i_us = i as usize;
-        let Some(at) = self.slots.node[i_us]
+        let Some(at) = self.slots.at[i_us]
+            .node
             .as_deref()
             .and_then(Node::poll_timeout)
         else {
             return;
         };
-        if self.slots.alive[i_us] && at < self.slots.timer_at[i_us] {
+        if self.slots.at[i_us].alive && at < self.slots.at[i_us].timer_at {
             let at = at.max(self.now);
-            self.slots.timer_at[i_us] = at;
+            self.slots.at[i_us].timer_at = at;
             self.push(at, What::Timer(i));
         }
     }

@@ -46,19 +46,25 @@ const RING: u64 = 2_048;
 /// Events of type `T`, each due at a [`Time`].
 ///
 /// A calendar queue: time is cut into buckets of [`WIDTH`] µs. The events
-/// of the current bucket wait in a small heap (`current`); those of the
-/// next [`RING`] buckets wait unsorted, each in its bucket's vector, and a
-/// bucket is sorted when it becomes current; later ones (every node's next
-/// liveness round, seconds away) wait in a heap of their own (`far`). A
-/// datagram in flight is thus pushed onto a vector and sorted among the
-/// few hundred of its bucket, instead of being sifted through a heap of
-/// every datagram in flight. Every event in `current` is due before every
-/// event in the ring or in `far`, and `current` is empty only when the ring
-/// is: the earliest event is `current`'s top, or `far`'s when `current` is
-/// empty. So the pop order is the (time, insertion) order, as with one heap.
+/// of the current bucket wait sorted, latest first, so the earliest pops off
+/// the end (`current`), beside a small heap of those pushed into the bucket
+/// after it was sorted (`late`); those of the next [`RING`] buckets wait
+/// unsorted, each in its bucket's vector, and a bucket is sorted when it
+/// becomes current; later ones (every node's next liveness round, seconds
+/// away) wait in a heap of their own (`far`). A datagram in flight is thus
+/// pushed onto a vector and sorted among the few hundred of its bucket,
+/// instead of being sifted through a heap of every datagram in flight, and
+/// the events after the next are known in order ([`EventQueue::ahead`]), so
+/// the simulator can fetch their memory before it needs it. Every event in
+/// `current` or `late` is due before every event in the ring or in `far`,
+/// and both are empty only when the ring is: the earliest event is the
+/// earlier of `current`'s last and `late`'s top, or `far`'s top when both
+/// are empty. So the pop order is the (time, insertion) order, as with one
+/// heap.
 #[derive(Debug)]
 pub(super) struct EventQueue<T> {
-    current: QuadHeap<Pending>,
+    current: Vec<Pending>,
+    late: QuadHeap<Pending>,
     /// Index of the first bucket not in `current`: the ring and `far` hold
     /// only events due at or after its start (`next_bucket * WIDTH` µs).
     next_bucket: u64,
@@ -81,7 +87,8 @@ impl<T> EventQueue<T> {
     /// An empty queue.
     pub(super) fn new() -> EventQueue<T> {
         EventQueue {
-            current: QuadHeap::new(),
+            current: Vec::new(),
+            late: QuadHeap::new(),
             next_bucket: 0,
             ring: (0..RING).map(|_| Vec::new()).collect(),
             in_ring: 0,
@@ -112,16 +119,21 @@ impl<T> EventQueue<T> {
         };
         let b = bucket(at);
         if b < self.next_bucket {
-            self.current.push(pending);
+            self.late.push(pending);
         } else if b - self.next_bucket < RING {
             self.ring[(b % RING) as usize].push(pending);
             self.in_ring += 1;
-            if self.current.is_empty() {
+            if self.bucket_is_empty() {
                 self.advance();
             }
         } else {
             self.far.push(pending);
         }
+    }
+
+    /// True when the current bucket holds no event.
+    fn bucket_is_empty(&self) -> bool {
+        self.current.is_empty() && self.late.is_empty()
     }
 
     /// Makes the earliest non-empty bucket current (the current one is
@@ -138,9 +150,9 @@ impl<T> EventQueue<T> {
         if in_ring == next {
             let slot = &mut self.ring[(next % RING) as usize];
             self.in_ring -= slot.len();
-            let mut events = core::mem::replace(slot, self.current.take_items());
-            events.sort_unstable();
-            self.current = QuadHeap::from_sorted(events);
+            let mut events = core::mem::replace(slot, core::mem::take(&mut self.current));
+            events.sort_unstable_by(|a, b| b.cmp(a));
+            self.current = events;
         }
         self.next_bucket = next + 1;
         while let Some(p) = self.far.peek().copied() {
@@ -148,15 +160,24 @@ impl<T> EventQueue<T> {
                 break;
             }
             self.far.pop();
-            self.current.push(p);
+            self.late.push(p);
+        }
+    }
+
+    /// The earliest event of the current bucket.
+    fn pop_bucket(&mut self) -> Option<Pending> {
+        match (self.current.last(), self.late.peek()) {
+            (Some(sorted), Some(late)) if late < sorted => self.late.pop(),
+            (Some(_), _) => self.current.pop(),
+            (None, _) => self.late.pop(),
         }
     }
 
     /// The earliest event and its time.
     pub(super) fn pop(&mut self) -> Option<(Time, Option<T>)> {
-        let event = match self.current.pop() {
+        let event = match self.pop_bucket() {
             Some(event) => {
-                if self.current.is_empty() && self.in_ring > 0 {
+                if self.bucket_is_empty() && self.in_ring > 0 {
                     self.advance();
                 }
                 event
@@ -176,14 +197,35 @@ impl<T> EventQueue<T> {
         Some((event.at, what))
     }
 
+    /// The event `k` places after the earliest, when the current bucket's
+    /// sorted events hold it (an event pushed into the bucket since, or
+    /// beyond it, is not seen): a hint of what comes next, for fetching its
+    /// memory early, never for deciding anything.
+    pub(super) fn ahead(&self, k: usize) -> Option<&T> {
+        let i = self.current.len().checked_sub(k + 1)?;
+        self.slab[self.current[i].slot as usize].as_ref()
+    }
+
+    /// Asks the processor to fetch the slot of the event `k` places after
+    /// the earliest ([`EventQueue::ahead`]) into its cache.
+    pub(super) fn prefetch_ahead(&self, k: usize) {
+        if let Some(i) = self.current.len().checked_sub(k + 1) {
+            crate::prefetch::slice(&self.slab, self.current[i].slot as usize);
+        }
+    }
+
     /// When the earliest event is due.
     pub(super) fn peek_time(&self) -> Option<Time> {
-        self.current.peek().or(self.far.peek()).map(|p| p.at)
+        let bucket = match (self.current.last(), self.late.peek()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        bucket.or(self.far.peek()).map(|p| p.at)
     }
 
     /// Events waiting.
     pub(super) fn len(&self) -> usize {
-        self.current.len() + self.in_ring + self.far.len()
+        self.current.len() + self.late.len() + self.in_ring + self.far.len()
     }
 }
 
@@ -210,6 +252,29 @@ mod tests {
         assert_eq!(q.pop(), Some((t(3), Some("reused"))));
         assert_eq!(q.pop(), Some((t(5), Some("late"))));
         assert_eq!((q.pop(), q.len()), (None, 0));
+    }
+
+    /// What `ahead(k)` shows is the event that pops `k + 1` pops later
+    /// while the current bucket is left alone, and none of what was pushed
+    /// into it after it was sorted (that event still pops first).
+    #[test]
+    fn the_events_ahead_are_those_that_pop_next() {
+        let mut q = EventQueue::new();
+        q.push(Time::ZERO, 100);
+        for i in 0..40u64 {
+            q.push(Time::from_micros(10 * WIDTH + (i * 7) % 40), i);
+        }
+        assert_eq!(q.pop().map(|(_, w)| w), Some(Some(100)));
+        assert_eq!(q.pop().map(|(_, w)| w), Some(Some(0)));
+        let hinted: Vec<u64> = (0..5).map(|k| *q.ahead(k).unwrap()).collect();
+        let popped: Vec<u64> = (0..5).map(|_| q.pop().unwrap().1.unwrap()).collect();
+        assert_eq!(hinted, popped);
+        q.push(Time::from_micros(10 * WIDTH), 99);
+        let next = *q.ahead(0).unwrap();
+        assert_eq!(q.pop().unwrap().1, Some(99), "a late event pops first");
+        assert_eq!(q.pop().unwrap().1, Some(next));
+        q.prefetch_ahead(2);
+        assert_eq!(q.ahead(1_000), None);
     }
 
     /// Events due microseconds, milliseconds and seconds ahead (the
