@@ -360,6 +360,17 @@ impl PeerTable {
         }
     }
 
+    /// Asks the processor to fetch the entry of peer `id`, when the table
+    /// holds its own entries ([`crate::prefetch`]): the simulator does it
+    /// for a datagram's sender before the datagram is handled.
+    pub(crate) fn prefetch(&self, id: NodeId) {
+        if self.shared.is_none() {
+            if let Some(i) = self.position(id) {
+                self.peers.prefetch(i);
+            }
+        }
+    }
+
     /// The peer with this id.
     pub fn get(&self, id: NodeId) -> Option<Peer> {
         if let Some(shared) = &self.shared {

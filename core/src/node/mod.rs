@@ -293,6 +293,12 @@ impl Node {
         crate::prefetch::value(&self.out);
     }
 
+    /// Asks the processor to fetch the table entry of `msg`'s sender, once
+    /// the node itself is in the cache ([`Node::prefetch`]).
+    pub(crate) fn prefetch_sender(&self, msg: &Message) {
+        self.membership.peers.prefetch(msg.sender_id);
+    }
+
     /// An already decoded message arrived from `from` (the simulator's fast
     /// path). `bytes_received` is not counted: no datagram was seen.
     pub fn handle_message(&mut self, now: Time, from: SocketAddr, msg: Message) {

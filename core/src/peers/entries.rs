@@ -115,6 +115,11 @@ impl Entries {
         }
     }
 
+    /// Asks the processor to fetch entry `i` ([`crate::prefetch`]).
+    pub(super) fn prefetch(&self, i: usize) {
+        crate::prefetch::slice(&self.list, i);
+    }
+
     /// Position of the entry with this id.
     pub(super) fn position(&self, id: NodeId) -> Option<usize> {
         let tag = tag(id);
