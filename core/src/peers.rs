@@ -175,6 +175,10 @@ struct PlumtreeIds {
     order: VecDeque<NodeId>,
 }
 
+/// Tables up to this many entries (10 cache lines) are fetched whole by
+/// [`PeerTable::prefetch`].
+const PREFETCH_ALL_UP_TO: usize = 20;
+
 /// A table is loaded as keys into a directory when it holds at least one
 /// entry in this many of the directory's: its bit per directory entry then
 /// costs at most what its own entries would (48 bytes each with the index).
@@ -360,14 +364,19 @@ impl PeerTable {
         }
     }
 
-    /// Asks the processor to fetch the entry of peer `id`, when the table
-    /// holds its own entries ([`crate::prefetch`]): the simulator does it
-    /// for a datagram's sender before the datagram is handled.
+    /// Asks the processor to fetch what handling a datagram from peer `id`
+    /// reads of the table ([`crate::prefetch`]): every entry of a table of
+    /// up to [`PREFETCH_ALL_UP_TO`] (the sender's is read, and a gossip is
+    /// forwarded to a few at random), else the sender's. The simulator does
+    /// it before the datagram is handled.
     pub(crate) fn prefetch(&self, id: NodeId) {
-        if self.shared.is_none() {
-            if let Some(i) = self.position(id) {
-                self.peers.prefetch(i);
-            }
+        if self.shared.is_some() {
+            return;
+        }
+        if self.peers.len() <= PREFETCH_ALL_UP_TO {
+            self.peers.prefetch_all();
+        } else if let Some(i) = self.position(id) {
+            self.peers.prefetch(i);
         }
     }
 

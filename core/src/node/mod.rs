@@ -290,7 +290,7 @@ impl Node {
         crate::prefetch::value(&self.repo.store);
         crate::prefetch::value(&self.strategy);
         crate::prefetch::value(&self.timers);
-        crate::prefetch::value(&self.out);
+        self.out.prefetch();
     }
 
     /// Asks the processor to fetch the table entry of `msg`'s sender, once

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use crate::codec;
 use crate::error::RejectReason;
 use crate::id::{MsgId, NodeId};
-use crate::message::{Body, Message};
+use crate::message::{Body, Message, MsgType};
 use crate::rng::NodeRng;
 use crate::time::Time;
 
@@ -36,6 +36,16 @@ impl Outbox {
             events: VecDeque::new(),
             stats: Stats::default(),
         }
+    }
+
+    /// Asks the processor to fetch the queues and the counters a received
+    /// gossip touches ([`crate::prefetch`]).
+    pub(crate) fn prefetch(&self) {
+        crate::prefetch::value(&self.transmits);
+        crate::prefetch::value(&self.events);
+        crate::prefetch::value(&self.stats.received[MsgType::Gossip]);
+        crate::prefetch::value(&self.stats.sent[MsgType::Gossip]);
+        crate::prefetch::value(&self.stats.delivered);
     }
 
     /// The node's id.

@@ -36,6 +36,9 @@ const WHERE: u64 = V6 | (V6 - 1);
 /// Tags kept inside the table rather than in an allocation of their own.
 const INLINE_TAGS: usize = 20;
 
+/// Bytes in a cache line.
+const LINE: usize = 64;
+
 /// The 32 bits of an id the linear scan compares first.
 pub(super) fn tag(id: NodeId) -> u32 {
     (id.0 as u64 ^ (id.0 >> 64) as u64) as u32
@@ -118,6 +121,13 @@ impl Entries {
     /// Asks the processor to fetch entry `i` ([`crate::prefetch`]).
     pub(super) fn prefetch(&self, i: usize) {
         crate::prefetch::slice(&self.list, i);
+    }
+
+    /// Asks the processor to fetch every entry ([`crate::prefetch`]).
+    pub(super) fn prefetch_all(&self) {
+        for i in (0..self.list.len()).step_by(LINE / core::mem::size_of::<Entry>()) {
+            crate::prefetch::slice(&self.list, i);
+        }
     }
 
     /// Position of the entry with this id.
