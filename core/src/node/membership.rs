@@ -110,7 +110,7 @@ struct Reply {
 pub(crate) struct Membership {
     id: NodeId,
     pub(crate) peers: PeerTable,
-    solicited: Solicited,
+    pub(crate) solicited: Solicited,
     bootstrap: Option<Bootstrap>,
     pending_pings: VecDeque<PendingPing>,
     ping_seq: u64,

@@ -293,10 +293,15 @@ impl Node {
         self.out.prefetch();
     }
 
-    /// Asks the processor to fetch the table entry of `msg`'s sender, once
-    /// the node itself is in the cache ([`Node::prefetch`]).
+    /// Asks the processor to fetch what handling `msg` reads beyond the
+    /// node itself, once that is in the cache ([`Node::prefetch`]): the
+    /// sender's table entry, and for a HELLO or PEERS_LIST the addresses
+    /// the node asked for peers.
     pub(crate) fn prefetch_sender(&self, msg: &Message) {
         self.membership.peers.prefetch(msg.sender_id);
+        if matches!(msg.body, Body::Hello(_) | Body::PeersList { .. }) {
+            self.membership.solicited.prefetch();
+        }
     }
 
     /// An already decoded message arrived from `from` (the simulator's fast

@@ -31,6 +31,12 @@ impl Solicited {
         }
     }
 
+    /// Asks the processor to fetch the first entries ([`crate::prefetch`]):
+    /// every HELLO and PEERS_LIST received is checked against them.
+    pub(crate) fn prefetch(&self) {
+        crate::prefetch::slice(&self.entries, 0);
+    }
+
     /// Whether an answer from `addr` is expected at `now`.
     pub(crate) fn expects(&self, addr: SocketAddr, now: Time) -> bool {
         self.entries

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use crate::message::Message;
 
-use super::{Payload, Simulator, What};
+use super::{Injected, Payload, Simulator, What};
 
 /// Most datagrams to outside addresses kept by [`Simulator::capture_outside`].
 pub const MAX_CAPTURED: usize = 1 << 16;
@@ -31,7 +31,7 @@ impl Simulator {
     /// node's real decoder; partitions and loss do not apply.
     pub fn inject(&mut self, from: SocketAddr, to: u32, bytes: Vec<u8>) {
         let at = self.now + self.latency;
-        self.push(at, What::Inject { from, to, bytes });
+        self.push(at, What::Inject(Box::new(Injected { from, to, bytes })));
     }
 
     /// Starts (or stops) keeping what nodes send to addresses outside the
@@ -61,8 +61,8 @@ impl Simulator {
                 let bytes = crate::codec::encode(&m).len();
                 (*m, bytes)
             }
-            Payload::Bytes(b) => match crate::codec::decode(&b) {
-                Ok(m) => (m, b.len()),
+            Payload::Bytes(e) => match crate::codec::decode(&e.bytes) {
+                Ok(m) => (m, e.bytes.len()),
                 Err(_) => return,
             },
         };

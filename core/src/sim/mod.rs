@@ -83,12 +83,30 @@ fn ms_to_duration(ms: f64) -> Duration {
 }
 
 /// What a datagram carries: the message itself (boxed, so an event waiting
-/// in the queue is a few dozen bytes rather than two hundred), or its bytes
-/// under [`CodecMode::Fidelity`].
+/// in the queue is 32 bytes rather than two hundred), or its bytes under
+/// [`CodecMode::Fidelity`].
 #[derive(Debug)]
 enum Payload {
     Message(Box<Message>),
-    Bytes(Vec<u8>),
+    Bytes(Box<Encoded>),
+}
+
+/// A datagram's bytes under [`CodecMode::Fidelity`], with the id of the
+/// gossip they carry (for the trace and metrics, without decoding them).
+#[derive(Debug)]
+struct Encoded {
+    bytes: Vec<u8>,
+    gossip: Option<MsgId>,
+}
+
+impl Payload {
+    /// The id of the gossip carried, if it is a GOSSIP.
+    fn gossip(&self) -> Option<MsgId> {
+        match self {
+            Payload::Message(m) => gossip_id(m),
+            Payload::Bytes(e) => e.gossip,
+        }
+    }
 }
 
 /// A datagram a node sends, before the network model takes it.
@@ -97,7 +115,6 @@ struct Outgoing {
     to: SocketAddr,
     payload: Payload,
     msg_type: MsgType,
-    gossip: Option<MsgId>,
     bytes: u32,
 }
 
@@ -107,18 +124,23 @@ struct Datagram {
     from: u32,
     to: u32,
     msg_type: MsgType,
-    gossip: Option<MsgId>,
     payload: Payload,
 }
 
+/// A datagram from outside the simulation ([`Simulator::inject`]).
 #[derive(Debug)]
+struct Injected {
+    from: SocketAddr,
+    to: u32,
+    bytes: Vec<u8>,
+}
+
+#[derive(Debug)]
+/// An event; the queue's slots hold 32 bytes each (rarer, larger events
+/// are boxed), so a delivery's costs one cache line.
 enum What {
     Join(u32),
-    Inject {
-        from: SocketAddr,
-        to: u32,
-        bytes: Vec<u8>,
-    },
+    Inject(Box<Injected>),
     Timer(u32),
     /// A datagram reaches its node.
     Deliver(Datagram),
@@ -126,7 +148,7 @@ enum What {
     Served(u32),
     /// A node has paid for what its batch caused, which leaves now.
     Released(u32),
-    Act(Action),
+    Act(Box<Action>),
 }
 
 /// Every node's slot: the node (boxed) beside the flag and timer time the
@@ -302,7 +324,10 @@ impl Simulator {
             }
         }
         for s in sim.scenario.schedule.clone() {
-            sim.push(EPOCH + ms_to_duration(s.at_ms), What::Act(s.action));
+            sim.push(
+                EPOCH + ms_to_duration(s.at_ms),
+                What::Act(Box::new(s.action)),
+            );
         }
         sim
     }
@@ -399,7 +424,10 @@ impl Simulator {
     /// with everything else due then: how a driver scripts a run while it
     /// plays (the browser's presets), as a scenario's schedule does up front.
     pub fn schedule(&mut self, after_ms: f64, action: Action) {
-        self.push(self.now + ms_to_duration(after_ms), What::Act(action));
+        self.push(
+            self.now + ms_to_duration(after_ms),
+            What::Act(Box::new(action)),
+        );
     }
 
     /// Processes the earliest event; false when nothing is left.
@@ -415,13 +443,13 @@ impl Simulator {
         };
         match what {
             What::Join(i) => self.start_node(i),
-            What::Inject { from, to, bytes } => self.deliver_injected(from, to, &bytes),
+            What::Inject(i) => self.deliver_injected(i.from, i.to, &i.bytes),
             What::Timer(i) => self.fire_timer(i, at),
             What::Deliver(d) if self.server.is_some() => self.arrive(d),
             What::Deliver(d) => self.deliver(d),
             What::Served(i) => self.served(i),
             What::Released(i) => self.released(i),
-            What::Act(action) => self.act(action),
+            What::Act(action) => self.act(*action),
         }
         true
     }
@@ -439,7 +467,8 @@ impl Simulator {
         if let Some(What::Deliver(d)) = self.queue.ahead(AHEAD - 2) {
             crate::prefetch::slice(&self.slots.at, d.to as usize);
             if let Payload::Message(m) = &d.payload {
-                crate::prefetch::value(&**m);
+                crate::prefetch::value(&m.msg_id);
+                crate::prefetch::value(&m.body);
             }
         }
         if let Some((node, _)) = self.upcoming(1) {
@@ -532,7 +561,6 @@ impl Simulator {
             from,
             to,
             msg_type,
-            gossip,
             payload,
         } = d;
         if msg_type == MsgType::Gossip {
@@ -544,14 +572,14 @@ impl Simulator {
                 from,
                 to,
                 msg_type,
-                gossip,
+                gossip: payload.gossip(),
                 reason: DropReason::NodeDown,
             });
             return;
         };
         match payload {
             Payload::Message(m) => node.handle_message(self.now, from_addr, *m),
-            Payload::Bytes(b) => node.handle_datagram(self.now, from_addr, &b),
+            Payload::Bytes(e) => node.handle_datagram(self.now, from_addr, &e.bytes),
         }
         self.handling_from = Some(from);
         self.drain(to, true);
@@ -581,11 +609,15 @@ impl Simulator {
                 return;
             };
             let Some(t) = node.poll_transmit() else { break };
-            let (msg_type, gossip) = (t.message.msg_type(), gossip_id(&t.message));
+            let msg_type = t.message.msg_type();
             let (payload, bytes) = if fidelity {
                 let buf = crate::codec::encode(&t.message);
                 let bytes = buf.len() as u32;
-                (Payload::Bytes(buf), bytes)
+                let gossip = gossip_id(&t.message);
+                (
+                    Payload::Bytes(Box::new(Encoded { bytes: buf, gossip })),
+                    bytes,
+                )
             } else {
                 (Payload::Message(Box::new(t.message)), 0)
             };
@@ -593,7 +625,6 @@ impl Simulator {
                 to: t.to,
                 payload,
                 msg_type,
-                gossip,
                 bytes,
             };
             match self.server.as_mut() {
@@ -643,4 +674,19 @@ impl Simulator {
 
 fn gossip_id(m: &Message) -> Option<MsgId> {
     matches!(m.body, Body::Gossip(_)).then_some(m.msg_id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::What;
+
+    /// A queued event fits the queue's 32-byte slots
+    /// ([`queue::EventQueue`]), so fetching one costs one cache line.
+    #[test]
+    fn an_event_fits_a_32_byte_slot() {
+        assert!(core::mem::size_of::<Option<What>>() <= 32);
+    }
 }

@@ -49,9 +49,9 @@ impl Simulator {
             to: to_addr,
             payload,
             msg_type,
-            gossip,
             bytes,
         } = o;
+        let gossip = payload.gossip();
         self.collector.on_send(self.now, msg_type, bytes, gossip);
         let Some(to) = node_index(to_addr).filter(|&j| j < self.len()) else {
             self.keep_outside(from, to_addr, payload);
@@ -108,7 +108,6 @@ impl Simulator {
                 from,
                 to,
                 msg_type,
-                gossip,
                 payload,
             }),
         );

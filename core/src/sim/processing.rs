@@ -239,14 +239,15 @@ impl Simulator {
             return;
         };
         if let Some(d) = server.enqueue(d) {
-            if d.gossip.is_some() {
+            let gossip = d.payload.gossip();
+            if gossip.is_some() {
                 self.gossip_in_flight -= 1;
             }
             return self.record(TraceKind::Drop {
                 from: d.from,
                 to: d.to,
                 msg_type: d.msg_type,
-                gossip: d.gossip,
+                gossip,
                 reason: DropReason::Overflow,
             });
         }

@@ -73,10 +73,16 @@ pub(super) struct EventQueue<T> {
     /// Events in the ring.
     in_ring: usize,
     far: QuadHeap<Pending>,
-    slab: Vec<Option<T>>,
+    slab: Vec<Entry<T>>,
     free: Vec<u32>,
     seq: u64,
 }
+
+/// A slot of the slab: aligned so that an event of up to 32 bytes (the
+/// simulator's are) never straddles two cache lines.
+#[derive(Debug)]
+#[repr(align(32))]
+struct Entry<T>(Option<T>);
 
 /// The bucket an event due at `at` falls in.
 fn bucket(at: Time) -> u64 {
@@ -104,11 +110,11 @@ impl<T> EventQueue<T> {
         self.seq += 1;
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slab[slot as usize] = Some(what);
+                self.slab[slot as usize] = Entry(Some(what));
                 slot
             }
             None => {
-                self.slab.push(Some(what));
+                self.slab.push(Entry(Some(what)));
                 (self.slab.len() - 1) as u32
             }
         };
@@ -190,7 +196,7 @@ impl<T> EventQueue<T> {
                 event
             }
         };
-        let what = self.slab[event.slot as usize].take();
+        let what = self.slab[event.slot as usize].0.take();
         if what.is_some() {
             self.free.push(event.slot);
         }
@@ -203,7 +209,7 @@ impl<T> EventQueue<T> {
     /// memory early, never for deciding anything.
     pub(super) fn ahead(&self, k: usize) -> Option<&T> {
         let i = self.current.len().checked_sub(k + 1)?;
-        self.slab[self.current[i].slot as usize].as_ref()
+        self.slab[self.current[i].slot as usize].0.as_ref()
     }
 
     /// Asks the processor to fetch the slot of the event `k` places after
