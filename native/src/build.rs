@@ -25,17 +25,24 @@ fn build_on_every_core(n: u32, build: &(dyn Fn(u32) -> Box<Node> + Sync)) -> Vec
     }
     let chunk = n.div_ceil(threads as u32);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..n)
+        // This thread builds the first range itself: its allocations come
+        // from the main heap, which grows in large steps, while a spawned
+        // thread's heap grows a page at a time (glibc: one mprotect per page,
+        // each holding the address-space lock the other thread's page faults
+        // wait for). One thread fewer to spawn, too.
+        let workers: Vec<_> = (chunk..n)
             .step_by(chunk as usize)
             .map(|from| {
                 let to = (from + chunk).min(n);
                 scope.spawn(move || (from..to).map(build).collect::<Vec<_>>())
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("building a node does not panic"))
-            .collect()
+        let mut nodes = Vec::with_capacity(n as usize);
+        nodes.extend((0..chunk.min(n)).map(build));
+        for worker in workers {
+            nodes.extend(worker.join().expect("building a node does not panic"));
+        }
+        nodes
     })
 }
 
