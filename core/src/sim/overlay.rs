@@ -127,26 +127,43 @@ fn link(adj: &mut [Vec<u32>], a: u32, b: u32) -> bool {
     true
 }
 
+/// Random draws made, and the items they name read, a block at a time
+/// before the block's swaps or links: in a large overlay each read is a
+/// cache miss, and issued together they overlap instead of following one
+/// another.
+const AHEAD: usize = 32;
+
 /// The pairing model: `degree` stubs per node, shuffled and paired; self-loops
 /// and repeated edges are skipped, so a few nodes end slightly below `degree`.
 /// No node gets more than `degree` neighbours, so the lists are built in
 /// fixed-size rows of one buffer, which then becomes the flat vector.
 fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
     let d = degree as usize;
-    let mut stubs: Vec<u32> = (0..n).flat_map(|i| std::iter::repeat_n(i, d)).collect();
-    let len = stubs.len();
-    rng.choose_front(&mut stubs, len);
+    let mut stubs = vec![0u32; n as usize * d];
+    for (i, node) in (0..n).zip(stubs.chunks_exact_mut(d.max(1))) {
+        node.fill(i);
+    }
+    shuffle(rng, &mut stubs);
     let mut rows = vec![0u32; n as usize * d];
-    let mut lens = vec![0usize; n as usize];
-    for pair in stubs.chunks_exact(2) {
-        let (a, b) = (pair[0] as usize, pair[1] as usize);
-        if a == b || rows[a * d..a * d + lens[a]].contains(&pair[1]) {
-            continue;
+    let mut lens = vec![0u32; n as usize];
+    for block in stubs.chunks(2 * AHEAD) {
+        // Read ahead: each pair's two rows and lengths.
+        let mut ahead = 0;
+        for &x in block {
+            ahead ^= rows[x as usize * d] ^ lens[x as usize];
         }
-        rows[a * d + lens[a]] = pair[1];
-        lens[a] += 1;
-        rows[b * d + lens[b]] = pair[0];
-        lens[b] += 1;
+        std::hint::black_box(ahead);
+        for pair in block.chunks_exact(2) {
+            let (a, b) = (pair[0] as usize, pair[1] as usize);
+            let (len_a, len_b) = (lens[a] as usize, lens[b] as usize);
+            if a == b || rows[a * d..a * d + len_a].contains(&pair[1]) {
+                continue;
+            }
+            rows[a * d + len_a] = pair[1];
+            lens[a] += 1;
+            rows[b * d + len_b] = pair[0];
+            lens[b] += 1;
+        }
     }
     // The rows are packed in place (each moves down to where the previous
     // one ended), so a million nodes' lists are not copied to a second buffer.
@@ -154,12 +171,35 @@ fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
     start.push(0);
     let mut end = 0;
     for (i, &len) in lens.iter().enumerate() {
+        let len = len as usize;
         rows.copy_within(i * d..i * d + len, end);
         end += len;
         start.push(end);
     }
     rows.truncate(end);
     Adjacency { start, flat: rows }
+}
+
+/// Shuffles `items` exactly as `rng.choose_front(items, items.len())` does
+/// (the same draws, the same swaps in the same order), drawing [`AHEAD`]
+/// swaps at a time and reading the items they name before making them.
+fn shuffle(rng: &mut NodeRng, items: &mut [u32]) {
+    let len = items.len();
+    let mut to = [0usize; AHEAD];
+    let mut from = 0;
+    while from < len {
+        let block = AHEAD.min(len - from);
+        let mut ahead = 0;
+        for (i, j) in (from..).zip(&mut to[..block]) {
+            *j = i + rng.below((len - i) as u64) as usize;
+            ahead ^= items[*j];
+        }
+        std::hint::black_box(ahead);
+        for (i, &j) in (from..).zip(&to[..block]) {
+            items.swap(i, j);
+        }
+        from += block;
+    }
 }
 
 /// A ring lattice with `k` neighbours on each side; each edge is rewired to a
@@ -211,6 +251,22 @@ mod tests {
             sorted.sort_unstable();
             sorted.dedup();
             assert_eq!(sorted.len(), peers.len());
+        }
+    }
+
+    /// The blocked shuffle is `choose_front` over the whole list: the same
+    /// order and the same generator state after, whatever the length.
+    #[test]
+    fn shuffle_is_choose_front_of_everything() {
+        for len in [0, 1, 2, AHEAD - 1, AHEAD, AHEAD + 1, 5 * AHEAD + 7, 10_000] {
+            let mut rng = NodeRng::from_seed_u64(len as u64);
+            let (mut a, mut b): (Vec<u32>, Vec<u32>) =
+                ((0..len as u32).collect(), (0..len as u32).collect());
+            let mut other = rng.clone();
+            shuffle(&mut rng, &mut a);
+            other.choose_front(&mut b, len);
+            assert_eq!(a, b, "{len} items");
+            assert_eq!(rng.below(1 << 40), other.below(1 << 40), "{len} items");
         }
     }
 
