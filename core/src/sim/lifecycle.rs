@@ -142,13 +142,22 @@ impl Simulator {
                     node.load_peers(self.now, dir, adj.neighbours(i));
                 }
                 None => {
-                    // The overlay links distinct nodes, none to itself.
+                    // The overlay links distinct nodes, none to itself. Ids
+                    // are read a block at a time before the block's inserts:
+                    // in a large run each read is a cache miss, and issued
+                    // together they overlap.
                     let id = |j: u32| ids.map_or_else(|| self.node_id(j), |ids| ids[j as usize]);
-                    let neighbours = adj.neighbours(i).iter();
-                    node.insert_distinct_peers(
-                        self.now,
-                        neighbours.map(|&j| (id(j), node_addr(j))),
-                    );
+                    let mut read = [NodeId(0); 32];
+                    for block in adj.neighbours(i).chunks(read.len()) {
+                        for (slot, &j) in read.iter_mut().zip(block) {
+                            *slot = id(j);
+                        }
+                        let peers = read.iter().zip(block);
+                        node.insert_distinct_peers(
+                            self.now,
+                            peers.map(|(&id, &j)| (id, node_addr(j))),
+                        );
+                    }
                 }
             }
         }
