@@ -127,11 +127,6 @@ fn link(adj: &mut [Vec<u32>], a: u32, b: u32) -> bool {
     true
 }
 
-/// Random draws made, and the items they name read, a block at a time
-/// before the block's swaps: in a large overlay each read is a cache miss,
-/// and issued together they overlap instead of following one another.
-const AHEAD: usize = 32;
-
 /// The pairing model: `degree` stubs per node, shuffled and paired; self-loops
 /// and repeated edges are skipped, so a few nodes end slightly below `degree`.
 /// No node gets more than `degree` neighbours, so the lists are built in
@@ -142,7 +137,8 @@ fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
     for (i, node) in (0..n).zip(stubs.chunks_exact_mut(d.max(1))) {
         node.fill(i);
     }
-    shuffle(rng, &mut stubs);
+    let len = stubs.len();
+    rng.choose_front(&mut stubs, len);
     // Stubs 2p and 2p + 1 make pair p. Each node's row gets the other end
     // of each of its pairs, in pair order: a counting sort by node, whose
     // only random accesses are writes (nothing waits for them).
@@ -175,28 +171,6 @@ fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
     }
     rows.truncate(end);
     Adjacency { start, flat: rows }
-}
-
-/// Shuffles `items` exactly as `rng.choose_front(items, items.len())` does
-/// (the same draws, the same swaps in the same order), drawing [`AHEAD`]
-/// swaps at a time and reading the items they name before making them.
-fn shuffle(rng: &mut NodeRng, items: &mut [u32]) {
-    let len = items.len();
-    let mut to = [0usize; AHEAD];
-    let mut from = 0;
-    while from < len {
-        let block = AHEAD.min(len - from);
-        let mut ahead = 0;
-        for (i, j) in (from..).zip(&mut to[..block]) {
-            *j = i + rng.below((len - i) as u64) as usize;
-            ahead ^= items[*j];
-        }
-        std::hint::black_box(ahead);
-        for (i, &j) in (from..).zip(&to[..block]) {
-            items.swap(i, j);
-        }
-        from += block;
-    }
 }
 
 /// A ring lattice with `k` neighbours on each side; each edge is rewired to a
@@ -290,22 +264,6 @@ mod tests {
                 );
             }
             assert_eq!(a.below(1 << 40), b.below(1 << 40));
-        }
-    }
-
-    /// The blocked shuffle is `choose_front` over the whole list: the same
-    /// order and the same generator state after, whatever the length.
-    #[test]
-    fn shuffle_is_choose_front_of_everything() {
-        for len in [0, 1, 2, AHEAD - 1, AHEAD, AHEAD + 1, 5 * AHEAD + 7, 10_000] {
-            let mut rng = NodeRng::from_seed_u64(len as u64);
-            let (mut a, mut b): (Vec<u32>, Vec<u32>) =
-                ((0..len as u32).collect(), (0..len as u32).collect());
-            let mut other = rng.clone();
-            shuffle(&mut rng, &mut a);
-            other.choose_front(&mut b, len);
-            assert_eq!(a, b, "{len} items");
-            assert_eq!(rng.below(1 << 40), other.below(1 << 40), "{len} items");
         }
     }
 
