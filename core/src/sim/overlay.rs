@@ -152,17 +152,20 @@ fn random_regular(n: u32, degree: u32, rng: &mut NodeRng) -> Adjacency {
     }
     // Then, row by row, self-loops and the later pairs of a repeated link
     // are dropped (a pair is skipped in both its rows, as if skipped while
-    // pairing), and the rows are packed in place: each moves down to where
-    // the previous one ended, so a million nodes' lists are not copied to a
-    // second buffer.
+    // pairing; `last_row[x]` is the last row `x` was kept in, so a repeat
+    // costs one read, not a scan of the row), and the rows are packed in
+    // place: each moves down to where the previous one ended, so a million
+    // nodes' lists are not copied to a second buffer.
     let mut start = Vec::with_capacity(n as usize + 1);
     start.push(0);
     let mut end = 0;
+    let mut last_row = vec![u32::MAX; n as usize];
     for (i, &len) in (0..n).zip(&lens) {
-        let (row, first) = (i as usize * d, end);
+        let row = i as usize * d;
         for k in row..row + len as usize {
             let x = rows[k];
-            if x != i && !rows[first..end].contains(&x) {
+            if x != i && last_row[x as usize] != i {
+                last_row[x as usize] = i;
                 rows[end] = x;
                 end += 1;
             }
