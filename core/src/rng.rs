@@ -36,10 +36,14 @@ impl NodeRng {
     pub fn below(&mut self, n: u64) -> u64 {
         debug_assert!(n > 0);
         // Lemire's nearly-divisionless method on 64-bit values.
+        // The threshold (a division) is below `n`: only a low word below
+        // `n` needs it.
         let mut m = u128::from(self.next_u64()) * u128::from(n);
-        let threshold = n.wrapping_neg() % n;
-        while (m as u64) < threshold {
-            m = u128::from(self.next_u64()) * u128::from(n);
+        if (m as u64) < n {
+            let threshold = n.wrapping_neg() % n;
+            while (m as u64) < threshold {
+                m = u128::from(self.next_u64()) * u128::from(n);
+            }
         }
         (m >> 64) as u64
     }

@@ -3,15 +3,22 @@
 //! Core's simulator builds nodes one after another, as a sans-IO library
 //! must; building a node is a pure function of the scenario, so this
 //! driver hands it a [`BuildNodes`] that spreads a large run's nodes over
-//! scoped threads, contiguous ranges each, and returns them in order. Most
+//! scoped threads, which take batches of contiguous nodes until none are
+//! left (a thread slowed by a busy core or a slower heap takes fewer), and
+//! returns them in order. Most
 //! of a 100 000-node run's memory is first touched here, so two cores fault
 //! it in about twice as fast; the run is the same run.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gossip_core::sim::{build_in_order, BuildNodes};
 use gossip_core::Node;
 
 /// Runs of fewer nodes are built on one thread: not worth a thread.
 const PARALLEL_FROM: u32 = 20_000;
+
+/// Nodes a thread builds per batch it takes.
+const BATCH: usize = 1_024;
 
 /// Nodes `0..n`, built on every available core when there are many.
 #[allow(
@@ -23,19 +30,38 @@ fn build_on_every_core(n: u32, build: &(dyn Fn(u32) -> Box<Node> + Sync)) -> Vec
     if n < PARALLEL_FROM || threads < 2 {
         return build_in_order(n, build);
     }
-    let chunk = n.div_ceil(threads as u32);
+    let next = AtomicUsize::new(0);
+    // Batches (first node, nodes) until every node is taken.
+    let take_batches = || {
+        let mut batches = Vec::new();
+        loop {
+            let from = next.fetch_add(BATCH, Ordering::Relaxed);
+            if from >= n as usize {
+                return batches;
+            }
+            let to = (from + BATCH).min(n as usize);
+            batches.push((
+                from,
+                (from as u32..to as u32).map(build).collect::<Vec<_>>(),
+            ));
+        }
+    };
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..n)
-            .step_by(chunk as usize)
-            .map(|from| {
-                let to = (from + chunk).min(n);
-                scope.spawn(move || (from..to).map(build).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("building a node does not panic"))
-            .collect()
+        // This thread builds too: its allocations come from the main heap,
+        // which grows in large steps, while a spawned thread's heap grows a
+        // page at a time (glibc: one mprotect per page, each holding the
+        // address-space lock the other thread's page faults wait for).
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(take_batches)).collect();
+        let mut batches = take_batches();
+        for worker in workers {
+            batches.extend(worker.join().expect("building a node does not panic"));
+        }
+        batches.sort_unstable_by_key(|&(from, _)| from);
+        let mut nodes = Vec::with_capacity(n as usize);
+        for (_, batch) in batches {
+            nodes.extend(batch);
+        }
+        nodes
     })
 }
 

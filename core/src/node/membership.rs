@@ -302,6 +302,19 @@ impl Membership {
         id != self.id && self.peers.insert_new(id, addr, now, speaks_plumtree)
     }
 
+    /// Puts distinct new peers straight into the table (see
+    /// [`crate::Node::insert_distinct_peers`]); our own id is skipped.
+    pub(crate) fn insert_distinct_peers(
+        &mut self,
+        now: Time,
+        peers: impl IntoIterator<Item = (NodeId, SocketAddr)>,
+        speaks_plumtree: bool,
+    ) -> usize {
+        let own = self.id;
+        let others = peers.into_iter().filter(|&(id, _)| id != own);
+        self.peers.insert_distinct(others, now, speaks_plumtree)
+    }
+
     // ----- handlers --------------------------------------------------------
 
     /// HELLO: with proof of work on, the only way into the peer table. A

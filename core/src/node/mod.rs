@@ -257,6 +257,19 @@ impl Node {
         self.membership.insert_peer(now, id, addr, plumtree)
     }
 
+    /// [`Node::insert_peer`] of each of `peers` in turn, with the same
+    /// result, for peers known to be distinct and not yet in the table (a
+    /// generated overlay's neighbours): filled without a lookup per peer.
+    /// Returns the peers added.
+    pub fn insert_distinct_peers(
+        &mut self,
+        now: Time,
+        peers: impl IntoIterator<Item = (NodeId, SocketAddr)>,
+    ) -> usize {
+        let plumtree = self.params.mode.speaks_plumtree();
+        self.membership.insert_distinct_peers(now, peers, plumtree)
+    }
+
     /// [`Node::insert_peer`] for every entry of `dir` that `keys` names, in
     /// that order, with the same result; into an empty table the peers go in
     /// as keys into the shared directory (see [`PeerTable::load`]), so
