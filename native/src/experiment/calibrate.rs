@@ -26,7 +26,9 @@
 
 use std::collections::HashMap;
 
+use gossip_core::sim::Processing;
 use gossip_core::{MsgId, MsgType, NodeId};
+use serde::Serialize;
 
 use crate::analysis::EventLog;
 use crate::events::Record;
@@ -53,7 +55,7 @@ pub struct Samples {
 }
 
 /// The costs fitted to [`Samples`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Costs {
     /// One wake-up of a node, µs.
     pub wake_us: f64,
@@ -65,6 +67,36 @@ pub struct Costs {
     pub publish_us: f64,
     /// Time between the starts of two nodes of a fleet, µs.
     pub start_us: f64,
+}
+
+impl Costs {
+    /// The processing model these costs give a fleet: one CPU, as the
+    /// fleet's nodes share one thread.
+    pub fn processing(&self) -> Processing {
+        Processing {
+            service_us: self.recv_us,
+            send_us: self.send_us,
+            wake_us: self.wake_us,
+            publish_us: self.publish_us,
+            cpus: 1,
+            ..Processing::default()
+        }
+    }
+}
+
+/// The costs fitted to the real broadcasts of one fleet size: per-wake-up
+/// and per-datagram costs grow with the number of nodes (more nodes'
+/// state, sockets and buffers than the caches hold), so each size of the
+/// grid is predicted with its own.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SizeCosts {
+    /// Nodes of the fleets measured.
+    pub nodes: u32,
+    /// Broadcasts measured.
+    pub runs: u64,
+    /// What they cost.
+    #[serde(flatten)]
+    pub costs: Costs,
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -183,7 +215,7 @@ impl Samples {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::events::EventLine;
 
@@ -197,7 +229,7 @@ mod tests {
         }
     }
 
-    fn recv(id: MsgId) -> Record {
+    fn gossip_recv(id: MsgId) -> Record {
         Record::Recv {
             msg_type: MsgType::Gossip,
             msg_id: id,
@@ -219,7 +251,7 @@ mod tests {
         }
     }
 
-    fn send(id: MsgId) -> Record {
+    fn gossip_send(id: MsgId) -> Record {
         Record::Send {
             msg_type: MsgType::Gossip,
             msg_id: id,
@@ -229,36 +261,61 @@ mod tests {
         }
     }
 
+    /// The events of gossip `id`'s broadcast on one thread whose wake-ups
+    /// cost `wake` µs, GOSSIPs read `recv` µs, copies sent `send` µs and
+    /// the publish `publish` µs before its copies leave: node 1 publishes
+    /// at 1 000 µs with two copies, node 2 forwards two copies, nodes 3 and
+    /// 4 read one duplicate each, node 6 reads two at once, node 5 is
+    /// last; five nodes started 20, 30, 30 and 40 µs apart.
+    pub(in crate::experiment) fn broadcast(
+        id: MsgId,
+        wake: u64,
+        recv: u64,
+        send: u64,
+        publish: u64,
+    ) -> EventLog {
+        let published = Record::Published {
+            msg_id: id,
+            topic: "news".into(),
+            data: "x".into(),
+        };
+        let mut lines = vec![line(1_000, 1, published)];
+        lines.extend([
+            line(1_000, 1, gossip_send(id)),
+            line(1_000, 1, gossip_send(id)),
+        ]);
+        lines.extend([0, 20, 50, 80, 120].map(|t| line(t, t.into(), started())));
+        let mut t = 1_000 + publish + 2 * send + wake + recv;
+        lines.push(line(t, 2, gossip_recv(id)));
+        lines.extend([line(t, 2, gossip_send(id)), line(t, 2, gossip_send(id))]);
+        t += wake + recv + 2 * send;
+        lines.push(line(t, 3, gossip_recv(id)));
+        t += wake + recv;
+        lines.push(line(t, 4, gossip_recv(id)));
+        t += wake + recv;
+        lines.push(line(t, 6, gossip_recv(id)));
+        lines.push(line(t + recv, 6, gossip_recv(id)));
+        t += wake + 2 * recv;
+        lines.push(line(t, 5, gossip_recv(id)));
+        EventLog {
+            lines,
+            ..EventLog::default()
+        }
+    }
+
     #[test]
     fn gaps_between_wake_ups_give_wake_receive_send_and_publish_costs() {
         let id = MsgId(7);
-        let mut lines = vec![line(
-            1_000,
-            1,
-            Record::Published {
-                msg_id: id,
-                topic: "news".into(),
-                data: "x".into(),
-            },
-        )];
-        lines.extend([line(1_000, 1, send(id)), line(1_000, 1, send(id))]);
-        // Five nodes started 20, 30, 30 and 40 µs apart.
-        lines.extend([0, 20, 50, 80, 120].map(|t| line(t, t.into(), started())));
-        // A wake-up costs 4 µs, a GOSSIP read 2, a copy sent 10. Node 2
-        // forwards two copies (4 + 2 + 2 x 10 µs), node 3 and 4 read one
-        // duplicate each (4 + 2), node 6 reads two at once (4 + 2 x 2),
-        // node 5 is last.
-        lines.push(line(1_120, 2, recv(id)));
-        lines.extend([line(1_120, 2, send(id)), line(1_120, 2, send(id))]);
-        lines.push(line(1_146, 3, recv(id)));
-        lines.push(line(1_152, 4, recv(id)));
-        lines.push(line(1_158, 6, recv(id)));
-        lines.push(line(1_160, 6, recv(id)));
-        lines.push(line(1_166, 5, recv(id)));
-        let log = EventLog {
-            lines,
-            ..EventLog::default()
-        };
+        // A wake-up costs 4 µs, a GOSSIP read 2, a copy sent 10: node 2's
+        // wake-up 4 + 2 + 2 x 10 µs, node 3's and 4's 4 + 2, node 6's 4 + 2 x 2.
+        let log = broadcast(id, 4, 2, 10, 94);
+        let at: Vec<u64> = log
+            .lines
+            .iter()
+            .filter(|l| matches!(l.record, Record::Recv { .. }))
+            .map(|l| l.ts_us)
+            .collect();
+        assert_eq!(at, [1_120, 1_146, 1_152, 1_158, 1_160, 1_166]);
         let mut s = Samples::default();
         s.add(&log, id);
         let c = s.fit().unwrap();
