@@ -8,10 +8,15 @@
 //! receive that caused them), and the next node's first reception follows.
 //! So the time from a wake-up's first reception to the next node's is what
 //! the wake-up cost. Wake-ups that sent nothing give the cost of a wake-up
-//! and of each GOSSIP read in it: the median of those that read one is a
-//! wake-up plus one receive, and the median over those that read `k > 1`
-//! of `(cost - that) / (k - 1)` is one receive. Wake-ups that forwarded give
-//! the send cost, the median of `(cost - wake-up - k receives) / copies`.
+//! and of each GOSSIP read in it: the mean of those that read one is a
+//! wake-up plus one receive, and the mean over those that read `k > 1` of
+//! `(cost - that) / (k - 1)` is one receive. Wake-ups that forwarded give
+//! the send cost, the mean of `(cost - wake-up - k receives) / copies`.
+//! Means, not medians: the costs are skewed (a forwarding wake-up's median
+//! was 26 µs and its mean 28.6 at 50 nodes), and a broadcast lasts as
+//! long as the sum of its wake-ups, which the median under-counts; a
+//! wake-up more than [`PREEMPTED`] times the median of its kind lost the
+//! CPU to another process and is left out.
 //! The first hop, from the publish to the first reception, less the
 //! publisher's sends and the receiver's wake-up and receive, is what a
 //! publish costs before its copies leave (the model's `publish_us`): on
@@ -19,10 +24,9 @@
 //! so the prediction's network latency is 0. The fleet starts its nodes one
 //! after another on that thread, a few tens of µs apart: the median gap
 //! between consecutive `started` records is the prediction's join stagger,
-//! so its nodes' timers are in phase as the real ones are. Medians, over
-//! several runs, so
-//! that a moment when the machine's other work took the CPU does not move
-//! the figures.
+//! so its nodes' timers are in phase as the real ones are. The first hop
+//! and the start spacing are medians, one per run and per node, so that a
+//! moment when the machine's other work took the CPU does not move them.
 
 use std::collections::HashMap;
 
@@ -99,6 +103,30 @@ pub struct SizeCosts {
     pub costs: Costs,
 }
 
+/// A wake-up that took more than this many times the median of its kind
+/// lost the CPU to another process (a scheduler slice is hundreds of µs,
+/// a wake-up tens): [`Samples::fit`] leaves it out.
+const PREEMPTED: f64 = 4.0;
+
+fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = v.fold((0.0, 0u32), |(sum, n), x| (sum + x, n + 1));
+    (n > 0).then(|| sum / f64::from(n))
+}
+
+/// `wakes` without those whose `per` (cost per GOSSIP read or per copy
+/// sent) is more than [`PREEMPTED`] times their median: the ones another
+/// process interrupted.
+fn unpreempted<'a>(wakes: impl Iterator<Item = &'a Wake>, per: impl Fn(&Wake) -> f64) -> Vec<Wake> {
+    let wakes: Vec<Wake> = wakes.copied().collect();
+    let Some(typical) = median(wakes.iter().map(&per).collect()) else {
+        return wakes;
+    };
+    wakes
+        .into_iter()
+        .filter(|w| per(w) <= PREEMPTED * typical)
+        .collect()
+}
+
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -172,30 +200,35 @@ impl Samples {
     /// The fitted costs; `None` without wake-ups that sent nothing and
     /// wake-ups that forwarded.
     pub fn fit(&self) -> Option<Costs> {
-        let quiet = |k: u32| {
+        let quiet_one = unpreempted(
             self.wakes
                 .iter()
-                .filter(move |w| w.copies == 0 && w.received == k)
-        };
-        let one = median(quiet(1).map(|w| w.cost).collect())?;
-        let recv_us = median(
+                .filter(|w| w.copies == 0 && w.received == 1),
+            |w| w.cost,
+        );
+        let one = mean(quiet_one.iter().map(|w| w.cost))?;
+        let quiet_many = unpreempted(
             self.wakes
                 .iter()
-                .filter(|w| w.copies == 0 && w.received > 1)
-                .map(|w| (w.cost - one) / f64::from(w.received - 1))
-                .collect(),
+                .filter(|w| w.copies == 0 && w.received > 1),
+            |w| w.cost / f64::from(w.received),
+        );
+        let recv_us = mean(
+            quiet_many
+                .iter()
+                .map(|w| (w.cost - one) / f64::from(w.received - 1)),
         )
         .unwrap_or(one)
         .clamp(0.0, one);
         let wake_us = one - recv_us;
-        let send_us = median(
-            self.wakes
-                .iter()
-                .filter(|w| w.copies > 0)
-                .map(|w| (w.cost - wake_us - recv_us * f64::from(w.received)) / f64::from(w.copies))
-                .collect(),
-        )?
-        .max(0.0);
+        let forwards = unpreempted(self.wakes.iter().filter(|w| w.copies > 0), |w| {
+            w.cost / f64::from(w.copies)
+        });
+        let send_us =
+            mean(forwards.iter().map(|w| {
+                (w.cost - wake_us - recv_us * f64::from(w.received)) / f64::from(w.copies)
+            }))?
+            .max(0.0);
         let publish_us = median(
             self.first_hops
                 .iter()
@@ -324,5 +357,39 @@ pub(super) mod tests {
         // 6 the receiver's wake-up and receive.
         assert_eq!(c.publish_us, 94.0);
         assert_eq!(c.start_us, 30.0);
+    }
+
+    #[test]
+    fn skewed_costs_count_by_their_mean_and_preempted_wake_ups_not_at_all() {
+        let wake = |cost: f64, received: u32, copies: u32| Wake {
+            cost,
+            received,
+            copies,
+        };
+        let s = Samples {
+            wakes: vec![
+                // One duplicate read: 6 µs mostly, once 12, once preempted.
+                wake(6.0, 1, 0),
+                wake(6.0, 1, 0),
+                wake(6.0, 1, 0),
+                wake(12.0, 1, 0),
+                wake(600.0, 1, 0),
+                // Two read at once.
+                wake(10.0, 2, 0),
+                wake(10.0, 2, 0),
+                // One read and three copies sent; one preempted.
+                wake(30.0, 1, 3),
+                wake(30.0, 1, 3),
+                wake(36.0, 1, 3),
+                wake(3_000.0, 1, 3),
+            ],
+            ..Samples::default()
+        };
+        let c = s.fit().unwrap();
+        // A wake-up and a receive: (6 + 6 + 6 + 12) / 4 = 7.5 µs; the
+        // second receive 10 - 7.5.
+        assert_eq!((c.wake_us, c.recv_us), (5.0, 2.5));
+        // ((30 - 7.5) / 3 x 2 + (36 - 7.5) / 3) / 3.
+        assert!((c.send_us - 24.5 / 3.0).abs() < 1e-9, "{}", c.send_us);
     }
 }
