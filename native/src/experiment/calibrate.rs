@@ -8,10 +8,15 @@
 //! receive that caused them), and the next node's first reception follows.
 //! So the time from a wake-up's first reception to the next node's is what
 //! the wake-up cost. Wake-ups that sent nothing give the cost of a wake-up
-//! and of each GOSSIP read in it: the median of those that read one is a
-//! wake-up plus one receive, and the median over those that read `k > 1`
-//! of `(cost - that) / (k - 1)` is one receive. Wake-ups that forwarded give
-//! the send cost, the median of `(cost - wake-up - k receives) / copies`.
+//! and of each GOSSIP read in it: the mean of those that read one is a
+//! wake-up plus one receive, and the mean over those that read `k > 1` of
+//! `(cost - that) / (k - 1)` is one receive. Wake-ups that forwarded give
+//! the send cost, the mean of `(cost - wake-up - k receives) / copies`.
+//! Means, not medians: the costs are skewed (a forwarding wake-up's median
+//! was 26 µs and its mean 28.6 at 50 nodes), and a broadcast lasts as
+//! long as the sum of its wake-ups, which the median under-counts; a
+//! wake-up more than [`PREEMPTED`] times the median of its kind lost the
+//! CPU to another process and is left out.
 //! The first hop, from the publish to the first reception, less the
 //! publisher's sends and the receiver's wake-up and receive, is what a
 //! publish costs before its copies leave (the model's `publish_us`): on
@@ -19,14 +24,15 @@
 //! so the prediction's network latency is 0. The fleet starts its nodes one
 //! after another on that thread, a few tens of µs apart: the median gap
 //! between consecutive `started` records is the prediction's join stagger,
-//! so its nodes' timers are in phase as the real ones are. Medians, over
-//! several runs, so
-//! that a moment when the machine's other work took the CPU does not move
-//! the figures.
+//! so its nodes' timers are in phase as the real ones are. The first hop
+//! and the start spacing are medians, one per run and per node, so that a
+//! moment when the machine's other work took the CPU does not move them.
 
 use std::collections::HashMap;
 
+use gossip_core::sim::Processing;
 use gossip_core::{MsgId, MsgType, NodeId};
+use serde::Serialize;
 
 use crate::analysis::EventLog;
 use crate::events::Record;
@@ -53,7 +59,7 @@ pub struct Samples {
 }
 
 /// The costs fitted to [`Samples`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Costs {
     /// One wake-up of a node, µs.
     pub wake_us: f64,
@@ -65,6 +71,60 @@ pub struct Costs {
     pub publish_us: f64,
     /// Time between the starts of two nodes of a fleet, µs.
     pub start_us: f64,
+}
+
+impl Costs {
+    /// The processing model these costs give a fleet: one CPU, as the
+    /// fleet's nodes share one thread.
+    pub fn processing(&self) -> Processing {
+        Processing {
+            service_us: self.recv_us,
+            send_us: self.send_us,
+            wake_us: self.wake_us,
+            publish_us: self.publish_us,
+            cpus: 1,
+            ..Processing::default()
+        }
+    }
+}
+
+/// The costs fitted to the real broadcasts of one fleet size: per-wake-up
+/// and per-datagram costs grow with the number of nodes (more nodes'
+/// state, sockets and buffers than the caches hold), so each size of the
+/// grid is predicted with its own.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SizeCosts {
+    /// Nodes of the fleets measured.
+    pub nodes: u32,
+    /// Broadcasts measured.
+    pub runs: u64,
+    /// What they cost.
+    #[serde(flatten)]
+    pub costs: Costs,
+}
+
+/// A wake-up that took more than this many times the median of its kind
+/// lost the CPU to another process (a scheduler slice is hundreds of µs,
+/// a wake-up tens): [`Samples::fit`] leaves it out.
+const PREEMPTED: f64 = 4.0;
+
+fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = v.fold((0.0, 0u32), |(sum, n), x| (sum + x, n + 1));
+    (n > 0).then(|| sum / f64::from(n))
+}
+
+/// `wakes` without those whose `per` (cost per GOSSIP read or per copy
+/// sent) is more than [`PREEMPTED`] times their median: the ones another
+/// process interrupted.
+fn unpreempted<'a>(wakes: impl Iterator<Item = &'a Wake>, per: impl Fn(&Wake) -> f64) -> Vec<Wake> {
+    let wakes: Vec<Wake> = wakes.copied().collect();
+    let Some(typical) = median(wakes.iter().map(&per).collect()) else {
+        return wakes;
+    };
+    wakes
+        .into_iter()
+        .filter(|w| per(w) <= PREEMPTED * typical)
+        .collect()
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -140,30 +200,35 @@ impl Samples {
     /// The fitted costs; `None` without wake-ups that sent nothing and
     /// wake-ups that forwarded.
     pub fn fit(&self) -> Option<Costs> {
-        let quiet = |k: u32| {
+        let quiet_one = unpreempted(
             self.wakes
                 .iter()
-                .filter(move |w| w.copies == 0 && w.received == k)
-        };
-        let one = median(quiet(1).map(|w| w.cost).collect())?;
-        let recv_us = median(
+                .filter(|w| w.copies == 0 && w.received == 1),
+            |w| w.cost,
+        );
+        let one = mean(quiet_one.iter().map(|w| w.cost))?;
+        let quiet_many = unpreempted(
             self.wakes
                 .iter()
-                .filter(|w| w.copies == 0 && w.received > 1)
-                .map(|w| (w.cost - one) / f64::from(w.received - 1))
-                .collect(),
+                .filter(|w| w.copies == 0 && w.received > 1),
+            |w| w.cost / f64::from(w.received),
+        );
+        let recv_us = mean(
+            quiet_many
+                .iter()
+                .map(|w| (w.cost - one) / f64::from(w.received - 1)),
         )
         .unwrap_or(one)
         .clamp(0.0, one);
         let wake_us = one - recv_us;
-        let send_us = median(
-            self.wakes
-                .iter()
-                .filter(|w| w.copies > 0)
-                .map(|w| (w.cost - wake_us - recv_us * f64::from(w.received)) / f64::from(w.copies))
-                .collect(),
-        )?
-        .max(0.0);
+        let forwards = unpreempted(self.wakes.iter().filter(|w| w.copies > 0), |w| {
+            w.cost / f64::from(w.copies)
+        });
+        let send_us =
+            mean(forwards.iter().map(|w| {
+                (w.cost - wake_us - recv_us * f64::from(w.received)) / f64::from(w.copies)
+            }))?
+            .max(0.0);
         let publish_us = median(
             self.first_hops
                 .iter()
@@ -183,7 +248,7 @@ impl Samples {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::events::EventLine;
 
@@ -197,7 +262,7 @@ mod tests {
         }
     }
 
-    fn recv(id: MsgId) -> Record {
+    fn gossip_recv(id: MsgId) -> Record {
         Record::Recv {
             msg_type: MsgType::Gossip,
             msg_id: id,
@@ -219,7 +284,7 @@ mod tests {
         }
     }
 
-    fn send(id: MsgId) -> Record {
+    fn gossip_send(id: MsgId) -> Record {
         Record::Send {
             msg_type: MsgType::Gossip,
             msg_id: id,
@@ -229,36 +294,61 @@ mod tests {
         }
     }
 
+    /// The events of gossip `id`'s broadcast on one thread whose wake-ups
+    /// cost `wake` µs, GOSSIPs read `recv` µs, copies sent `send` µs and
+    /// the publish `publish` µs before its copies leave: node 1 publishes
+    /// at 1 000 µs with two copies, node 2 forwards two copies, nodes 3 and
+    /// 4 read one duplicate each, node 6 reads two at once, node 5 is
+    /// last; five nodes started 20, 30, 30 and 40 µs apart.
+    pub(in crate::experiment) fn broadcast(
+        id: MsgId,
+        wake: u64,
+        recv: u64,
+        send: u64,
+        publish: u64,
+    ) -> EventLog {
+        let published = Record::Published {
+            msg_id: id,
+            topic: "news".into(),
+            data: "x".into(),
+        };
+        let mut lines = vec![line(1_000, 1, published)];
+        lines.extend([
+            line(1_000, 1, gossip_send(id)),
+            line(1_000, 1, gossip_send(id)),
+        ]);
+        lines.extend([0, 20, 50, 80, 120].map(|t| line(t, t.into(), started())));
+        let mut t = 1_000 + publish + 2 * send + wake + recv;
+        lines.push(line(t, 2, gossip_recv(id)));
+        lines.extend([line(t, 2, gossip_send(id)), line(t, 2, gossip_send(id))]);
+        t += wake + recv + 2 * send;
+        lines.push(line(t, 3, gossip_recv(id)));
+        t += wake + recv;
+        lines.push(line(t, 4, gossip_recv(id)));
+        t += wake + recv;
+        lines.push(line(t, 6, gossip_recv(id)));
+        lines.push(line(t + recv, 6, gossip_recv(id)));
+        t += wake + 2 * recv;
+        lines.push(line(t, 5, gossip_recv(id)));
+        EventLog {
+            lines,
+            ..EventLog::default()
+        }
+    }
+
     #[test]
     fn gaps_between_wake_ups_give_wake_receive_send_and_publish_costs() {
         let id = MsgId(7);
-        let mut lines = vec![line(
-            1_000,
-            1,
-            Record::Published {
-                msg_id: id,
-                topic: "news".into(),
-                data: "x".into(),
-            },
-        )];
-        lines.extend([line(1_000, 1, send(id)), line(1_000, 1, send(id))]);
-        // Five nodes started 20, 30, 30 and 40 µs apart.
-        lines.extend([0, 20, 50, 80, 120].map(|t| line(t, t.into(), started())));
-        // A wake-up costs 4 µs, a GOSSIP read 2, a copy sent 10. Node 2
-        // forwards two copies (4 + 2 + 2 x 10 µs), node 3 and 4 read one
-        // duplicate each (4 + 2), node 6 reads two at once (4 + 2 x 2),
-        // node 5 is last.
-        lines.push(line(1_120, 2, recv(id)));
-        lines.extend([line(1_120, 2, send(id)), line(1_120, 2, send(id))]);
-        lines.push(line(1_146, 3, recv(id)));
-        lines.push(line(1_152, 4, recv(id)));
-        lines.push(line(1_158, 6, recv(id)));
-        lines.push(line(1_160, 6, recv(id)));
-        lines.push(line(1_166, 5, recv(id)));
-        let log = EventLog {
-            lines,
-            ..EventLog::default()
-        };
+        // A wake-up costs 4 µs, a GOSSIP read 2, a copy sent 10: node 2's
+        // wake-up 4 + 2 + 2 x 10 µs, node 3's and 4's 4 + 2, node 6's 4 + 2 x 2.
+        let log = broadcast(id, 4, 2, 10, 94);
+        let at: Vec<u64> = log
+            .lines
+            .iter()
+            .filter(|l| matches!(l.record, Record::Recv { .. }))
+            .map(|l| l.ts_us)
+            .collect();
+        assert_eq!(at, [1_120, 1_146, 1_152, 1_158, 1_160, 1_166]);
         let mut s = Samples::default();
         s.add(&log, id);
         let c = s.fit().unwrap();
@@ -267,5 +357,39 @@ mod tests {
         // 6 the receiver's wake-up and receive.
         assert_eq!(c.publish_us, 94.0);
         assert_eq!(c.start_us, 30.0);
+    }
+
+    #[test]
+    fn skewed_costs_count_by_their_mean_and_preempted_wake_ups_not_at_all() {
+        let wake = |cost: f64, received: u32, copies: u32| Wake {
+            cost,
+            received,
+            copies,
+        };
+        let s = Samples {
+            wakes: vec![
+                // One duplicate read: 6 µs mostly, once 12, once preempted.
+                wake(6.0, 1, 0),
+                wake(6.0, 1, 0),
+                wake(6.0, 1, 0),
+                wake(12.0, 1, 0),
+                wake(600.0, 1, 0),
+                // Two read at once.
+                wake(10.0, 2, 0),
+                wake(10.0, 2, 0),
+                // One read and three copies sent; one preempted.
+                wake(30.0, 1, 3),
+                wake(30.0, 1, 3),
+                wake(36.0, 1, 3),
+                wake(3_000.0, 1, 3),
+            ],
+            ..Samples::default()
+        };
+        let c = s.fit().unwrap();
+        // A wake-up and a receive: (6 + 6 + 6 + 12) / 4 = 7.5 µs; the
+        // second receive 10 - 7.5.
+        assert_eq!((c.wake_us, c.recv_us), (5.0, 2.5));
+        // ((30 - 7.5) / 3 x 2 + (36 - 7.5) / 3) / 3.
+        assert!((c.send_us - 24.5 / 3.0).abs() < 1e-9, "{}", c.send_us);
     }
 }

@@ -14,13 +14,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use gossip_core::sim::{default_publish_ms, publish_origin, Processing, Scenario};
+use gossip_core::sim::{default_publish_ms, publish_origin, Scenario};
 use gossip_core::{Event, MsgId};
 use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio::time::timeout_at;
 
-use super::{compare, output, ExperimentArgs, GroupResult, RunParams, RunResult};
+use super::calibrate::{Costs, SizeCosts};
+use super::{compare, output, ExperimentArgs, GroupResult, PublishAt, RunParams, RunResult};
 use crate::analysis::{self, EventLog};
 use crate::events::EventSink;
 use crate::fleet::{Degrees, Fleet, FleetSpec};
@@ -41,8 +42,9 @@ do not disturb each other's timings; --jobs J overlaps J runs (most of a run \
 is idle settling: --jobs 6 takes about 3 minutes, at the risk of two \
 broadcasts sharing the CPU). The simulator models loopback as 0.05 ms latency \
 + 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise (with \
---calibrate, latency 0 with the measured costs, the fleet's start spacing and \
-the real publish time); --losses needs --netns. With --real \
+--calibrate, latency 0 with the costs measured at each size of the grid on \
+real broadcasts of that many nodes, the fleet's start spacing and the real \
+publish time; the calibration adds 3 real broadcasts per size); --losses needs --netns. With --real \
 --netns (as root) each run builds N network namespaces on one bridge with \
 scripts/netns-testbed.sh, one real `gossip` process in each, drops --losses \
 at random with nftables on every node's input, publishes when the simulator \
@@ -56,9 +58,7 @@ summary.md.";
 const LOOPBACK_LATENCY_MS: f64 = 0.05;
 /// Jitter the simulator models loopback with.
 const LOOPBACK_JITTER_MS: f64 = 0.05;
-/// Nodes of the runs `--calibrate` measures.
-const CALIBRATION_NODES: u32 = 20;
-/// Runs `--calibrate` measures (seeds `--first-seed` on).
+/// Runs `--calibrate` measures at each size (seeds `--first-seed` on).
 const CALIBRATION_RUNS: u64 = 3;
 /// Most time the overlay may take to form.
 const FORM_LIMIT: Duration = Duration::from_secs(60);
@@ -135,14 +135,10 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
             .transpose()?,
         limit: millis("--limit-ms", args.limit_ms)?,
     };
-    // The prediction's nodes start as the fleet's do (with --calibrate).
-    let mut fleet_stagger_ms: Option<f64> = None;
+    // With --calibrate: the costs of every size of the grid, measured on
+    // real broadcasts of that many nodes.
+    let mut calibrations: Vec<SizeCosts> = Vec::new();
     if args.calibrate && base.processing.is_off() {
-        let (processing, costs) = runtime.block_on(calibrate(&base, args, timing, &events_dir))?;
-        if args.params.join_stagger_ms.is_none() {
-            fleet_stagger_ms = Some(costs.start_us / 1e3);
-        }
-        base.processing = processing;
         // Loopback hands a datagram to its receiver inside the send, which
         // the send cost covers.
         if args.params.latency_ms.is_none() {
@@ -151,19 +147,30 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         if args.params.jitter_ms.is_none() {
             base.network.jitter_ms = 0.0;
         }
-        println!(
-            "calibrated on {CALIBRATION_RUNS} real broadcasts of {CALIBRATION_NODES} nodes: \
-             {:.2} us per wake-up, {:.2} us per GOSSIP received, {:.2} us per datagram sent, \
-             {:.0} us per publish before its copies leave, on 1 CPU; \
-             latency {:.3} ms + {:.3} ms jitter; nodes start {:.0} us apart",
-            costs.wake_us,
-            costs.recv_us,
-            costs.send_us,
-            costs.publish_us,
-            base.network.latency_ms,
-            base.network.jitter_ms,
-            costs.start_us,
-        );
+        for n in sizes(&grid) {
+            let costs = runtime.block_on(calibrate(&base, n, args, timing, &events_dir))?;
+            println!(
+                "calibrated on {CALIBRATION_RUNS} real broadcasts of {n} nodes: \
+                 {:.2} us per wake-up, {:.2} us per GOSSIP received, {:.2} us per datagram sent, \
+                 {:.0} us per publish before its copies leave, on 1 CPU; \
+                 latency {:.3} ms + {:.3} ms jitter; nodes start {:.0} us apart",
+                costs.wake_us,
+                costs.recv_us,
+                costs.send_us,
+                costs.publish_us,
+                base.network.latency_ms,
+                base.network.jitter_ms,
+                costs.start_us,
+            );
+            calibrations.push(SizeCosts {
+                nodes: n,
+                runs: CALIBRATION_RUNS,
+                costs,
+            });
+        }
+        // The base scenario records the first size's costs; every size's
+        // are in `calibrations`.
+        base.processing = calibrations[0].costs.processing();
     }
     let base = &base;
     let bar = super::progress_bar(args, grid.len());
@@ -185,12 +192,8 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
 
     let sim_bar = super::progress_bar(args, grid.len());
     sim_bar.set_message("simulator prediction");
-    // Same schedule as the real runs: nodes started as the fleet's were
-    // (measured with --calibrate) and the publish when the fleet published.
-    let mut predict = base.clone();
-    if let Some(stagger) = fleet_stagger_ms {
-        predict.join_stagger_ms = stagger;
-    }
+    // Same schedule as the real runs: the publish when the fleet published
+    // (and, with --calibrate, nodes started as the fleet's were).
     let real_stagger_ms = base.join_stagger_ms;
     let settle_ms = args.settle_ms;
     let published_at = move |sc: &Scenario| {
@@ -200,8 +203,11 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
             default_publish_ms(&real)
         })
     };
-    let predicted = super::simulate_grid(
-        &predict,
+    let keep_stagger = args.params.join_stagger_ms.is_some();
+    let predicted = predict_grid(
+        base,
+        &calibrations,
+        keep_stagger,
         &grid,
         args.jobs,
         args.limit_ms,
@@ -219,6 +225,9 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         base_scenario: &'a Scenario,
         runs: &'a [RunResult],
         real_runs: &'a [RealRun],
+        /// With --calibrate: the costs fitted at each size, which predict
+        /// that size's rows.
+        calibrations: &'a [SizeCosts],
         groups: &'a [GroupResult],
         sim_vs_real: &'a [compare::Comparison],
         sim_runs: &'a [RunResult],
@@ -228,6 +237,7 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         base_scenario: base,
         runs: &results,
         real_runs: &runs,
+        calibrations: &calibrations,
         groups: &groups,
         sim_vs_real: &comparison,
         sim_runs: &predicted,
@@ -248,9 +258,10 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         None => "Real UDP nodes on loopback".to_owned(),
     };
     let summary = format!(
-        "## {where_}\n\n{}\n## Simulator prediction vs real measurement\n\n{}",
+        "## {where_}\n\n{}\n## Simulator prediction vs real measurement\n\n{}{}",
         output::markdown_summary(&groups),
-        compare::markdown(&comparison)
+        compare::markdown(&comparison),
+        calibration_markdown(&calibrations),
     );
     let written = super::write_outputs(
         &args.out,
@@ -506,40 +517,202 @@ fn thread_cpu() -> Duration {
     crate::bench::thread_cpu()
 }
 
-/// Runs [`CALIBRATION_RUNS`] broadcasts of [`CALIBRATION_NODES`] nodes
-/// (fanout 3, push) and fits the processing model to their events
-/// ([`super::calibrate`]): receive and send costs on one CPU, as the fleet
-/// runs on one thread, and the first hop's delay as the network latency.
+/// The sizes of `grid`, each once, in grid order.
+fn sizes(grid: &[RunParams]) -> Vec<u32> {
+    let mut sizes: Vec<u32> = Vec::new();
+    for p in grid {
+        if !sizes.contains(&p.n) {
+            sizes.push(p.n);
+        }
+    }
+    sizes
+}
+
+/// The scenario that predicts the real runs of `n` nodes: `base` with the
+/// costs calibrated at `n` and, unless `keep_stagger`, the start spacing
+/// measured there; `base` itself without a calibration of `n`.
+fn prediction_for(
+    base: &Scenario,
+    calibrations: &[SizeCosts],
+    keep_stagger: bool,
+    n: u32,
+) -> Scenario {
+    let mut sc = base.clone();
+    if let Some(c) = calibrations.iter().find(|c| c.nodes == n) {
+        sc.processing = c.costs.processing();
+        if !keep_stagger {
+            sc.join_stagger_ms = c.costs.start_us / 1e3;
+        }
+    }
+    sc
+}
+
+/// The simulator's prediction of every run of `grid`, each size with its
+/// own calibration ([`prediction_for`]), in grid order.
+#[allow(clippy::too_many_arguments)]
+fn predict_grid(
+    base: &Scenario,
+    calibrations: &[SizeCosts],
+    keep_stagger: bool,
+    grid: &[RunParams],
+    jobs: Option<usize>,
+    limit_ms: f64,
+    published_at: &PublishAt,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<Vec<RunResult>> {
+    let mut predicted: Vec<Option<RunResult>> = vec![None; grid.len()];
+    for n in sizes(grid) {
+        let at: Vec<usize> = (0..grid.len()).filter(|&i| grid[i].n == n).collect();
+        let runs: Vec<RunParams> = at.iter().map(|&i| grid[i]).collect();
+        let sc = prediction_for(base, calibrations, keep_stagger, n);
+        let done = super::simulate_grid(&sc, &runs, jobs, limit_ms, published_at, bar)?;
+        for (i, r) in at.into_iter().zip(done) {
+            predicted[i] = Some(r);
+        }
+    }
+    Ok(predicted.into_iter().flatten().collect())
+}
+
+/// The costs calibrated per size, as a Markdown table under the comparison
+/// (nothing without a calibration).
+fn calibration_markdown(calibrations: &[SizeCosts]) -> String {
+    if calibrations.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from(
+        "\nCalibrated per size (real broadcasts of N nodes, fanout 3, push; 1 CPU), \
+         each size's rows predicted with its own:\n\n\
+         | N | Runs | us per wake-up | us per GOSSIP received | us per datagram sent | us per publish | us between node starts |\n\
+         |---|------|----------------|------------------------|----------------------|----------------|------------------------|\n",
+    );
+    for c in calibrations {
+        md.push_str(&format!(
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} |\n",
+            c.nodes,
+            c.runs,
+            c.costs.wake_us,
+            c.costs.recv_us,
+            c.costs.send_us,
+            c.costs.publish_us,
+            c.costs.start_us
+        ));
+    }
+    md
+}
+
+/// Runs [`CALIBRATION_RUNS`] broadcasts of `n` nodes (fanout 3, push) and
+/// fits the processing model to their events ([`super::calibrate`]):
+/// wake-up, receive, send and publish costs on one CPU, as the fleet runs
+/// on one thread, and the spacing of its nodes' starts.
 async fn calibrate(
     base: &Scenario,
+    n: u32,
     args: &ExperimentArgs,
     timing: Timing,
     events: &Path,
-) -> anyhow::Result<(Processing, super::calibrate::Costs)> {
+) -> anyhow::Result<Costs> {
     let mut samples = super::calibrate::Samples::default();
     for run in 0..CALIBRATION_RUNS {
         let p = RunParams {
-            n: CALIBRATION_NODES,
+            n,
             fanout: 3,
             ttl: base.node.ttl,
             mode: gossip_core::Mode::Push,
             loss: 0.0,
             seed: args.first_seed + run,
         };
-        let file = events.join(format!("calibration-{run}.jsonl"));
+        let file = events.join(format!("calibration-n{n}-{run}.jsonl"));
         let (result, _) = run_one(base, p, timing, &file).await?;
         samples.add(&EventLog::read(&[file])?, result.report.id);
     }
-    let costs = samples
-        .fit()
-        .context("the calibration runs recorded no duplicate and no forward to measure")?;
-    let processing = Processing {
-        service_us: costs.recv_us,
-        send_us: costs.send_us,
-        wake_us: costs.wake_us,
-        publish_us: costs.publish_us,
-        cpus: 1,
-        ..Processing::default()
-    };
-    Ok((processing, costs))
+    samples.fit().with_context(|| {
+        format!("the calibration runs of {n} nodes recorded no duplicate and no forward to measure")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::calibrate::tests::broadcast;
+    use crate::experiment::calibrate::Samples;
+    use gossip_core::{Mode, MsgId};
+
+    /// The costs fitted to a recorded broadcast with the given costs, as
+    /// the calibration of `n` nodes.
+    fn fitted(n: u32, wake: u64, recv: u64, send: u64) -> SizeCosts {
+        let id = MsgId(7);
+        let mut samples = Samples::default();
+        samples.add(&broadcast(id, wake, recv, send, 94), id);
+        SizeCosts {
+            nodes: n,
+            runs: 1,
+            costs: samples.fit().expect("a fit"),
+        }
+    }
+
+    fn runs(n: u32) -> impl Iterator<Item = RunParams> {
+        (1..=2).map(move |seed| RunParams {
+            n,
+            fanout: 3,
+            ttl: 8,
+            mode: Mode::Push,
+            loss: 0.0,
+            seed,
+        })
+    }
+
+    #[test]
+    fn each_size_is_predicted_with_the_costs_calibrated_at_that_size() {
+        let calibrations = [fitted(10, 4, 2, 10), fitted(30, 40, 20, 100)];
+        let mut base = Scenario::default();
+        base.network.latency_ms = 0.0;
+        base.network.jitter_ms = 0.0;
+        let big = prediction_for(&base, &calibrations, false, 30);
+        assert_eq!(
+            (
+                big.processing.wake_us,
+                big.processing.service_us,
+                big.processing.send_us
+            ),
+            (40.0, 20.0, 100.0)
+        );
+        assert_eq!(big.processing.cpus, 1);
+        assert_eq!(big.join_stagger_ms, 0.03, "the start spacing measured");
+        let kept = prediction_for(&base, &calibrations, true, 30);
+        assert_eq!(kept.join_stagger_ms, base.join_stagger_ms);
+        assert_eq!(
+            prediction_for(&base, &calibrations, false, 20),
+            base,
+            "a size without a calibration keeps the base scenario"
+        );
+
+        let grid: Vec<RunParams> = runs(10).chain(runs(30)).chain(runs(10)).collect();
+        let publish = |_: &Scenario| 1_000.0;
+        let bar = indicatif::ProgressBar::hidden();
+        let predicted = predict_grid(
+            &base,
+            &calibrations,
+            false,
+            &grid,
+            Some(1),
+            30_000.0,
+            &publish,
+            &bar,
+        )
+        .expect("prediction");
+        assert_eq!(predicted.len(), grid.len());
+        let t50 = |r: &RunResult| r.report.t50_ms.expect("half the nodes reached");
+        for (p, r) in grid.iter().zip(&predicted) {
+            assert_eq!(r.params, *p, "grid order");
+            let own = prediction_for(&base, &calibrations, false, p.n);
+            let alone = super::super::run_one(&own, *p, 30_000.0, &publish).expect("run");
+            assert_eq!(r.report, alone.report, "{p:?} with its size's costs");
+            if p.n == 30 {
+                // The small fleet's costs would predict it faster.
+                let cheap = prediction_for(&base, &calibrations, false, 10);
+                let other = super::super::run_one(&cheap, *p, 30_000.0, &publish).expect("run");
+                assert!(t50(r) > t50(&other), "{} vs {}", t50(r), t50(&other));
+            }
+        }
+    }
 }

@@ -95,3 +95,73 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
     );
     assert!(summary.contains("| 10 | 3 | 8 | hybrid |"), "{summary}");
 }
+
+#[test]
+fn calibrate_fits_every_size_of_the_grid_and_records_each() {
+    let dir = test_dir("experiment-real-calibrate");
+    let out_dir = dir.join("out");
+    let mut child = Command::new(GOSSIP)
+        .args(["experiment", "--real", "--calibrate", "--sizes", "10", "12"])
+        .args(["--fanouts", "3", "--modes", "push", "--seeds", "1"])
+        .args(["--settle-ms", "1500", "--ping-interval", "0.3", "--quiet"])
+        .arg("--out")
+        .arg(&out_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gossip experiment --real --calibrate");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gossip experiment --real --calibrate did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.success(),
+        "experiment failed: {status}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for n in [10, 12] {
+        let line = format!("calibrated on 3 real broadcasts of {n} nodes: ");
+        assert!(stdout.contains(&line), "no line for {n} nodes:\n{stdout}");
+        for run in 0..3 {
+            let file = out_dir
+                .join("events")
+                .join(format!("calibration-n{n}-{run}.jsonl"));
+            assert!(file.is_file(), "{} missing", file.display());
+        }
+    }
+
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("results.json")).expect("json"))
+            .expect("valid JSON");
+    let calibrations = doc["calibrations"].as_array().expect("calibrations");
+    let sizes: Vec<u64> = calibrations
+        .iter()
+        .map(|c| c["nodes"].as_u64().expect("nodes"))
+        .collect();
+    assert_eq!(sizes, [10, 12], "{calibrations:#?}");
+    for c in calibrations {
+        assert_eq!(c["runs"], 3);
+        let cost = |field: &str| c[field].as_f64().unwrap_or_else(|| panic!("{field}: {c}"));
+        assert!(cost("wake_us") + cost("recv_us") > 0.0, "{c}");
+        assert!(cost("send_us") > 0.0, "{c}");
+        assert!(cost("start_us") > 0.0, "{c}");
+    }
+    // The base scenario records the first size's costs.
+    assert_eq!(
+        doc["base_scenario"]["processing"]["send_us"],
+        calibrations[0]["send_us"]
+    );
+    let summary = std::fs::read_to_string(out_dir.join("summary.md")).expect("summary");
+    assert!(summary.contains("Calibrated per size"), "{summary}");
+    assert!(summary.contains("\n| 12 | 3 | "), "{summary}");
+}
