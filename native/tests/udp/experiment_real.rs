@@ -2,11 +2,11 @@
 //! its output files.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::{test_dir, GOSSIP};
+use crate::common::{test_dir, wait_bounded, GOSSIP};
 
 #[test]
 fn a_tiny_real_grid_writes_every_output_and_delivers() {
@@ -28,17 +28,11 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn gossip experiment --real");
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("gossip experiment --real did not finish within 90 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_bounded(
+        &mut child,
+        Duration::from_secs(90),
+        "gossip experiment --real",
+    );
     assert!(status.success(), "experiment failed: {status}");
 
     for file in ["results.csv", "results.json", "summary.md"] {
@@ -110,18 +104,11 @@ fn calibrate_fits_every_size_of_the_grid_and_records_each() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn gossip experiment --real --calibrate");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("gossip experiment --real --calibrate did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_bounded(
+        &mut child,
+        Duration::from_secs(120),
+        "gossip experiment --real --calibrate",
+    );
     let out = child.wait_with_output().expect("output");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{of_kind, peers_of, read_lines, test_dir, GOSSIP};
+use crate::common::{of_kind, peers_of, read_lines, test_dir, wait_bounded, GOSSIP};
 
 const N: usize = 5;
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/netns-testbed.sh");
@@ -624,18 +624,11 @@ fn the_experiment_grid_runs_on_namespaces_with_loss_and_cleans_up() {
         .spawn()
         .expect("spawn gossip experiment --real --netns");
     let prefix = format!("g{}x", child.id() % 10_000_000);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("gossip experiment --real --netns did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = wait_bounded(
+        &mut child,
+        Duration::from_secs(120),
+        "gossip experiment --real --netns",
+    );
     assert!(status.success(), "experiment failed: {status}");
     let doc: Value = serde_json::from_str(
         &std::fs::read_to_string(out_dir.join("results.json")).expect("results.json"),
