@@ -135,9 +135,9 @@ struct Injected {
     bytes: Vec<u8>,
 }
 
-#[derive(Debug)]
 /// An event; the queue's slots hold 32 bytes each (rarer, larger events
-/// are boxed), so a delivery's costs one cache line.
+/// are boxed), so fetching a delivery costs one cache line.
+#[derive(Debug)]
 enum What {
     Join(u32),
     Inject(Box<Injected>),

@@ -208,16 +208,21 @@ impl<T> EventQueue<T> {
     /// beyond it, is not seen): a hint of what comes next, for fetching its
     /// memory early, never for deciding anything.
     pub(super) fn ahead(&self, k: usize) -> Option<&T> {
-        let i = self.current.len().checked_sub(k + 1)?;
-        self.slab[self.current[i].slot as usize].0.as_ref()
+        self.slab[self.slot_ahead(k)?].0.as_ref()
     }
 
     /// Asks the processor to fetch the slot of the event `k` places after
     /// the earliest ([`EventQueue::ahead`]) into its cache.
     pub(super) fn prefetch_ahead(&self, k: usize) {
-        if let Some(i) = self.current.len().checked_sub(k + 1) {
-            crate::prefetch::slice(&self.slab, self.current[i].slot as usize);
+        if let Some(slot) = self.slot_ahead(k) {
+            crate::prefetch::slice(&self.slab, slot);
         }
+    }
+
+    /// The slab slot of the event [`EventQueue::ahead`] shows.
+    fn slot_ahead(&self, k: usize) -> Option<usize> {
+        let i = self.current.len().checked_sub(k + 1)?;
+        Some(self.current[i].slot as usize)
     }
 
     /// When the earliest event is due.

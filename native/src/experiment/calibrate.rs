@@ -88,10 +88,10 @@ impl Costs {
     }
 }
 
-/// The costs fitted to the real broadcasts of one fleet size: per-wake-up
-/// and per-datagram costs grow with the number of nodes (more nodes'
-/// state, sockets and buffers than the caches hold), so each size of the
-/// grid is predicted with its own.
+/// The costs fitted to the real broadcasts of one fleet size, which
+/// predict that size's rows of the grid. Measured at 10, 20 and 50 nodes
+/// they did not grow with the size (`docs/EXPERIMENTS.md`, "Calibration
+/// per size"), but a size's own calibration covers whatever does.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SizeCosts {
     /// Nodes of the fleets measured.
