@@ -75,6 +75,12 @@ pub struct ExperimentArgs {
     /// First seed; runs use seeds first..first+seeds
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub first_seed: u64,
+    /// With --real: seeds the simulator's prediction runs per grid point
+    /// (first..first+N), so that it gives the model's expected outcome,
+    /// and the range a mean of the real seeds would fall in if the real
+    /// nodes behaved as the model does (summary.md)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub predict_seeds: u64,
     /// Directory for results.csv, results.json, summary.md, charts/ (SVG and PNG) and report.html
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
@@ -286,6 +292,19 @@ fn grid(args: &ExperimentArgs, default_ttls: &[u32]) -> anyhow::Result<Vec<RunPa
     Ok(grid)
 }
 
+/// The grid points of `grid`, each once, with seeds `first..first + seeds`
+/// (seeds innermost, in the order of `grid`).
+fn reseeded(grid: &[RunParams], first: u64, seeds: u64) -> Vec<RunParams> {
+    let mut out: Vec<RunParams> = Vec::new();
+    for p in grid {
+        if out.iter().any(|q| q.group() == p.group()) {
+            continue;
+        }
+        out.extend((first..first + seeds).map(|seed| RunParams { seed, ..*p }));
+    }
+    out
+}
+
 /// A progress bar over `len` runs (hidden with `--quiet`).
 fn progress_bar(args: &ExperimentArgs, len: usize) -> ProgressBar {
     crate::progress::bar(
@@ -436,4 +455,34 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         written.describe(&args.out)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reseeded_keeps_each_grid_point_once_in_order_with_the_new_seeds() {
+        let p = |n: u32, mode: Mode, seed: u64| RunParams {
+            n,
+            fanout: 3,
+            ttl: 8,
+            mode,
+            loss: 0.0,
+            seed,
+        };
+        let grid = [
+            p(10, Mode::Push, 1),
+            p(10, Mode::Push, 2),
+            p(10, Mode::Hybrid, 1),
+            p(10, Mode::Hybrid, 2),
+            p(20, Mode::Push, 1),
+        ];
+        let seeds = |runs: &[RunParams]| runs.iter().map(|r| r.seed).collect::<Vec<_>>();
+        let out = reseeded(&grid, 5, 3);
+        assert_eq!(out.len(), 9);
+        assert_eq!(seeds(&out), [5, 6, 7, 5, 6, 7, 5, 6, 7]);
+        let groups: Vec<GroupKey> = out.iter().step_by(3).map(RunParams::group).collect();
+        assert_eq!(groups, [grid[0].group(), grid[2].group(), grid[4].group()]);
+    }
 }

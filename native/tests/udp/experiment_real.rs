@@ -22,7 +22,7 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
             "--ping-interval",
             "0.3",
         ])
-        .args(["--pull-interval", "0.3", "--out"])
+        .args(["--pull-interval", "0.3", "--predict-seeds", "12", "--out"])
         .arg(&out_dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -80,14 +80,23 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
     for p in pairs {
         assert_eq!(p["key"]["n"], 10);
         assert_eq!(p["real"]["runs"], 2);
-        assert_eq!(p["sim"]["runs"], 2);
+        assert_eq!(p["sim"]["runs"], 12, "--predict-seeds");
+        let range = &p["t95_range"];
+        if !range.is_null() {
+            assert!(range["low"].as_f64() <= range["high"].as_f64(), "{range}");
+        }
     }
+    assert_eq!(doc["sim_runs"].as_array().expect("sim_runs").len(), 24);
     let summary = std::fs::read_to_string(out_dir.join("summary.md")).expect("summary");
     assert!(
         summary.contains("Simulator prediction vs real measurement"),
         "{summary}"
     );
     assert!(summary.contains("| 10 | 3 | 8 | hybrid |"), "{summary}");
+    assert!(
+        summary.contains("The simulator's columns average 12 seeds per row."),
+        "{summary}"
+    );
 }
 
 #[test]
