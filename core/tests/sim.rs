@@ -62,14 +62,16 @@ fn reference_run(processing: Processing) -> (u64, usize) {
 const REFERENCE_HASH: u64 = 17_159_163_140_365_548_414;
 
 /// The reference run with 400 ± 300 µs per datagram received, 60 µs per
-/// datagram sent, 50 µs per wake-up and 100 µs per publish on 2 shared CPUs.
-const REFERENCE_HASH_PROCESSING: u64 = 12_212_328_529_721_264_572;
+/// datagram sent and 30 per batch of sends, 50 µs per wake-up and 100 µs
+/// per publish on 2 shared CPUs.
+const REFERENCE_HASH_PROCESSING: u64 = 4_740_029_545_847_557_280;
 
 fn busy_processing() -> Processing {
     Processing {
         service_us: 400.0,
         spread_us: 300.0,
         send_us: 60.0,
+        flush_us: 30.0,
         wake_us: 50.0,
         publish_us: 100.0,
         cpus: 2,
@@ -200,6 +202,32 @@ fn a_batch_sends_together_when_its_sends_are_paid_and_keeps_the_cpu_busy() {
     // 1 550, its sends until 1 750. Second: waits for the CPU until 1 750,
     // served until 2 000, sends until 2 200. Third: served until 2 450.
     assert_eq!(times, vec![1_550, 2_000, 2_450]);
+}
+
+#[test]
+fn a_batch_of_sends_pays_its_flush_once_besides_each_send() {
+    // As above, with 50 µs per batch of sends: the publisher's copies leave
+    // at 50 + 3 x 100 and arrive at 1 350. First: served until 1 600, its
+    // two sends paid until 1 600 + 50 + 200. Second: served from 1 850
+    // until 2 100, sends until 2 350. Third: served until 2 600.
+    let mut sim = served_by(
+        4,
+        Processing {
+            service_us: 250.0,
+            send_us: 100.0,
+            flush_us: 50.0,
+            cpus: 1,
+            ..Processing::default()
+        },
+    );
+    let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
+    sim.publish(0, "hello").unwrap();
+    sim.run_for_ms(50.0);
+    let times: Vec<u64> = delivery_offsets(&mut sim, t0)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(times, vec![1_600, 2_100, 2_600]);
 }
 
 #[test]

@@ -62,8 +62,9 @@ summary.md.";
 const LOOPBACK_LATENCY_MS: f64 = 0.05;
 /// Jitter the simulator models loopback with.
 const LOOPBACK_JITTER_MS: f64 = 0.05;
-/// Runs `--calibrate` measures at each size (seeds `--first-seed` on).
-const CALIBRATION_RUNS: u64 = 3;
+/// Fewest runs `--calibrate` measures at each size (seeds `--first-seed`
+/// on); one per fanout of the grid when it has more.
+const CALIBRATION_RUNS: usize = 3;
 /// Most time the overlay may take to form.
 const FORM_LIMIT: Duration = Duration::from_secs(60);
 /// How long to keep recording after the last node got the gossip, for the
@@ -154,16 +155,26 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         if args.params.jitter_ms.is_none() {
             base.network.jitter_ms = 0.0;
         }
+        let fanouts = calibration_fanouts(&args.fanouts);
+        let listed = fanouts
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         for n in sizes(&grid) {
-            let costs = runtime.block_on(calibrate(&base, n, args, timing, &events_dir))?;
+            let costs =
+                runtime.block_on(calibrate(&base, n, &fanouts, args, timing, &events_dir))?;
             println!(
-                "calibrated on {CALIBRATION_RUNS} real broadcasts of {n} nodes: \
-                 {:.2} us per wake-up, {:.2} us per GOSSIP received, {:.2} us per datagram sent, \
+                "calibrated on {} real broadcasts of {n} nodes: fanouts {listed}; \
+                 {:.2} us per wake-up, {:.2} us per GOSSIP received, \
+                 {:.2} us per datagram sent and {:.2} us per batch of sends, \
                  {:.0} us per publish before its copies leave, on 1 CPU; \
                  latency {:.3} ms + {:.3} ms jitter; nodes start {:.0} us apart",
+                fanouts.len(),
                 costs.wake_us,
                 costs.recv_us,
                 costs.send_us,
+                costs.flush_us,
                 costs.publish_us,
                 base.network.latency_ms,
                 base.network.jitter_ms,
@@ -171,7 +182,7 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
             );
             calibrations.push(SizeCosts {
                 nodes: n,
-                runs: CALIBRATION_RUNS,
+                runs: fanouts.len() as u64,
                 costs,
             });
         }
@@ -589,19 +600,20 @@ fn calibration_markdown(calibrations: &[SizeCosts]) -> String {
         return String::new();
     }
     let mut md = String::from(
-        "\nCalibrated per size (real broadcasts of N nodes, fanout 3, push; 1 CPU), \
+        "\nCalibrated per size (real push broadcasts of N nodes at the grid's fanouts; 1 CPU), \
          each size's rows predicted with its own:\n\n\
-         | N | Runs | us per wake-up | us per GOSSIP received | us per datagram sent | us per publish | us between node starts |\n\
-         |---|------|----------------|------------------------|----------------------|----------------|------------------------|\n",
+         | N | Runs | us per wake-up | us per GOSSIP received | us per datagram sent | us per batch of sends | us per publish | us between node starts |\n\
+         |---|------|----------------|------------------------|----------------------|-----------------------|----------------|------------------------|\n",
     );
     for c in calibrations {
         md.push_str(&format!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} |\n",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} |\n",
             c.nodes,
             c.runs,
             c.costs.wake_us,
             c.costs.recv_us,
             c.costs.send_us,
+            c.costs.flush_us,
             c.costs.publish_us,
             c.costs.start_us
         ));
@@ -609,22 +621,38 @@ fn calibration_markdown(calibrations: &[SizeCosts]) -> String {
     md
 }
 
-/// Runs [`CALIBRATION_RUNS`] broadcasts of `n` nodes (fanout 3, push) and
-/// fits the processing model to their events ([`super::calibrate`]):
-/// wake-up, receive, send and publish costs on one CPU, as the fleet runs
-/// on one thread, and the spacing of its nodes' starts.
+/// The fanout of each calibration run: every fanout of the grid in
+/// ascending order, repeated to [`CALIBRATION_RUNS`] runs, so that the fit
+/// sees the copy counts the grid forwards (a grid of fanout 3 alone
+/// calibrates on three broadcasts of fanout 3).
+fn calibration_fanouts(grid: &[u32]) -> Vec<u32> {
+    let mut distinct: Vec<u32> = grid.iter().copied().filter(|&f| f > 0).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.is_empty() {
+        distinct.push(3);
+    }
+    let runs = distinct.len().max(CALIBRATION_RUNS);
+    distinct.iter().copied().cycle().take(runs).collect()
+}
+
+/// Runs one push broadcast of `n` nodes at each of `fanouts` and fits the
+/// processing model to their events ([`super::calibrate`]): wake-up,
+/// receive, send, flush and publish costs on one CPU, as the fleet runs on
+/// one thread, and the spacing of its nodes' starts.
 async fn calibrate(
     base: &Scenario,
     n: u32,
+    fanouts: &[u32],
     args: &ExperimentArgs,
     timing: Timing,
     events: &Path,
 ) -> anyhow::Result<Costs> {
     let mut samples = super::calibrate::Samples::default();
-    for run in 0..CALIBRATION_RUNS {
+    for (run, &fanout) in (0u64..).zip(fanouts) {
         let p = RunParams {
             n,
-            fanout: 3,
+            fanout,
             ttl: base.node.ttl,
             mode: gossip_core::Mode::Push,
             loss: 0.0,
@@ -657,6 +685,19 @@ mod tests {
             runs: 1,
             costs: samples.fit().expect("a fit"),
         }
+    }
+
+    #[test]
+    fn calibration_runs_cover_every_fanout_of_the_grid_and_at_least_three() {
+        assert_eq!(calibration_fanouts(&[5, 2, 3]), [2, 3, 5]);
+        assert_eq!(calibration_fanouts(&[3]), [3, 3, 3]);
+        assert_eq!(calibration_fanouts(&[5, 3, 5]), [3, 5, 3]);
+        assert_eq!(calibration_fanouts(&[1, 2, 3, 4, 6]), [1, 2, 3, 4, 6]);
+        assert_eq!(
+            calibration_fanouts(&[0]),
+            [3, 3, 3],
+            "no fanout forwards nothing"
+        );
     }
 
     fn runs(n: u32) -> impl Iterator<Item = RunParams> {

@@ -105,7 +105,7 @@ fn calibrate_fits_every_size_of_the_grid_and_records_each() {
     let out_dir = dir.join("out");
     let mut child = Command::new(GOSSIP)
         .args(["experiment", "--real", "--calibrate", "--sizes", "10", "12"])
-        .args(["--fanouts", "3", "--modes", "push", "--seeds", "1"])
+        .args(["--fanouts", "3", "5", "--modes", "push", "--seeds", "1"])
         .args(["--settle-ms", "1500", "--ping-interval", "0.3", "--quiet"])
         .arg("--out")
         .arg(&out_dir)
@@ -126,7 +126,7 @@ fn calibrate_fits_every_size_of_the_grid_and_records_each() {
         String::from_utf8_lossy(&out.stderr)
     );
     for n in [10, 12] {
-        let line = format!("calibrated on 3 real broadcasts of {n} nodes: ");
+        let line = format!("calibrated on 3 real broadcasts of {n} nodes: fanouts 3, 5, 3; ");
         assert!(stdout.contains(&line), "no line for {n} nodes:\n{stdout}");
         for run in 0..3 {
             let file = out_dir
@@ -150,6 +150,7 @@ fn calibrate_fits_every_size_of_the_grid_and_records_each() {
         let cost = |field: &str| c[field].as_f64().unwrap_or_else(|| panic!("{field}: {c}"));
         assert!(cost("wake_us") + cost("recv_us") > 0.0, "{c}");
         assert!(cost("send_us") > 0.0, "{c}");
+        assert!(cost("flush_us") >= 0.0, "{c}");
         assert!(cost("start_us") > 0.0, "{c}");
     }
     // The base scenario records the first size's costs.
