@@ -23,6 +23,12 @@
 //! long as the sum of its wake-ups, which the median under-counts; a
 //! wake-up more than [`PREEMPTED`] times the median of its kind lost the
 //! CPU to another process and is left out.
+//! `gossip experiment --real --calibrate` pools the wake-ups of its
+//! broadcasts at every size of the grid for these handling costs: they do
+//! not grow with N (measured at 10, 20 and 50 nodes, the sizes differ no
+//! more than two calibrations of one size), and a 10-node broadcast has
+//! only about ten wake-ups, so a fit of that size alone moves by half
+//! between runs.
 //! The first hop, from the publish to the first reception, less the
 //! publisher's sends and the receiver's wake-up and receive, is what a
 //! publish costs before its copies leave (the model's `publish_us`): on
@@ -232,9 +238,17 @@ impl Samples {
         }
     }
 
-    /// The fitted costs; `None` without wake-ups that sent nothing and
-    /// wake-ups that forwarded.
-    pub fn fit(&self) -> Option<Costs> {
+    /// Adds `other`'s samples to these.
+    pub fn extend(&mut self, other: &Samples) {
+        self.wakes.extend_from_slice(&other.wakes);
+        self.first_hops.extend_from_slice(&other.first_hops);
+        self.start_gaps.extend_from_slice(&other.start_gaps);
+    }
+
+    /// The costs of handling a broadcast (wake-up, receive, send, flush),
+    /// with the publish and start spacing left at 0; `None` without
+    /// wake-ups that sent nothing and wake-ups that forwarded.
+    pub fn handling(&self) -> Option<Costs> {
         let quiet_one = unpreempted(
             self.wakes
                 .iter()
@@ -267,22 +281,40 @@ impl Samples {
             })
             .collect();
         let (flush_us, send_us) = flush_and_send(&sends)?;
-        let publish_us = median(
-            self.first_hops
-                .iter()
-                .map(|&(gap, k)| gap - flush_us - send_us * f64::from(k) - one)
-                .collect(),
-        )
-        .unwrap_or(0.0)
-        .max(0.0);
         Some(Costs {
             wake_us,
             recv_us,
             send_us,
             flush_us,
+            publish_us: 0.0,
+            start_us: 0.0,
+        })
+    }
+
+    /// `handling` with this fleet's publish cost (its first hops less the
+    /// publisher's batch of sends and the receiver's wake-up and receive)
+    /// and start spacing.
+    pub fn fleet_timing(&self, handling: Costs) -> Costs {
+        let Costs {
+            wake_us,
+            recv_us,
+            send_us,
+            flush_us,
+            ..
+        } = handling;
+        let publish_us = median(
+            self.first_hops
+                .iter()
+                .map(|&(gap, k)| gap - flush_us - send_us * f64::from(k) - wake_us - recv_us)
+                .collect(),
+        )
+        .unwrap_or(0.0)
+        .max(0.0);
+        Costs {
             publish_us,
             start_us: median(self.start_gaps.clone()).unwrap_or(0.0),
-        })
+            ..handling
+        }
     }
 }
 
@@ -290,6 +322,11 @@ impl Samples {
 pub(super) mod tests {
     use super::*;
     use crate::events::EventLine;
+
+    /// Every cost fitted to `samples` alone.
+    pub(in crate::experiment) fn fit(samples: &Samples) -> Option<Costs> {
+        Some(samples.fleet_timing(samples.handling()?))
+    }
 
     fn line(ts_us: u64, node: u128, record: Record) -> EventLine {
         EventLine {
@@ -390,12 +427,32 @@ pub(super) mod tests {
         assert_eq!(at, [1_120, 1_146, 1_152, 1_158, 1_160, 1_166]);
         let mut s = Samples::default();
         s.add(&log, id);
-        let c = s.fit().unwrap();
+        let c = fit(&s).unwrap();
         assert_eq!((c.wake_us, c.recv_us, c.send_us), (4.0, 2.0, 10.0));
         // 120 µs to the first reception: 20 of them the publisher's sends,
         // 6 the receiver's wake-up and receive.
         assert_eq!(c.publish_us, 94.0);
         assert_eq!(c.start_us, 30.0);
+    }
+
+    #[test]
+    fn pooled_fleets_share_their_handling_costs_and_keep_their_own_first_hop() {
+        let id = MsgId(7);
+        let mut small = Samples::default();
+        small.add(&broadcast(id, 4, 2, 10, 94), id);
+        let mut big = Samples::default();
+        big.add(&broadcast(id, 4, 2, 10, 150), id);
+        let mut pooled = Samples::default();
+        pooled.extend(&small);
+        pooled.extend(&big);
+        let h = pooled.handling().unwrap();
+        assert_eq!(
+            (h.wake_us, h.recv_us, h.send_us, h.flush_us),
+            (4.0, 2.0, 10.0, 0.0)
+        );
+        assert_eq!(small.fleet_timing(h).publish_us, 94.0);
+        assert_eq!(big.fleet_timing(h).publish_us, 150.0);
+        assert_eq!(big.fleet_timing(h).start_us, 30.0);
     }
 
     #[test]
@@ -424,7 +481,7 @@ pub(super) mod tests {
             ],
             ..Samples::default()
         };
-        let c = s.fit().unwrap();
+        let c = fit(&s).unwrap();
         // A wake-up and a receive: (6 + 6 + 6 + 12) / 4 = 7.5 µs; the
         // second receive 10 - 7.5.
         assert_eq!((c.wake_us, c.recv_us), (5.0, 2.5));
@@ -453,7 +510,7 @@ pub(super) mod tests {
             first_hops: vec![(150.0, 3)],
             ..Samples::default()
         };
-        let c = s.fit().unwrap();
+        let c = fit(&s).unwrap();
         assert!((c.flush_us - 7.0).abs() < 1e-9, "{c:?}");
         assert!((c.send_us - 5.5).abs() < 1e-9, "{c:?}");
         // The first hop less one batch of 3 and the receiver's 8 µs.

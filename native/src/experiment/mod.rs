@@ -101,14 +101,15 @@ pub struct ExperimentArgs {
     pub quiet_ms: Option<f64>,
     /// Measure this machine's processing costs first and give every
     /// simulated run that processing model on one CPU, unless --service-us,
-    /// --send-us or --calibration set one: with --real at each size N of
-    /// the grid, from the events of three real broadcasts of N nodes
-    /// (fanout 3, push; the gaps between consecutive receptions: per
-    /// wake-up, per GOSSIP received, per datagram sent, the first hop's
-    /// delay as the publish cost, and the spacing of the nodes' starts as
-    /// the join stagger), which predict that size's rows (the latency
-    /// becomes 0 unless --latency-ms is given), else from a 2 s flood and
-    /// a send measurement as `gossip bench` does
+    /// --send-us or --calibration set one: with --real from the events of
+    /// real push broadcasts at each size N of the grid, one per fanout of
+    /// the grid (at least three), pooled for the costs of handling a
+    /// broadcast (the gaps between consecutive receptions: per wake-up, per
+    /// GOSSIP received, per datagram sent and per batch of sends), and per
+    /// size for the first hop's delay (the publish cost) and the spacing of
+    /// the nodes' starts (the join stagger), which predict that size's rows
+    /// (the latency becomes 0 unless --latency-ms is given); else from a 2 s
+    /// flood and a send measurement as `gossip bench` does
     #[arg(long)]
     pub calibrate: bool,
     /// Show no progress on standard error (shown by default, when it is a terminal)

@@ -20,7 +20,7 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio::time::timeout_at;
 
-use super::calibrate::{Costs, SizeCosts};
+use super::calibrate::{Samples, SizeCosts};
 use super::{compare, output, ExperimentArgs, GroupResult, PublishAt, RunParams, RunResult};
 use crate::analysis::{self, EventLog};
 use crate::events::EventSink;
@@ -46,9 +46,9 @@ do not disturb each other's timings; --jobs J overlaps J runs (most of a run \
 is idle settling: --jobs 6 takes about 3 minutes, at the risk of two \
 broadcasts sharing the CPU). The simulator models loopback as 0.05 ms latency \
 + 0.05 ms jitter unless --latency-ms / --jitter-ms say otherwise (with \
---calibrate, latency 0 with the costs measured at each size of the grid on \
-real broadcasts of that many nodes, the fleet's start spacing and the real \
-publish time; the calibration adds 3 real broadcasts per size); --losses needs --netns. With --real \
+--calibrate, latency 0 with the costs measured on real broadcasts at every \
+size of the grid, one per fanout (at least 3 per size), the fleet's start \
+spacing and the real publish time); --losses needs --netns. With --real \
 --netns (as root) each run builds N network namespaces on one bridge with \
 scripts/netns-testbed.sh, one real `gossip` process in each, drops --losses \
 at random with nftables on every node's input, publishes when the simulator \
@@ -143,8 +143,10 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
             .transpose()?,
         limit: millis("--limit-ms", args.limit_ms)?,
     };
-    // With --calibrate: the costs of every size of the grid, measured on
-    // real broadcasts of that many nodes.
+    // With --calibrate: the costs of handling a broadcast, measured on real
+    // broadcasts at every size and fanout of the grid and pooled (they do
+    // not grow with N, and N = 10 alone gives a fit a few dozen wake-ups),
+    // and each size's publish cost and start spacing, which do.
     let mut calibrations: Vec<SizeCosts> = Vec::new();
     if args.calibrate && base.processing.is_off() {
         // Loopback hands a datagram to its receiver inside the send, which
@@ -156,32 +158,53 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
             base.network.jitter_ms = 0.0;
         }
         let fanouts = calibration_fanouts(&args.fanouts);
+        let mut measured: Vec<(u32, Samples)> = Vec::new();
+        for n in sizes(&grid) {
+            let samples = runtime.block_on(calibration_samples(
+                &base,
+                n,
+                &fanouts,
+                args,
+                timing,
+                &events_dir,
+            ))?;
+            measured.push((n, samples));
+        }
+        let mut pooled = Samples::default();
+        for (_, samples) in &measured {
+            pooled.extend(samples);
+        }
+        let handling = pooled
+            .handling()
+            .context("the calibration runs recorded no duplicate and no forward to measure")?;
+        let runs = measured.len() * fanouts.len();
         let listed = fanouts
             .iter()
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(", ");
-        for n in sizes(&grid) {
-            let costs =
-                runtime.block_on(calibrate(&base, n, &fanouts, args, timing, &events_dir))?;
+        println!(
+            "calibrated on {runs} real broadcasts ({} per size, fanouts {listed}, push): \
+             {:.2} us per wake-up, {:.2} us per GOSSIP received, \
+             {:.2} us per datagram sent and {:.2} us per batch of sends, on 1 CPU; \
+             latency {:.3} ms + {:.3} ms jitter",
+            fanouts.len(),
+            handling.wake_us,
+            handling.recv_us,
+            handling.send_us,
+            handling.flush_us,
+            base.network.latency_ms,
+            base.network.jitter_ms,
+        );
+        for (n, samples) in &measured {
+            let costs = samples.fleet_timing(handling);
             println!(
-                "calibrated on {} real broadcasts of {n} nodes: fanouts {listed}; \
-                 {:.2} us per wake-up, {:.2} us per GOSSIP received, \
-                 {:.2} us per datagram sent and {:.2} us per batch of sends, \
-                 {:.0} us per publish before its copies leave, on 1 CPU; \
-                 latency {:.3} ms + {:.3} ms jitter; nodes start {:.0} us apart",
-                fanouts.len(),
-                costs.wake_us,
-                costs.recv_us,
-                costs.send_us,
-                costs.flush_us,
-                costs.publish_us,
-                base.network.latency_ms,
-                base.network.jitter_ms,
-                costs.start_us,
+                "calibrated at {n} nodes: {:.0} us per publish before its copies leave; \
+                 nodes start {:.0} us apart",
+                costs.publish_us, costs.start_us,
             );
             calibrations.push(SizeCosts {
-                nodes: n,
+                nodes: *n,
                 runs: fanouts.len() as u64,
                 costs,
             });
@@ -636,19 +659,19 @@ fn calibration_fanouts(grid: &[u32]) -> Vec<u32> {
     distinct.iter().copied().cycle().take(runs).collect()
 }
 
-/// Runs one push broadcast of `n` nodes at each of `fanouts` and fits the
-/// processing model to their events ([`super::calibrate`]): wake-up,
-/// receive, send, flush and publish costs on one CPU, as the fleet runs on
-/// one thread, and the spacing of its nodes' starts.
-async fn calibrate(
+/// Runs one push broadcast of `n` nodes at each of `fanouts` and returns
+/// what their events show of the processing model ([`super::calibrate`]):
+/// wake-up, receive, send and flush costs on one CPU, as the fleet runs on
+/// one thread, its first hops and the spacing of its nodes' starts.
+async fn calibration_samples(
     base: &Scenario,
     n: u32,
     fanouts: &[u32],
     args: &ExperimentArgs,
     timing: Timing,
     events: &Path,
-) -> anyhow::Result<Costs> {
-    let mut samples = super::calibrate::Samples::default();
+) -> anyhow::Result<Samples> {
+    let mut samples = Samples::default();
     for (run, &fanout) in (0u64..).zip(fanouts) {
         let p = RunParams {
             n,
@@ -662,16 +685,13 @@ async fn calibrate(
         let (result, _) = run_one(base, p, timing, &file).await?;
         samples.add(&EventLog::read(&[file])?, result.report.id);
     }
-    samples.fit().with_context(|| {
-        format!("the calibration runs of {n} nodes recorded no duplicate and no forward to measure")
-    })
+    Ok(samples)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::calibrate::tests::broadcast;
-    use crate::experiment::calibrate::Samples;
+    use crate::experiment::calibrate::tests::{broadcast, fit};
     use gossip_core::{Mode, MsgId};
 
     /// The costs fitted to a recorded broadcast with the given costs, as
@@ -683,7 +703,7 @@ mod tests {
         SizeCosts {
             nodes: n,
             runs: 1,
-            costs: samples.fit().expect("a fit"),
+            costs: fit(&samples).expect("a fit"),
         }
     }
 

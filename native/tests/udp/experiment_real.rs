@@ -125,8 +125,12 @@ fn calibrate_fits_every_size_of_the_grid_and_records_each() {
         "experiment failed: {status}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(
+        stdout.contains("calibrated on 6 real broadcasts (3 per size, fanouts 3, 5, 3, push): "),
+        "no pooled fit:\n{stdout}"
+    );
     for n in [10, 12] {
-        let line = format!("calibrated on 3 real broadcasts of {n} nodes: fanouts 3, 5, 3; ");
+        let line = format!("calibrated at {n} nodes: ");
         assert!(stdout.contains(&line), "no line for {n} nodes:\n{stdout}");
         for run in 0..3 {
             let file = out_dir
@@ -145,6 +149,13 @@ fn calibrate_fits_every_size_of_the_grid_and_records_each() {
         .map(|c| c["nodes"].as_u64().expect("nodes"))
         .collect();
     assert_eq!(sizes, [10, 12], "{calibrations:#?}");
+    let handling =
+        |c: &Value| ["wake_us", "recv_us", "send_us", "flush_us"].map(|field| c[field].clone());
+    assert_eq!(
+        handling(&calibrations[0]),
+        handling(&calibrations[1]),
+        "the sizes pool their handling costs"
+    );
     for c in calibrations {
         assert_eq!(c["runs"], 3);
         let cost = |field: &str| c[field].as_f64().unwrap_or_else(|| panic!("{field}: {c}"));
