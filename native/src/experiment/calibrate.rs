@@ -323,6 +323,14 @@ pub(super) mod tests {
     use super::*;
     use crate::events::EventLine;
 
+    fn wake(cost: f64, received: u32, copies: u32) -> Wake {
+        Wake {
+            cost,
+            received,
+            copies,
+        }
+    }
+
     /// Every cost fitted to `samples` alone.
     pub(in crate::experiment) fn fit(samples: &Samples) -> Option<Costs> {
         Some(samples.fleet_timing(samples.handling()?))
@@ -457,11 +465,6 @@ pub(super) mod tests {
 
     #[test]
     fn skewed_costs_count_by_their_mean_and_preempted_wake_ups_not_at_all() {
-        let wake = |cost: f64, received: u32, copies: u32| Wake {
-            cost,
-            received,
-            copies,
-        };
         let s = Samples {
             wakes: vec![
                 // One duplicate read: 6 µs mostly, once 12, once preempted.
@@ -492,11 +495,6 @@ pub(super) mod tests {
 
     #[test]
     fn forwards_of_several_fanouts_split_a_flush_from_the_cost_per_copy() {
-        let wake = |cost: f64, received: u32, copies: u32| Wake {
-            cost,
-            received,
-            copies,
-        };
         // A wake-up and a receive cost 8 µs; a batch 7 µs once and 5.5 per
         // copy: forwards of 2, 3 and 5 copies take 26, 31.5 and 42.5 µs.
         let s = Samples {
