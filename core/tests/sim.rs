@@ -62,16 +62,14 @@ fn reference_run(processing: Processing) -> (u64, usize) {
 const REFERENCE_HASH: u64 = 17_159_163_140_365_548_414;
 
 /// The reference run with 400 ± 300 µs per datagram received, 60 µs per
-/// datagram sent and 30 per batch of sends, 50 µs per wake-up and 100 µs
-/// per publish on 2 shared CPUs.
-const REFERENCE_HASH_PROCESSING: u64 = 4_740_029_545_847_557_280;
+/// datagram sent, 50 µs per wake-up and 100 µs per publish on 2 shared CPUs.
+const REFERENCE_HASH_PROCESSING: u64 = 12_212_328_529_721_264_572;
 
 fn busy_processing() -> Processing {
     Processing {
         service_us: 400.0,
         spread_us: 300.0,
         send_us: 60.0,
-        flush_us: 30.0,
         wake_us: 50.0,
         publish_us: 100.0,
         cpus: 2,
@@ -126,17 +124,23 @@ fn served_by(nodes: u32, processing: Processing) -> Simulator {
     sim
 }
 
-/// [`served_by`], charging `service_us` per datagram received on `cpus`
-/// shared CPUs, sends free.
-fn served(nodes: u32, service_us: f64, cpus: u32) -> Simulator {
+/// [`served_by`], charging `service_us` per datagram received and
+/// `send_us` per datagram sent on `cpus` shared CPUs.
+fn served_with_sends(nodes: u32, service_us: f64, send_us: f64, cpus: u32) -> Simulator {
     served_by(
         nodes,
         Processing {
             service_us,
+            send_us,
             cpus,
             ..Processing::default()
         },
     )
+}
+
+/// [`served_with_sends`] with sends free.
+fn served(nodes: u32, service_us: f64, cpus: u32) -> Simulator {
+    served_with_sends(nodes, service_us, 0.0, cpus)
 }
 
 /// Delivery times of every gossip after the publish, µs after the publish.
@@ -178,55 +182,24 @@ fn nodes_with_own_cpus_serve_in_parallel_and_shared_cpus_serialise() {
     assert_eq!(publish(1), vec![(1, 1_250), (2, 1_500)], "one CPU");
 }
 
-/// When each node got one gossip that node 0 publishes on 4 nodes, µs
-/// after the publish, with `processing` on one shared CPU.
-fn one_broadcast_on_one_cpu(processing: Processing) -> Vec<u64> {
-    let mut sim = served_by(
-        4,
-        Processing {
-            cpus: 1,
-            ..processing
-        },
-    );
-    let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
-    sim.publish(0, "hello").unwrap();
-    sim.run_for_ms(50.0);
-    delivery_offsets(&mut sim, t0)
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect()
-}
-
 #[test]
 fn a_batch_sends_together_when_its_sends_are_paid_and_keeps_the_cpu_busy() {
     // Fanout 3 on 4 nodes: the publisher's three copies leave together
     // after their three send times; each receiver serves its copy for 250
     // µs, then pays 100 µs for each of its two forwards (never back to its
     // sender) on the one shared CPU before the next receiver may start.
-    let times = one_broadcast_on_one_cpu(Processing {
-        service_us: 250.0,
-        send_us: 100.0,
-        ..Processing::default()
-    });
+    let mut sim = served_with_sends(4, 250.0, 100.0, 1);
+    let t0 = sim.now().as_micros() - gossip_core::sim::EPOCH.as_micros();
+    sim.publish(0, "hello").unwrap();
+    sim.run_for_ms(50.0);
+    let times: Vec<u64> = delivery_offsets(&mut sim, t0)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
     // The copies leave at 300 and arrive at 1 300. First: served until
     // 1 550, its sends until 1 750. Second: waits for the CPU until 1 750,
     // served until 2 000, sends until 2 200. Third: served until 2 450.
     assert_eq!(times, vec![1_550, 2_000, 2_450]);
-}
-
-#[test]
-fn a_batch_of_sends_pays_its_flush_once_besides_each_send() {
-    // As above, with 50 µs per batch of sends: the publisher's copies leave
-    // at 50 + 3 x 100 and arrive at 1 350. First: served until 1 600, its
-    // two sends paid until 1 600 + 50 + 200. Second: served from 1 850
-    // until 2 100, sends until 2 350. Third: served until 2 600.
-    let times = one_broadcast_on_one_cpu(Processing {
-        service_us: 250.0,
-        send_us: 100.0,
-        flush_us: 50.0,
-        ..Processing::default()
-    });
-    assert_eq!(times, vec![1_600, 2_100, 2_600]);
 }
 
 #[test]

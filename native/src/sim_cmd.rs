@@ -106,10 +106,6 @@ pub struct SimParams {
     /// of received datagrams caused leaves together once paid for [default: 0]
     #[arg(long, value_name = "US")]
     pub send_us: Option<f64>,
-    /// CPU time of each batch of sends, µs, paid once besides --send-us per
-    /// datagram (one sendmmsg call) [default: 0]
-    #[arg(long, value_name = "US")]
-    pub flush_us: Option<f64>,
     /// CPU time of each wake-up, µs: a node that gets a CPU pays it once,
     /// then serves everything waiting for it [default: 0]
     #[arg(long, value_name = "US")]
@@ -145,7 +141,6 @@ impl SimParams {
         set!(self.service_us, sc.processing.service_us);
         set!(self.service_spread_us, sc.processing.spread_us);
         set!(self.send_us, sc.processing.send_us);
-        set!(self.flush_us, sc.processing.flush_us);
         set!(self.wake_us, sc.processing.wake_us);
         set!(self.publish_us, sc.processing.publish_us);
         set!(self.cpus, sc.processing.cpus);
@@ -191,7 +186,6 @@ pub fn validate(sc: &Scenario) -> anyhow::Result<()> {
     let p = &sc.processing;
     for (name, us) in [
         ("send_us", p.send_us),
-        ("flush_us", p.flush_us),
         ("wake_us", p.wake_us),
         ("publish_us", p.publish_us),
     ] {

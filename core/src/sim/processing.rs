@@ -10,8 +10,7 @@
 //! [`Processing::wake_us`] once, reads up to [`BATCH`] waiting datagrams
 //! (one `recvmmsg`) and serves them one after another, handling
 //! each when its service ends. Every datagram the batch caused then costs
-//! [`Processing::send_us`] on the same CPU, plus [`Processing::flush_us`]
-//! once for the batch's sends, and all of them leave together
+//! [`Processing::send_us`] on the same CPU, and all of them leave together
 //! when the last is paid for, in the order of their destination addresses
 //! (one `sendmmsg`, which the driver sorts by destination; on loopback the
 //! kernel hands each datagram to its receiver inside that call). A node
@@ -21,7 +20,7 @@
 //! a current-thread runtime polls the tasks its I/O driver woke).
 //!
 //! A publish's copies leave together [`Processing::publish_us`] plus one
-//! flush and one send time each after the publish (what a real broadcast's first hop
+//! send time each after the publish (what a real broadcast's first hop
 //! measures); datagrams a timer causes (pings, IHAVE rounds) leave at once
 //! and cost nothing.
 //!
@@ -74,8 +73,6 @@ pub(super) struct Server {
     spread_ns: u64,
     /// CPU time of one sent datagram, ns.
     send_ns: u64,
-    /// CPU time of one batch of sends, ns.
-    flush_ns: u64,
     /// CPU time of one wake-up, ns.
     wake_ns: u64,
     /// Delay of a publish's copies beyond their sends, ns.
@@ -102,7 +99,6 @@ impl Server {
             service_ns,
             spread_ns: ns(p.spread_us).min(service_ns),
             send_ns: ns(p.send_us),
-            flush_ns: ns(p.flush_us),
             wake_ns: ns(p.wake_us),
             publish_ns: ns(p.publish_us),
             queues: (0..nodes).map(|_| Queue::default()).collect(),
@@ -134,15 +130,7 @@ impl Server {
     /// How long after now the copies of a publish that sent `copies`
     /// datagrams leave.
     pub(super) fn publish_delay(&self, copies: usize) -> Duration {
-        Duration::from_nanos(self.publish_ns + self.sends_ns(copies as u64))
-    }
-
-    /// The CPU time of one batch of `datagrams` sends (nothing for none).
-    fn sends_ns(&self, datagrams: u64) -> u64 {
-        if datagrams == 0 {
-            return 0;
-        }
-        self.flush_ns + self.send_ns * datagrams
+        Duration::from_nanos(self.publish_ns + self.send_ns * copies as u64)
     }
 
     /// Queues `d` at its node; gives it back when the queue is full.
@@ -204,7 +192,7 @@ impl Server {
     /// The CPU time of sending what node `i`'s batch caused.
     fn send_time(&mut self, i: u32) -> Duration {
         let held = self.queue(i).held.len() as u64;
-        Duration::from_nanos(self.sends_ns(held))
+        Duration::from_nanos(self.send_ns * held)
     }
 
     /// What node `i`'s batch caused, in the order the driver sends it.

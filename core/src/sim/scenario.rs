@@ -218,7 +218,7 @@ impl Default for Network {
 /// pays for every datagram it sends on the same CPU; what a batch causes
 /// leaves when the batch is done, as the UDP driver's one `sendmmsg` per
 /// batch. With `cpus` set the nodes share that many CPUs (a fleet on one
-/// machine's cores). Off while every cost is 0.
+/// machine's cores). Off while `service_us` and `send_us` are both 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Processing {
@@ -231,12 +231,6 @@ pub struct Processing {
     /// together once all of them are paid for.
     #[serde(skip_serializing_if = "is_zero")]
     pub send_us: f64,
-    /// CPU time of each batch of sends, µs, once on top of `send_us` per
-    /// datagram: the one `sendmmsg` call that sends what a batch (or a
-    /// publish) caused. Measured, a forward of 5 copies costs less than 5/3
-    /// of a forward of 3, as this fixed part is paid once.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub flush_us: f64,
     /// CPU time of each wake-up, µs: a node that takes a CPU pays it once
     /// before serving what it reads (the runtime's poll, the read that finds
     /// the socket empty, the events file's write).
@@ -256,18 +250,12 @@ fn is_zero(x: &f64) -> bool {
 }
 
 impl Processing {
-    /// True when nothing costs time (the model is off): no receive, send,
-    /// flush or wake-up cost and no publish delay.
+    /// True when nothing costs time (the model is off): no receive, send or
+    /// wake-up cost and no publish delay.
     pub fn is_off(&self) -> bool {
-        [
-            self.service_us,
-            self.send_us,
-            self.flush_us,
-            self.wake_us,
-            self.publish_us,
-        ]
-        .iter()
-        .all(|&us| us <= 0.0)
+        [self.service_us, self.send_us, self.wake_us, self.publish_us]
+            .iter()
+            .all(|&us| us <= 0.0)
     }
 }
 

@@ -186,13 +186,12 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
         println!(
             "calibrated on {runs} real broadcasts ({} per size, fanouts {listed}, push): \
              {:.2} us per wake-up, {:.2} us per GOSSIP received, \
-             {:.2} us per datagram sent and {:.2} us per batch of sends, on 1 CPU; \
+             {:.2} us per datagram sent, on 1 CPU; \
              latency {:.3} ms + {:.3} ms jitter",
             fanouts.len(),
             handling.wake_us,
             handling.recv_us,
             handling.send_us,
-            handling.flush_us,
             base.network.latency_ms,
             base.network.jitter_ms,
         );
@@ -625,18 +624,17 @@ fn calibration_markdown(calibrations: &[SizeCosts]) -> String {
     let mut md = String::from(
         "\nCalibrated per size (real push broadcasts of N nodes at the grid's fanouts; 1 CPU), \
          each size's rows predicted with its own:\n\n\
-         | N | Runs | us per wake-up | us per GOSSIP received | us per datagram sent | us per batch of sends | us per publish | us between node starts |\n\
-         |---|------|----------------|------------------------|----------------------|-----------------------|----------------|------------------------|\n",
+         | N | Runs | us per wake-up | us per GOSSIP received | us per datagram sent | us per publish | us between node starts |\n\
+         |---|------|----------------|------------------------|----------------------|----------------|------------------------|\n",
     );
     for c in calibrations {
         md.push_str(&format!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} |\n",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} |\n",
             c.nodes,
             c.runs,
             c.costs.wake_us,
             c.costs.recv_us,
             c.costs.send_us,
-            c.costs.flush_us,
             c.costs.publish_us,
             c.costs.start_us
         ));
@@ -661,8 +659,8 @@ fn calibration_fanouts(grid: &[u32]) -> Vec<u32> {
 
 /// Runs one push broadcast of `n` nodes at each of `fanouts` and returns
 /// what their events show of the processing model ([`super::calibrate`]):
-/// wake-up, receive, send and flush costs on one CPU, as the fleet runs on
-/// one thread, its first hops and the spacing of its nodes' starts.
+/// wake-up, receive and send costs on one CPU, as the fleet runs on one
+/// thread, its first hops and the spacing of its nodes' starts.
 async fn calibration_samples(
     base: &Scenario,
     n: u32,
