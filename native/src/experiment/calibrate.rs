@@ -99,10 +99,11 @@ impl Costs {
     }
 }
 
-/// The costs fitted to the real broadcasts of one fleet size, which
-/// predict that size's rows of the grid. Measured at 10, 20 and 50 nodes
-/// they did not grow with the size (`docs/EXPERIMENTS.md`, "Calibration
-/// per size"), but a size's own calibration covers whatever does.
+/// The costs that predict one fleet size's rows of the grid: the handling
+/// costs pooled over every size's broadcasts (measured at 10, 20 and 50
+/// nodes they did not grow with the size: `docs/EXPERIMENTS.md`,
+/// "Calibration per size"), with that size's own publish cost and start
+/// spacing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SizeCosts {
     /// Nodes of the fleets measured.

@@ -105,7 +105,7 @@ pub struct ExperimentArgs {
     /// real push broadcasts at each size N of the grid, one per fanout of
     /// the grid (at least three), pooled for the costs of handling a
     /// broadcast (the gaps between consecutive receptions: per wake-up, per
-    /// GOSSIP received, per datagram sent and per batch of sends), and per
+    /// GOSSIP received and per datagram sent), and per
     /// size for the first hop's delay (the publish cost) and the spacing of
     /// the nodes' starts (the join stagger), which predict that size's rows
     /// (the latency becomes 0 unless --latency-ms is given); else from a 2 s

@@ -37,8 +37,9 @@ the model's expectation), and summary.md and results.json hold a side-by-side \
 table, simulator prediction vs real measurement: how far the predicted t95 is \
 from the real mean, and the range the mean of that many real runs would fall \
 in if the real nodes behaved as the model does (where a pull round decides \
-some runs' t95 and not others, that range is wide). The default real grid (N = 10, 20, 50 x fanout 2, 3, 5 x push, \
-hybrid x 5 seeds = 90 runs, ttl 8) takes about 17 minutes: a run publishes \
+some runs' t95 and not others, that range is wide). The default real grid \
+(N = 10, 20, 50 x fanout 2, 3, 5 x push, hybrid x 5 seeds = 90 runs, ttl 8) \
+takes about 17 minutes: a run publishes \
 when the simulator would (5 ping intervals after the start, 10 s by default; \
 --settle-ms shortens it) and ends 0.2 s after the last delivery, or after 1 s \
 (push) or 4.5 s (hybrid) without one. Runs are sequential by default so they \
@@ -622,8 +623,9 @@ fn calibration_markdown(calibrations: &[SizeCosts]) -> String {
         return String::new();
     }
     let mut md = String::from(
-        "\nCalibrated per size (real push broadcasts of N nodes at the grid's fanouts; 1 CPU), \
-         each size's rows predicted with its own:\n\n\
+        "\nCalibrated on real push broadcasts at every size and the grid's fanouts (1 CPU): \
+         wake-up, receive and send costs pooled over all of them, the publish cost and the \
+         start spacing per size; each size's rows predicted with its own line:\n\n\
          | N | Runs | us per wake-up | us per GOSSIP received | us per datagram sent | us per publish | us between node starts |\n\
          |---|------|----------------|------------------------|----------------------|----------------|------------------------|\n",
     );

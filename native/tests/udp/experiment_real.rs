@@ -168,6 +168,9 @@ fn calibrate_fits_every_size_of_the_grid_and_records_each() {
         calibrations[0]["send_us"]
     );
     let summary = std::fs::read_to_string(out_dir.join("summary.md")).expect("summary");
-    assert!(summary.contains("Calibrated per size"), "{summary}");
+    assert!(
+        summary.contains("Calibrated on real push broadcasts"),
+        "{summary}"
+    );
     assert!(summary.contains("\n| 12 | 3 | "), "{summary}");
 }
