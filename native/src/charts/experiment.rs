@@ -13,7 +13,7 @@ use gossip_core::Mode;
 use super::axis::Unit;
 use super::coverage;
 use super::figure::{Bar, Content, Figure, Panel};
-use crate::experiment::{GroupKey, RunResult};
+use crate::experiment::{distinct, GroupKey, RunResult};
 
 /// A swept parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,16 +125,6 @@ fn pick<T: Copy + PartialEq>(values: &[T], preferred: T) -> Option<T> {
         .copied()
         .find(|v| *v == preferred)
         .or_else(|| values.first().copied())
-}
-
-fn distinct<T: Copy + PartialEq>(values: impl Iterator<Item = T>) -> Vec<T> {
-    let mut out = Vec::new();
-    for v in values {
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    out
 }
 
 /// A legend label: the mode, capitalised.

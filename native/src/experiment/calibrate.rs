@@ -16,7 +16,8 @@
 //! a forward of 2, 3 and 5 copies left 18, 23 and 34 µs at N = 50, which
 //! a line fits better (about 7 + 5.5 per copy), but the simulator charged
 //! that line predicted fanout 5's t95 15 points further from the real one
-//! (`docs/EXPERIMENTS.md`, "Pooled calibration").
+//! (`docs/EXPERIMENTS.md`, "The prediction's expectation, the model's
+//! spread, and a pooled calibration").
 //! Means, not medians: the costs are skewed (a forwarding wake-up's median
 //! was 26 µs and its mean 28.6 at 50 nodes), and a broadcast lasts as
 //! long as the sum of its wake-ups, which the median under-counts; a
@@ -41,6 +42,7 @@
 
 use std::collections::HashMap;
 
+use gossip_core::metrics::Summary;
 use gossip_core::sim::Processing;
 use gossip_core::{MsgId, MsgType, NodeId};
 use serde::Serialize;
@@ -117,12 +119,11 @@ pub struct SizeCosts {
 
 /// A wake-up that took more than this many times the median of its kind
 /// lost the CPU to another process (a scheduler slice is hundreds of µs,
-/// a wake-up tens): [`Samples::fit`] leaves it out.
+/// a wake-up tens): [`Samples::handling`] leaves it out.
 const PREEMPTED: f64 = 4.0;
 
 fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
-    let (sum, n) = v.fold((0.0, 0u32), |(sum, n), x| (sum + x, n + 1));
-    (n > 0).then(|| sum / f64::from(n))
+    Summary::of(v).mean_value()
 }
 
 /// `wakes` without those whose `per` (cost per GOSSIP read or per copy

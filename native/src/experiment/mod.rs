@@ -187,6 +187,18 @@ pub struct GroupResult {
 }
 
 impl GroupKey {
+    /// The run of these parameters with `seed`.
+    pub fn run(&self, seed: u64) -> RunParams {
+        RunParams {
+            n: self.n,
+            fanout: self.fanout,
+            ttl: self.ttl,
+            mode: self.mode,
+            loss: self.loss,
+            seed,
+        }
+    }
+
     /// A short row label, e.g. `N=10 f=3 ttl=8 hybrid 0%`.
     pub fn label(&self) -> String {
         format!(
@@ -235,16 +247,22 @@ pub fn run_one(
     Ok(RunResult { params: p, report })
 }
 
-/// Groups results by parameters (seeds aggregated), in grid order.
-pub fn aggregate(results: &[RunResult]) -> Vec<GroupResult> {
-    let mut keys: Vec<GroupKey> = Vec::new();
-    for r in results {
-        let key = r.params.group();
-        if !keys.contains(&key) {
-            keys.push(key);
+/// Each value of `values` once, in the order first seen (for the few
+/// grid points and sizes of a grid).
+pub fn distinct<T: Copy + PartialEq>(values: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
         }
     }
-    keys.into_iter()
+    out
+}
+
+/// Groups results by parameters (seeds aggregated), in grid order.
+pub fn aggregate(results: &[RunResult]) -> Vec<GroupResult> {
+    distinct(results.iter().map(|r| r.params.group()))
+        .into_iter()
         .map(|key| {
             let reports: Vec<GossipReport> = results
                 .iter()
@@ -296,14 +314,10 @@ fn grid(args: &ExperimentArgs, default_ttls: &[u32]) -> anyhow::Result<Vec<RunPa
 /// The grid points of `grid`, each once, with seeds `first..first + seeds`
 /// (seeds innermost, in the order of `grid`).
 fn reseeded(grid: &[RunParams], first: u64, seeds: u64) -> Vec<RunParams> {
-    let mut out: Vec<RunParams> = Vec::new();
-    for p in grid {
-        if out.iter().any(|q| q.group() == p.group()) {
-            continue;
-        }
-        out.extend((first..first + seeds).map(|seed| RunParams { seed, ..*p }));
-    }
-    out
+    distinct(grid.iter().map(RunParams::group))
+        .into_iter()
+        .flat_map(|key| (first..first + seeds).map(move |seed| key.run(seed)))
+        .collect()
 }
 
 /// A progress bar over `len` runs (hidden with `--quiet`).

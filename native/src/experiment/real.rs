@@ -562,13 +562,7 @@ fn thread_cpu() -> Duration {
 
 /// The sizes of `grid`, each once, in grid order.
 fn sizes(grid: &[RunParams]) -> Vec<u32> {
-    let mut sizes: Vec<u32> = Vec::new();
-    for p in grid {
-        if !sizes.contains(&p.n) {
-            sizes.push(p.n);
-        }
-    }
-    sizes
+    super::distinct(grid.iter().map(|p| p.n))
 }
 
 /// The scenario that predicts the real runs of `n` nodes: `base` with the

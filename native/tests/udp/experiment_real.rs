@@ -1,6 +1,8 @@
 //! `gossip experiment --real`: a tiny grid on real UDP nodes, checked through
 //! its output files.
 
+use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -8,32 +10,53 @@ use serde_json::Value;
 
 use crate::common::{test_dir, wait_bounded, GOSSIP};
 
+/// Runs `gossip experiment --real` with `args`, writing to `out_dir`, for
+/// at most `limit`; fails the test unless it succeeds, and returns what it
+/// printed (kept in a file beside `out_dir`, so no pipe fills up).
+fn experiment_real(args: &[&str], out_dir: &Path, limit: Duration) -> String {
+    let printed = out_dir.with_extension("stdout");
+    let mut child = Command::new(GOSSIP)
+        .args(["experiment", "--real"])
+        .args(args)
+        .arg("--out")
+        .arg(out_dir)
+        .stdout(std::fs::File::create(&printed).expect("stdout file"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gossip experiment --real");
+    let status = wait_bounded(&mut child, limit, "gossip experiment --real");
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    assert!(status.success(), "experiment failed: {status}\n{stderr}");
+    std::fs::read_to_string(&printed).expect("printed output")
+}
+
 #[test]
 fn a_tiny_real_grid_writes_every_output_and_delivers() {
     let dir = test_dir("experiment-real");
     let out_dir = dir.join("out");
-    let mut child = Command::new(GOSSIP)
-        .args(["experiment", "--real", "--sizes", "10", "--fanouts", "3"])
-        .args([
+    experiment_real(
+        &[
+            "--sizes",
+            "10",
+            "--fanouts",
+            "3",
             "--seeds",
             "2",
             "--settle-ms",
             "1500",
             "--ping-interval",
             "0.3",
-        ])
-        .args(["--pull-interval", "0.3", "--predict-seeds", "12", "--out"])
-        .arg(&out_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn gossip experiment --real");
-    let status = wait_bounded(
-        &mut child,
+            "--pull-interval",
+            "0.3",
+            "--predict-seeds",
+            "12",
+        ],
+        &out_dir,
         Duration::from_secs(90),
-        "gossip experiment --real",
     );
-    assert!(status.success(), "experiment failed: {status}");
 
     for file in ["results.csv", "results.json", "summary.md"] {
         assert!(out_dir.join(file).is_file(), "{file} missing");
@@ -103,27 +126,27 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
 fn calibrate_fits_every_size_of_the_grid_and_records_each() {
     let dir = test_dir("experiment-real-calibrate");
     let out_dir = dir.join("out");
-    let mut child = Command::new(GOSSIP)
-        .args(["experiment", "--real", "--calibrate", "--sizes", "10", "12"])
-        .args(["--fanouts", "3", "5", "--modes", "push", "--seeds", "1"])
-        .args(["--settle-ms", "1500", "--ping-interval", "0.3", "--quiet"])
-        .arg("--out")
-        .arg(&out_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn gossip experiment --real --calibrate");
-    let status = wait_bounded(
-        &mut child,
+    let stdout = experiment_real(
+        &[
+            "--calibrate",
+            "--sizes",
+            "10",
+            "12",
+            "--fanouts",
+            "3",
+            "5",
+            "--modes",
+            "push",
+            "--seeds",
+            "1",
+            "--settle-ms",
+            "1500",
+            "--ping-interval",
+            "0.3",
+            "--quiet",
+        ],
+        &out_dir,
         Duration::from_secs(120),
-        "gossip experiment --real --calibrate",
-    );
-    let out = child.wait_with_output().expect("output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        status.success(),
-        "experiment failed: {status}\n{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert!(
         stdout.contains("calibrated on 6 real broadcasts (3 per size, fanouts 3, 5, 3, push): "),
