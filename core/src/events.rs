@@ -357,7 +357,8 @@ pub struct Analysed {
 enum Step {
     Publish(MsgId),
     Send(MsgType, u32, Option<MsgId>),
-    Deliver(MsgId, u32),
+    /// The gossip, its hops, and whether it came through IWANT.
+    Deliver(MsgId, u32, bool),
     Duplicate(MsgId),
 }
 
@@ -407,6 +408,7 @@ impl EventMetrics {
             Record::Delivered {
                 msg_id,
                 hops,
+                pulled,
                 origin_timestamp_ms,
                 data: text,
                 ..
@@ -417,7 +419,8 @@ impl EventMetrics {
                     .entry(*msg_id)
                     .and_modify(|t| *t = (*t).min(origin))
                     .or_insert(origin);
-                self.steps.push((at, Step::Deliver(*msg_id, *hops)));
+                self.steps
+                    .push((at, Step::Deliver(*msg_id, *hops, *pulled)));
             }
             Record::Duplicate { msg_id, .. } => self.steps.push((at, Step::Duplicate(*msg_id))),
             _ => {}
@@ -450,7 +453,7 @@ impl EventMetrics {
                 Step::Send(msg_type, bytes, gossip) => {
                     collector.on_send(at, msg_type, bytes, gossip)
                 }
-                Step::Deliver(id, hops) => collector.on_deliver(at, id, hops),
+                Step::Deliver(id, hops, pulled) => collector.on_deliver(at, id, hops, pulled),
                 Step::Duplicate(id) => collector.on_duplicate(id),
             }
         }

@@ -15,6 +15,9 @@
 //! - duplicates: copies received by nodes that already held it;
 //! - RMR (relative message redundancy): `payload_receptions / (delivered - 1) - 1`;
 //! - hops: mean and maximum over the deliveries;
+//! - pulled by t95: deliveries through a pull (IWANT) up to the one that made
+//!   95 % coverage; 0 when push alone reached 95 % (a hybrid run's t95 is
+//!   milliseconds then, and a pull round later otherwise);
 //! - the coverage-over-time curve.
 //!
 //! A metric that is not defined for a run is `None`, never 0: `t95` and the
@@ -86,6 +89,10 @@ struct Tracker {
     window: Window,
     /// `Counts::total` right after the last copy of the gossip was sent.
     total_at_last_copy: u64,
+    /// Deliveries through a pull (IWANT) so far.
+    pulled: u64,
+    /// `pulled` when 95 % coverage was reached.
+    pulled_by_t95: Option<u64>,
 }
 
 impl Tracker {
@@ -141,8 +148,11 @@ impl Collector {
             start: self.sent,
             window: Window::Open,
             total_at_last_copy: self.sent.total,
+            pulled: 0,
+            pulled_by_t95: None,
         };
         if tracker.needed_for_t95() <= 1 {
+            tracker.pulled_by_t95 = Some(0);
             tracker.window = Window::Closing(at);
             self.closing.push(id);
         }
@@ -185,11 +195,16 @@ impl Collector {
         }
     }
 
-    /// A node received gossip `id` for the first time, after `hops` hops.
-    pub fn on_deliver(&mut self, at: Time, id: MsgId, hops: u32) {
+    /// A node received gossip `id` for the first time, after `hops` hops;
+    /// `pulled` when it came in answer to the node's IWANT.
+    pub fn on_deliver(&mut self, at: Time, id: MsgId, hops: u32, pulled: bool) {
         if let Some(t) = self.gossips.get_mut(&id) {
             t.receptions += 1;
             t.deliveries.push((at, hops));
+            t.pulled += u64::from(pulled);
+            if t.pulled_by_t95.is_none() && t.deliveries.len() >= t.needed_for_t95() {
+                t.pulled_by_t95 = Some(t.pulled);
+            }
             if matches!(t.window, Window::Open) && t.deliveries.len() >= t.needed_for_t95() {
                 let end = t.deliveries.iter().map(|d| d.0).max().unwrap_or(at);
                 t.window = Window::Closing(end);
@@ -264,6 +279,7 @@ impl Collector {
                 .skip(1)
                 .max_by_key(|d| (d.0, d.1))
                 .map(|d| d.1),
+            pulled_by_t95: t.pulled_by_t95,
             coverage,
         })
     }
@@ -323,6 +339,11 @@ pub struct GossipReport {
     /// hop" iroh-gossip's simulator reports): how deep the slowest path was,
     /// which a tree strategy trades for fewer messages.
     pub last_hop: Option<u32>,
+    /// Deliveries through a pull (IWANT) up to and including the one that
+    /// made 95 % coverage: 0 when push alone reached 95 %, none until 95 %.
+    /// It tells a hybrid run that push finished from one a pull round did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulled_by_t95: Option<u64>,
     /// Coverage over time, one point per delivery.
     pub coverage: Vec<CoveragePoint>,
 }
@@ -474,11 +495,11 @@ mod tests {
         c.on_publish(t(0), id, 4);
         c.on_send(t(0), MsgType::Gossip, 100, Some(id));
         c.on_send(t(0), MsgType::Gossip, 100, Some(id));
-        c.on_deliver(t(10), id, 1);
+        c.on_deliver(t(10), id, 1, false);
         c.on_send(t(10), MsgType::Gossip, 100, Some(id));
-        c.on_deliver(t(20), id, 1);
+        c.on_deliver(t(20), id, 1, false);
         c.on_send(t(25), MsgType::Ping, 10, None);
-        c.on_deliver(t(40), id, 2);
+        c.on_deliver(t(40), id, 2, false);
         c.on_duplicate(id);
         c.on_send(t(41), MsgType::Gossip, 100, Some(id));
         c.on_send(t(50), MsgType::Pong, 10, None);
@@ -506,6 +527,28 @@ mod tests {
         );
         assert_eq!(r.coverage.len(), 4);
         assert_eq!(r.coverage[3].fraction, 1.0);
+        assert_eq!(r.pulled_by_t95, Some(0), "push alone reached 95 %");
+    }
+
+    /// A pull that makes 95 % coverage is counted; one after it is not, and
+    /// before 95 % the count is undefined.
+    #[test]
+    fn pulls_are_counted_up_to_the_delivery_that_makes_95_percent() {
+        let (pushed, pulled) = (MsgId(11), MsgId(12));
+        let mut c = Collector::new();
+        c.on_publish(t(0), pushed, 3);
+        c.on_deliver(t(1), pushed, 1, false);
+        assert_eq!(c.report(pushed).unwrap().pulled_by_t95, None);
+        c.on_deliver(t(2), pushed, 2, false);
+        c.on_deliver(t(900), pushed, 1, true);
+        assert_eq!(c.report(pushed).unwrap().pulled_by_t95, Some(0));
+        c.on_publish(t(0), pulled, 3);
+        c.on_deliver(t(1), pulled, 1, false);
+        c.on_deliver(t(900), pulled, 1, true);
+        let r = c.report(pulled).unwrap();
+        assert_eq!((r.t95_ms, r.pulled_by_t95), (Some(900.0), Some(1)));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["pulled_by_t95"], 1);
     }
 
     /// Sends stamped with the very time 95 % coverage is reached still count;
@@ -516,7 +559,7 @@ mod tests {
         let mut c = Collector::new();
         c.on_publish(t(0), id, 2);
         c.on_send(t(0), MsgType::Gossip, 1, Some(id));
-        c.on_deliver(t(5), id, 1);
+        c.on_deliver(t(5), id, 1, false);
         assert_eq!(c.report(id).unwrap().overhead, Some(1));
         c.on_send(t(5), MsgType::Gossip, 1, Some(id));
         c.on_send(t(6), MsgType::Ping, 1, None);
@@ -560,15 +603,15 @@ mod tests {
         let mut c = Collector::new();
         c.on_publish(t(0), id, 4);
         c.on_send(t(0), MsgType::Gossip, 0, Some(id));
-        c.on_deliver(t(10), id, 1);
+        c.on_deliver(t(10), id, 1, false);
         let open = c.report(id).unwrap();
         assert_eq!(
             (open.t95_ms, open.overhead, open.overhead_by_type),
             (None, None, None)
         );
         assert_eq!(open.overhead_bytes, None);
-        c.on_deliver(t(20), id, 1);
-        c.on_deliver(t(30), id, 1);
+        c.on_deliver(t(20), id, 1, false);
+        c.on_deliver(t(30), id, 1, false);
         let done = c.report(id).unwrap();
         assert_eq!(done.overhead, Some(1));
         assert_eq!(done.overhead_bytes, None, "a send of unmeasured size");

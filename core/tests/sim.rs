@@ -348,8 +348,8 @@ fn partition_stops_delivery_across_and_healing_restores_it_in_hybrid() {
     sim.run_for_ms(4_000.0);
     assert!(holders(&sim, id, 0..10) >= 8, "the publisher's side got it");
     assert_eq!(holders(&sim, id, 10..20), 0, "nobody across the partition");
-    let partition_drops = sim
-        .take_trace()
+    let before_healing = sim.take_trace();
+    let partition_drops = before_healing
         .iter()
         .filter(|r| {
             matches!(
@@ -368,6 +368,16 @@ fn partition_stops_delivery_across_and_healing_restores_it_in_hybrid() {
         holders(&sim, id, 0..20),
         20,
         "pull repairs the other side after healing"
+    );
+    let pulled = before_healing
+        .iter()
+        .chain(&sim.take_trace())
+        .filter(|r| matches!(r.kind, TraceKind::Deliver { pulled: true, .. }))
+        .count() as u64;
+    let by_t95 = sim.collector().report(id).unwrap().pulled_by_t95.unwrap();
+    assert!(
+        (1..=pulled).contains(&by_t95),
+        "95 % took pulls across the healed partition: {by_t95} of {pulled}"
     );
 }
 
@@ -495,6 +505,7 @@ fn metrics_of_a_simulated_broadcast_are_consistent() {
     assert!(r.overhead.unwrap() >= r.delivered - 1);
     assert!(r.rmr.unwrap() >= 0.0);
     assert!(r.max_hops.unwrap() as f64 >= r.mean_hops.unwrap());
+    assert_eq!(r.pulled_by_t95, Some(0), "push has no pull");
 }
 
 #[test]

@@ -410,14 +410,14 @@ mod tests {
         let (a, b) = (MsgId(1), MsgId(2));
         c.on_publish(t(0), a, 3);
         c.on_send(t(0), MsgType::Gossip, 0, Some(a));
-        c.on_deliver(t(50), a, 1);
+        c.on_deliver(t(50), a, 1, false);
         c.on_send(t(50), MsgType::Gossip, 0, Some(a));
-        c.on_deliver(t(100), a, 2);
+        c.on_deliver(t(100), a, 2, false);
         c.on_duplicate(a);
         c.on_send(t(120), MsgType::Ping, 0, None);
         c.on_publish(t(200), b, 3);
         c.on_send(t(200), MsgType::Gossip, 0, Some(b));
-        c.on_deliver(t(260), b, 1);
+        c.on_deliver(t(260), b, 1, false);
         c
     }
 

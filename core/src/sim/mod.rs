@@ -680,7 +680,7 @@ impl Simulator {
             Event::Delivered {
                 id, hops, pulled, ..
             } => {
-                self.collector.on_deliver(self.now, id, hops);
+                self.collector.on_deliver(self.now, id, hops, pulled);
                 self.last_delivery = self.now;
                 self.record(TraceKind::Deliver {
                     node,

@@ -47,6 +47,7 @@ pub(super) fn report(population: u32, times: &[f64], overhead: u64) -> GossipRep
         mean_hops: None,
         max_hops: None,
         last_hop: None,
+        pulled_by_t95: None,
         coverage,
     }
 }

@@ -6,7 +6,9 @@
 //! model does: where a row's real t95 is a mixture (a hybrid broadcast
 //! that push alone took to 95 %, or one a pull round finished a second
 //! later), five real runs' mean lands anywhere between the two, and that
-//! range says so.
+//! range says so. Those rows are also split by kind of run ([`ByKind`]):
+//! each kind's t95, and how many runs push alone took to 95 %, are what
+//! the model can predict of them.
 
 use std::fmt::Write as _;
 
@@ -72,6 +74,207 @@ impl MeanRange {
     }
 }
 
+/// Where a count of runs out of `runs` falls: the central 90 % of a
+/// binomial distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CountRange {
+    /// Runs counted from.
+    pub runs: usize,
+    /// 5th percentile.
+    pub low: usize,
+    /// 95th percentile.
+    pub high: usize,
+}
+
+impl CountRange {
+    /// The central 90 % of the count of `runs` independent runs that have
+    /// probability `p` each.
+    pub fn binomial(runs: usize, p: f64) -> CountRange {
+        let p = p.clamp(0.0, 1.0);
+        let pmf = |k: usize| -> f64 {
+            let choose: f64 = (0..k).map(|i| (runs - i) as f64 / (i + 1) as f64).product();
+            choose * p.powi(k as i32) * (1.0 - p).powi((runs - k) as i32)
+        };
+        let mut cdf = 0.0;
+        let (mut low, mut high) = (None, runs);
+        for k in 0..=runs {
+            cdf += pmf(k);
+            if low.is_none() && cdf >= 0.05 {
+                low = Some(k);
+            }
+            if cdf >= 0.95 - 1e-12 {
+                high = k;
+                break;
+            }
+        }
+        CountRange {
+            runs,
+            low: low.unwrap_or(high),
+            high,
+        }
+    }
+
+    /// Whether `count` is inside the range.
+    pub fn contains(&self, count: usize) -> bool {
+        (self.low..=self.high).contains(&count)
+    }
+}
+
+/// Whether a prediction agrees with a measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Agreement {
+    /// Outside [`AGREEMENT`] of both the prediction and its spread.
+    No,
+    /// Within [`AGREEMENT`] of the range the model allows a mean of that
+    /// many runs, not of the prediction itself.
+    Spread,
+    /// Within [`AGREEMENT`] of the prediction.
+    Yes,
+}
+
+impl Agreement {
+    /// As the summary's verdict columns print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Agreement::Yes => "yes",
+            Agreement::Spread => "spread",
+            Agreement::No => "no",
+        }
+    }
+}
+
+/// The mean t95 of a set of simulated runs beside that of a set of real
+/// ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct T95 {
+    /// The simulated runs' t95, ms.
+    pub sim: Summary,
+    /// The real runs' t95, ms.
+    pub real: Summary,
+    /// The simulated mean relative to the real one, less 1; none where
+    /// either side has no run.
+    pub error: Option<f64>,
+    /// Where the real mean would fall if the real nodes behaved as the model
+    /// does ([`MeanRange`] of the simulated values for the real runs' count).
+    pub range: Option<MeanRange>,
+}
+
+impl T95 {
+    /// Compares simulated t95 values with real ones.
+    pub fn of(sim: &[f64], real: &[f64]) -> T95 {
+        let (sim_summary, real_summary) = (
+            Summary::of(sim.iter().copied()),
+            Summary::of(real.iter().copied()),
+        );
+        T95 {
+            error: sim_summary
+                .mean_value()
+                .zip(real_summary.mean_value())
+                .map(|(s, r)| s / r - 1.0),
+            range: MeanRange::of(sim, real.len()),
+            sim: sim_summary,
+            real: real_summary,
+        }
+    }
+
+    /// [`Agreement::Yes`] within [`AGREEMENT`] of the prediction,
+    /// [`Agreement::Spread`] within it of [`T95::range`]; none where either
+    /// side has no run.
+    pub fn agreement(&self) -> Option<Agreement> {
+        agreement(self.error, self.range, self.real.mean_value())
+    }
+}
+
+/// [`Agreement::Yes`] where `error` is within [`AGREEMENT`],
+/// [`Agreement::Spread`] where `real_mean` is within it of `range`; none
+/// without an error.
+fn agreement(
+    error: Option<f64>,
+    range: Option<MeanRange>,
+    real_mean: Option<f64>,
+) -> Option<Agreement> {
+    let error = error?;
+    if error.abs() <= AGREEMENT {
+        return Some(Agreement::Yes);
+    }
+    let near = range
+        .zip(real_mean)
+        .is_some_and(|(r, mean)| r.near(mean, AGREEMENT));
+    Some(if near {
+        Agreement::Spread
+    } else {
+        Agreement::No
+    })
+}
+
+/// A row some of whose runs (simulated or real) a pull round took to 95 %,
+/// split by kind of run. Its mean t95 mixes milliseconds (push alone
+/// reached 95 %) with a pull round's second or more, in proportions a
+/// few seeds draw at random; what the model predicts of such a row is each
+/// kind's t95 and how often push alone gets there.
+#[derive(Debug, Clone, Serialize)]
+pub struct ByKind {
+    /// Runs push alone took to 95 % (no delivery through a pull by then).
+    pub push: T95,
+    /// Runs that needed a delivery through a pull to reach 95 %.
+    pub pull: T95,
+    /// Share of the simulated runs that reached 95 % by push alone, of
+    /// those that reached it.
+    pub sim_push_share: f64,
+    /// Where the number of real runs push alone took to 95 % would fall if
+    /// the real nodes behaved as the model does.
+    pub push_runs_range: CountRange,
+}
+
+impl ByKind {
+    /// Splits the t95 of runs by kind: `sim` and `real` hold each run's
+    /// t95 and deliveries through a pull by then
+    /// ([`GossipReport::pulled_by_t95`](gossip_core::metrics::GossipReport::pulled_by_t95)).
+    /// None unless a pull round took at least one run to 95 %, or where no
+    /// run on either side reached 95 %.
+    pub fn of(sim: &[(f64, u64)], real: &[(f64, u64)]) -> Option<ByKind> {
+        if !sim.iter().chain(real).any(|(_, pulled)| *pulled > 0)
+            || sim.is_empty()
+            || real.is_empty()
+        {
+            return None;
+        }
+        let t95 = |runs: &[(f64, u64)], pulled: bool| -> Vec<f64> {
+            runs.iter()
+                .filter(|(_, p)| (*p > 0) == pulled)
+                .map(|(t, _)| *t)
+                .collect()
+        };
+        let sim_push = t95(sim, false);
+        let sim_push_share = sim_push.len() as f64 / sim.len() as f64;
+        Some(ByKind {
+            push: T95::of(&sim_push, &t95(real, false)),
+            pull: T95::of(&t95(sim, true), &t95(real, true)),
+            sim_push_share,
+            push_runs_range: CountRange::binomial(real.len(), sim_push_share),
+        })
+    }
+
+    /// Real runs push alone took to 95 %.
+    pub fn real_push_runs(&self) -> usize {
+        self.push.real.n
+    }
+
+    /// Whether the row agrees by kind: the count of real runs push alone
+    /// took to 95 % inside [`ByKind::push_runs_range`], and each kind that
+    /// both sides have agreeing ([`T95::agreement`]; the weaker of the two).
+    pub fn agreement(&self) -> Agreement {
+        if !self.push_runs_range.contains(self.real_push_runs()) {
+            return Agreement::No;
+        }
+        [self.push.agreement(), self.pull.agreement()]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(Agreement::Yes)
+    }
+}
+
 /// One parameter set, predicted and measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
@@ -87,34 +290,49 @@ pub struct Comparison {
     /// Where the real mean t95 would fall if the real nodes behaved as
     /// the model does; none where no simulated or no real run reached 95 %.
     pub t95_range: Option<MeanRange>,
+    /// The row split by kind of run, where a pull round took some runs to
+    /// 95 %.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_kind: Option<ByKind>,
 }
 
 impl Comparison {
-    /// Whether the predicted t95 is within [`AGREEMENT`] of the real mean.
-    pub fn agrees(&self) -> Option<bool> {
-        self.t95_error.map(|e| e.abs() <= AGREEMENT)
-    }
-
     /// Whether the real mean t95 is inside [`Comparison::t95_range`].
     pub fn in_range(&self) -> Option<bool> {
         Some(self.t95_range?.contains(self.real.t95_ms.mean_value()?))
     }
 
-    /// Whether the real mean t95 is within [`AGREEMENT`] of
-    /// [`Comparison::t95_range`]: of what the model allows a mean of that
-    /// many runs, which for a row some of whose runs a pull round
-    /// decides is far wider than the prediction's own ±25 %.
-    pub fn agrees_within_spread(&self) -> Option<bool> {
-        Some(
-            self.t95_range?
-                .near(self.real.t95_ms.mean_value()?, AGREEMENT),
+    /// Whether the predicted mean t95 agrees with the real one:
+    /// [`Agreement::Yes`] within [`AGREEMENT`] of it, [`Agreement::Spread`]
+    /// within it of [`Comparison::t95_range`] (what the model allows a mean
+    /// of that many runs, which for a row some of whose runs a pull round
+    /// decides is far wider than ±25 %); none where either is undefined.
+    pub fn agreement(&self) -> Option<Agreement> {
+        agreement(
+            self.t95_error,
+            self.t95_range,
+            self.real.t95_ms.mean_value(),
         )
     }
 }
 
+/// Each run of group `key` that reached 95 %: its t95 and its deliveries
+/// through a pull by then.
+fn reached(runs: &[RunResult], key: GroupKey) -> Vec<(f64, u64)> {
+    runs.iter()
+        .filter(|r| r.params.group() == key)
+        .filter_map(|r| r.report.t95_ms.zip(r.report.pulled_by_t95))
+        .collect()
+}
+
 /// Pairs every real group with the simulated group of the same parameters
-/// (`sim` aggregates `predicted`).
-pub fn pair(predicted: &[RunResult], sim: &[GroupResult], real: &[GroupResult]) -> Vec<Comparison> {
+/// (`sim` aggregates `predicted`, `real` aggregates `measured`).
+pub fn pair(
+    predicted: &[RunResult],
+    measured: &[RunResult],
+    sim: &[GroupResult],
+    real: &[GroupResult],
+) -> Vec<Comparison> {
     real.iter()
         .filter_map(|r| {
             let s = sim.iter().find(|s| s.key == r.key)?;
@@ -123,6 +341,7 @@ pub fn pair(predicted: &[RunResult], sim: &[GroupResult], real: &[GroupResult]) 
                 .filter(|p| p.params.group() == r.key)
                 .filter_map(|p| p.report.t95_ms)
                 .collect();
+            let by_kind = ByKind::of(&reached(predicted, r.key), &reached(measured, r.key));
             let t95_error = s
                 .aggregate
                 .t95_ms
@@ -135,6 +354,7 @@ pub fn pair(predicted: &[RunResult], sim: &[GroupResult], real: &[GroupResult]) 
                 real: r.aggregate.clone(),
                 t95_error,
                 t95_range: MeanRange::of(&t95s, r.aggregate.t95_ms.n),
+                by_kind,
             })
         })
         .collect()
@@ -165,19 +385,23 @@ fn range(c: &Comparison) -> String {
     }
 }
 
-/// Whether the row agrees: `yes` within [`AGREEMENT`] of the prediction,
-/// `spread` only within it of the range, `no`, or `–` undefined.
-fn verdict(c: &Comparison) -> &'static str {
-    match (c.agrees(), c.agrees_within_spread()) {
-        (Some(true), _) => "yes",
-        (_, Some(true)) => "spread",
-        (Some(false), _) | (_, Some(false)) => "no",
-        (None, None) => "–",
+/// An agreement as a verdict column prints it, `–` where undefined.
+fn verdict(agreement: Option<Agreement>) -> &'static str {
+    agreement.map_or("–", Agreement::as_str)
+}
+
+/// `loss` as a table cell, or nothing when the table has no loss column.
+fn loss_cell(lossy: bool, loss: f64) -> String {
+    if lossy {
+        format!("{} | ", loss * 100.0)
+    } else {
+        String::new()
     }
 }
 
 /// The side-by-side Markdown table (with a loss column when any row has
-/// loss), then how many rows agree.
+/// loss), how many rows agree, then the rows a pull round decided in some
+/// runs split by kind of run ([`ByKind`]) and how many of those agree.
 pub fn markdown(rows: &[Comparison]) -> String {
     let lossy = rows.iter().any(|c| c.key.loss != 0.0);
     let (loss_head, loss_rule) = if lossy {
@@ -191,36 +415,35 @@ pub fn markdown(rows: &[Comparison]) -> String {
     );
     for c in rows {
         let k = &c.key;
-        let loss = if lossy {
-            format!("{} | ", k.loss * 100.0)
-        } else {
-            String::new()
-        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {loss}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             k.n,
             k.fanout,
             k.ttl,
             k.mode.as_str(),
+            loss_cell(lossy, k.loss),
             cell(&c.sim.delivery_ratio, 100.0, 0),
             cell(&c.real.delivery_ratio, 100.0, 0),
             cell(&c.sim.t95_ms, 1.0, 1),
             cell(&c.real.t95_ms, 1.0, 1),
             percent(c.t95_error),
             range(c),
-            verdict(c),
+            verdict(c.agreement()),
             cell(&c.sim.overhead, 1.0, 0),
             cell(&c.real.overhead, 1.0, 0),
             cell(&c.sim.rmr, 1.0, 2),
             cell(&c.real.rmr, 1.0, 2),
         );
     }
-    let compared = rows.iter().filter(|c| c.agrees().is_some()).count();
-    let agree = rows.iter().filter(|c| c.agrees() == Some(true)).count();
+    let compared = rows.iter().filter(|c| c.agreement().is_some()).count();
+    let agree = rows
+        .iter()
+        .filter(|c| c.agreement() == Some(Agreement::Yes))
+        .count();
     let spread = rows
         .iter()
-        .filter(|c| c.agrees() == Some(true) || c.agrees_within_spread() == Some(true))
+        .filter(|c| c.agreement() >= Some(Agreement::Spread))
         .count();
     let seeds = rows.iter().map(|c| c.sim.runs).max().unwrap_or(0);
     let _ = writeln!(
@@ -230,6 +453,89 @@ pub fn markdown(rows: &[Comparison]) -> String {
          (the central 90 % of {RESAMPLES} means drawn from the simulated runs; \
          \"spread\"): {spread} of {compared}. \
          The simulator's columns average {seeds} seeds per row.",
+        tolerance = AGREEMENT * 100.0,
+    );
+    md.push_str(&by_kind_markdown(rows, lossy));
+    md
+}
+
+/// The rows that have a [`ByKind`] split, and how many agree by kind; empty
+/// without such rows.
+fn by_kind_markdown(rows: &[Comparison], lossy: bool) -> String {
+    let split: Vec<(&Comparison, &ByKind)> = rows
+        .iter()
+        .filter_map(|c| Some((c, c.by_kind.as_ref()?)))
+        .collect();
+    if split.is_empty() {
+        return String::new();
+    }
+    let (loss_head, loss_rule) = if lossy {
+        ("Loss % | ", "--------|")
+    } else {
+        ("", "")
+    };
+    let mut md = format!(
+        "\nRows where a pull round took some runs to 95 %, by kind of run: \
+         push alone (no delivery through a pull by then) or pull (one or more). \
+         A mean over both kinds swings with how many of each a few seeds draw; \
+         each kind's t95, and how many runs push alone finishes, are what the model predicts.\n\n\
+         | N | Fanout | TTL | Mode | {loss_head}Push alone sim | Push alone real | real if as modelled (90 %) | t95 ms push sim | t95 ms push real | push sim vs real | t95 ms pull sim | t95 ms pull real | pull sim vs real | Within 25 % by kind |\n\
+         |---|--------|-----|------|{loss_rule}----------------|-----------------|----------------------------|-----------------|------------------|------------------|-----------------|------------------|------------------|---------------------|\n",
+    );
+    for (c, k) in &split {
+        let key = &c.key;
+        let range = k.push_runs_range;
+        let mark = if range.contains(k.real_push_runs()) {
+            ""
+        } else {
+            " (outside)"
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {}{:.0} % | {} of {} | {}–{}{mark} | {} | {} | {} | {} | {} | {} | {} |",
+            key.n,
+            key.fanout,
+            key.ttl,
+            key.mode.as_str(),
+            loss_cell(lossy, key.loss),
+            k.sim_push_share * 100.0,
+            k.real_push_runs(),
+            range.runs,
+            range.low,
+            range.high,
+            cell(&k.push.sim, 1.0, 1),
+            cell(&k.push.real, 1.0, 1),
+            percent(k.push.error),
+            cell(&k.pull.sim, 1.0, 1),
+            cell(&k.pull.real, 1.0, 1),
+            percent(k.pull.error),
+            k.agreement().as_str(),
+        );
+    }
+    let agree = split
+        .iter()
+        .filter(|(_, k)| k.agreement() == Agreement::Yes)
+        .count();
+    let spread = split
+        .iter()
+        .filter(|(_, k)| k.agreement() >= Agreement::Spread)
+        .count();
+    let compared = rows.iter().filter(|c| c.agreement().is_some()).count();
+    let overall = rows
+        .iter()
+        .filter(|c| match &c.by_kind {
+            Some(k) => k.agreement() == Agreement::Yes,
+            None => c.agreement() == Some(Agreement::Yes),
+        })
+        .count();
+    let _ = writeln!(
+        md,
+        "\nBy kind of run: {agree} of {n} rows agree (the real runs push alone took to 95 % \
+         within the model's 90 % range, and each kind's t95 within {tolerance:.0} % of the \
+         prediction); {spread} of {n} within {tolerance:.0} % of it or of its spread. \
+         These rows by kind and the others by their mean: {overall} of {compared} rows \
+         within {tolerance:.0} %.",
+        n = split.len(),
         tolerance = AGREEMENT * 100.0,
     );
     md
@@ -275,6 +581,7 @@ mod tests {
             },
             t95_error: Some(s.t95_ms.mean / r.t95_ms.mean - 1.0),
             t95_range: MeanRange::of(sim, real.len()),
+            by_kind: None,
             sim: s,
             real: r,
         }
@@ -293,7 +600,7 @@ mod tests {
             // 50 % off a steady prediction.
             row(&[2.0; 100], &[4.0, 4.0, 4.0, 4.0, 4.0]),
         ];
-        let verdicts: Vec<&str> = rows.iter().map(verdict).collect();
+        let verdicts: Vec<&str> = rows.iter().map(|c| verdict(c.agreement())).collect();
         assert_eq!(verdicts, ["yes", "spread", "no"]);
         let md = markdown(&rows);
         assert!(md.contains("| -9 % | 2.0–2.0 (outside) | yes |"), "{md}");
@@ -328,5 +635,91 @@ mod tests {
         };
         assert!(narrow.near(0.8, 0.25) && narrow.near(2.0, 0.25));
         assert!(!narrow.near(0.79, 0.25) && !narrow.near(2.01, 0.25));
+    }
+
+    #[test]
+    fn the_binomial_range_holds_the_central_90_percent_of_counts() {
+        assert_eq!(
+            CountRange::binomial(5, 0.0),
+            CountRange {
+                runs: 5,
+                low: 0,
+                high: 0
+            }
+        );
+        assert_eq!(
+            (
+                CountRange::binomial(5, 1.0).low,
+                CountRange::binomial(5, 1.0).high
+            ),
+            (5, 5)
+        );
+        // Five runs at 0.88: P(k <= 2) = 0.014, P(k <= 3) = 0.113, so 3..=5.
+        let r = CountRange::binomial(5, 0.88);
+        assert_eq!((r.low, r.high), (3, 5));
+        assert!(r.contains(3) && !r.contains(2));
+        // Five runs at 0.2: P(k <= 2) = 0.942, P(k <= 3) = 0.993, so 0..=3.
+        let r = CountRange::binomial(5, 0.2);
+        assert_eq!((r.low, r.high), (0, 3));
+        // 100 runs at one half: 42..=58.
+        let r = CountRange::binomial(100, 0.5);
+        assert_eq!((r.low, r.high), (42, 58));
+    }
+
+    /// Simulated runs: `push` of 100 finish by push alone at 1 ms, the rest
+    /// wait for a pull round at 1 000 ms.
+    fn mixture(push: usize) -> Vec<(f64, u64)> {
+        (0..100)
+            .map(|i| if i < push { (1.0, 0) } else { (1_000.0, 1) })
+            .collect()
+    }
+
+    #[test]
+    fn a_mixture_row_is_split_by_kind_and_judged_by_each_kind_and_the_count() {
+        // No pull anywhere: no split.
+        assert!(ByKind::of(&mixture(100), &[(1.1, 0); 5]).is_none());
+        // Four in five push-decided in the model; two of five real runs.
+        let real = [(1.1, 0), (1.2, 0), (1.0, 0), (1_050.0, 2), (1_010.0, 1)];
+        let k = ByKind::of(&mixture(80), &real).expect("a split");
+        assert_eq!(k.sim_push_share, 0.8);
+        assert_eq!(k.real_push_runs(), 3);
+        assert_eq!(
+            (k.push.sim.n, k.push.real.n, k.pull.sim.n, k.pull.real.n),
+            (80, 3, 20, 2)
+        );
+        assert!((k.push.error.unwrap() - (1.0 / 1.1 - 1.0)).abs() < 1e-9);
+        assert_eq!(k.agreement(), Agreement::Yes);
+        // Push alone finished no real run of five where the model expects
+        // four in five: outside the count's range.
+        let all_pulled = [(1_000.0, 1); 5];
+        let k = ByKind::of(&mixture(80), &all_pulled).expect("a split");
+        assert!(!k.push_runs_range.contains(0));
+        assert_eq!(k.agreement(), Agreement::No);
+        // The real pull rounds took twice as long: that kind disagrees.
+        let slow = [(1.0, 0), (1.0, 0), (1.0, 0), (1.0, 0), (2_000.0, 1)];
+        assert_eq!(
+            ByKind::of(&mixture(80), &slow)
+                .expect("a split")
+                .agreement(),
+            Agreement::No
+        );
+    }
+
+    #[test]
+    fn the_summary_lists_split_rows_and_counts_them_by_kind() {
+        let mut mixed = row(&[1.0; 100], &[1.0; 5]);
+        let real = [(1.1, 0), (1.2, 0), (1.0, 0), (1_050.0, 2), (1_010.0, 1)];
+        mixed.by_kind = ByKind::of(&mixture(80), &real);
+        let steady = row(&[2.0; 100], &[2.2; 5]);
+        let md = markdown(&[mixed, steady]);
+        assert!(md.contains("| 10 | 3 | 8 | hybrid | 80 % | 3 of 5 | 2–5 | 1.0 ± 0.0 | 1.1 ± 0.1 | -9 % | 1000.0 ± 0.0 | 1030.0 ± 28.3 | -3 % | yes |"), "{md}");
+        assert!(md.contains("By kind of run: 1 of 1 rows agree"), "{md}");
+        assert!(
+            md.contains(
+                "These rows by kind and the others by their mean: 2 of 2 rows within 25 %."
+            ),
+            "{md}"
+        );
+        assert!(!markdown(&[row(&[2.0; 100], &[2.2; 5])]).contains("By kind of run"));
     }
 }

@@ -261,7 +261,7 @@ pub fn run(args: &ExperimentArgs, base: &Scenario) -> anyhow::Result<()> {
 
     let groups = super::aggregate(&results);
     let sim_groups = super::aggregate(&predicted);
-    let comparison = compare::pair(&predicted, &sim_groups, &groups);
+    let comparison = compare::pair(&predicted, &results, &sim_groups, &groups);
     #[derive(Serialize)]
     struct Doc<'a> {
         real: bool,

@@ -97,6 +97,12 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
                 .expect("receptions")
                 >= 9
         );
+        // Read from the events' `pulled` flags: push never pulls.
+        let pulled = &run["report"]["pulled_by_t95"];
+        if !run["report"]["t95_ms"].is_null() {
+            let pulled = pulled.as_u64().expect("pulled_by_t95 once 95 % is reached");
+            assert!(mode == "hybrid" || pulled == 0, "{run:#}");
+        }
     }
     let pairs = doc["sim_vs_real"].as_array().expect("sim_vs_real");
     assert_eq!(pairs.len(), 2, "push and hybrid");
@@ -108,6 +114,14 @@ fn a_tiny_real_grid_writes_every_output_and_delivers() {
         if !range.is_null() {
             assert!(range["low"].as_f64() <= range["high"].as_f64(), "{range}");
         }
+        // Split by kind exactly where a pull took some run, simulated or
+        // real, to 95 %.
+        let pulled_somewhere = runs
+            .iter()
+            .chain(doc["sim_runs"].as_array().expect("sim_runs"))
+            .filter(|r| r["params"]["mode"] == p["key"]["mode"])
+            .any(|r| r["report"]["pulled_by_t95"].as_u64().is_some_and(|n| n > 0));
+        assert_eq!(p.get("by_kind").is_some(), pulled_somewhere, "{p:#}");
     }
     assert_eq!(doc["sim_runs"].as_array().expect("sim_runs").len(), 24);
     let summary = std::fs::read_to_string(out_dir.join("summary.md")).expect("summary");

@@ -350,6 +350,7 @@ mod tests {
             mean_hops: None,
             max_hops: Some(2),
             last_hop: Some(2),
+            pulled_by_t95: Some(0),
             coverage: vec![
                 CoveragePoint {
                     ms: 0.0,

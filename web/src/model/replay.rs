@@ -46,7 +46,8 @@ enum Measure {
 enum TraceStep {
     Publish(MsgId),
     Send(MsgType, u32, Option<MsgId>),
-    Deliver(MsgId, u32),
+    /// The gossip, its hops, and whether it came through IWANT.
+    Deliver(MsgId, u32, bool),
     Duplicate(MsgId),
 }
 
@@ -716,7 +717,9 @@ fn trace_step(r: &TraceRecord) -> Option<TraceStep> {
         TraceKind::Drop {
             msg_type, gossip, ..
         } => TraceStep::Send(*msg_type, 0, *gossip),
-        TraceKind::Deliver { id, hops, .. } => TraceStep::Deliver(*id, *hops),
+        TraceKind::Deliver {
+            id, hops, pulled, ..
+        } => TraceStep::Deliver(*id, *hops, *pulled),
         TraceKind::Duplicate { id, .. } => TraceStep::Duplicate(*id),
         _ => return None,
     })
@@ -731,7 +734,7 @@ fn trace_reports(steps: &[(u64, TraceStep)], population: u32) -> Vec<Analysed> {
         match *s {
             TraceStep::Publish(id) => c.on_publish(at, id, population),
             TraceStep::Send(ty, bytes, g) => c.on_send(at, ty, bytes, g),
-            TraceStep::Deliver(id, hops) => c.on_deliver(at, id, hops),
+            TraceStep::Deliver(id, hops, pulled) => c.on_deliver(at, id, hops, pulled),
             TraceStep::Duplicate(id) => c.on_duplicate(id),
         }
     }
