@@ -135,6 +135,13 @@ fn text_report(log: &EventLog, writers: usize, population: u32, gossips: &[Analy
             opt_ms(r.t95_ms),
             opt_ms(r.t100_ms)
         );
+        if let Some(pulled) = r.pulled_by_t95 {
+            let _ = writeln!(
+                out,
+                "  95% reached by     {}",
+                crate::sim_cmd::reached_by(pulled)
+            );
+        }
         let mut by_type = String::new();
         for t in MsgType::ALL {
             let count = r.overhead_by_type.map_or(0, |o| o[t.index()]);
