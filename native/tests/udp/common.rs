@@ -55,7 +55,10 @@ impl Drop for TestDir {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.0.disable_cleanup(true);
-            eprintln!("test failed: its files are kept in {}", self.path().display());
+            eprintln!(
+                "test failed: its files are kept in {}",
+                self.path().display()
+            );
         }
     }
 }
