@@ -288,9 +288,11 @@ mod tests {
 
     #[test]
     fn files_and_directories_are_read_and_bad_lines_counted() {
-        let dir = std::env::temp_dir().join(format!("gossip-analysis-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
+        let tmp = tempfile::Builder::new()
+            .prefix("gossip-analysis-")
+            .tempdir()
+            .expect("dir");
+        let dir = tmp.path().to_path_buf();
         let log = three_nodes();
         let mut text = String::new();
         for l in &log.lines {
@@ -315,6 +317,5 @@ mod tests {
             EventLog::read(&[dir.join("missing")]),
             Err(AnalysisError::Read { .. })
         ));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

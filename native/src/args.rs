@@ -422,9 +422,11 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file() {
-        let dir = std::env::temp_dir().join(format!("gossip-args-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("node.toml");
+        let dir = tempfile::Builder::new()
+            .prefix("gossip-args-")
+            .tempdir()
+            .expect("temp dir");
+        let path = dir.path().join("node.toml");
         std::fs::write(
             &path,
             "fanout = 5\nttl = 4\nmode = \"hybrid\"\nping_interval = 0.5\nbootstrap = \"127.0.0.1:9000\"\n",
@@ -447,7 +449,6 @@ mod tests {
             s.config.bootstrap,
             Some("127.0.0.1:9000".parse().expect("addr"))
         );
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! `gossip sim` and `gossip experiment` as real processes: outputs, scenario
 //! files, traces, and clear errors for bad input.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use tempfile::TempDir;
 
 fn gossip(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gossip"))
@@ -11,11 +12,13 @@ fn gossip(args: &[&str]) -> Output {
         .expect("the gossip binary runs")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gossip-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh scratch directory for one test, removed when the returned guard
+/// drops: at the end of the test, and also when it panics.
+fn scratch(name: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("gossip-test-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -24,7 +27,8 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn phase3_grid_at_n10_writes_every_output() {
-    let out = scratch("grid");
+    let tmp = scratch("grid");
+    let out = tmp.path();
     let o = gossip(&[
         "experiment",
         "--sizes",
@@ -71,8 +75,9 @@ fn phase3_grid_at_n10_writes_every_output() {
 
 #[test]
 fn experiments_are_deterministic() {
-    let (a, b) = (scratch("det-a"), scratch("det-b"));
-    for dir in [&a, &b] {
+    let (tmp_a, tmp_b) = (scratch("det-a"), scratch("det-b"));
+    let (a, b) = (tmp_a.path(), tmp_b.path());
+    for dir in [a, b] {
         let o = gossip(&[
             "experiment",
             "--sizes",
@@ -98,7 +103,8 @@ fn experiments_are_deterministic() {
 
 #[test]
 fn sim_runs_a_toml_scenario_and_writes_its_trace() {
-    let dir = scratch("toml");
+    let tmp = scratch("toml");
+    let dir = tmp.path();
     let scenario = dir.join("partition.toml");
     std::fs::write(
         &scenario,
@@ -213,7 +219,8 @@ fn processing_flags_and_calibration_files_slow_the_broadcast_down() {
     // At least one 0.5 ms service per hop, and one CPU queues the fleet.
     assert!(own >= free + 0.5, "{free} -> {own}");
     assert!(shared > own, "{own} -> {shared}");
-    let dir = scratch("calibration");
+    let tmp = scratch("calibration");
+    let dir = tmp.path();
     let file = dir.join("calibration.json");
     std::fs::write(&file, r#"{"processing": {"service_us": 500.0, "cpus": 1}}"#).unwrap();
     assert_eq!(sim_t95(&["--calibration", file.to_str().unwrap()]), shared);
@@ -246,7 +253,8 @@ fn processing_flags_and_calibration_files_slow_the_broadcast_down() {
 
 #[test]
 fn bad_input_is_a_clear_error_not_a_panic() {
-    let dir = scratch("bad");
+    let tmp = scratch("bad");
+    let dir = tmp.path();
     let broken = dir.join("broken.json");
     std::fs::write(&broken, r#"{"nodes": "many"}"#).unwrap();
     let cases: Vec<(Vec<String>, &str)> = vec![
@@ -320,7 +328,8 @@ fn quiet_runs_print_nothing_on_stderr() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(stdout(&o).contains("delivered"));
-    let out = scratch("quiet");
+    let tmp = scratch("quiet");
+    let out = tmp.path();
     let o = gossip(&[
         "experiment",
         "--quiet",

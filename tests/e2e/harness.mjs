@@ -2,7 +2,7 @@
 // Chromium launched through playwright-core with flags that work on a
 // GPU-less, network-less machine.
 import { createServer } from 'node:http';
-import { readFile, mkdtemp } from 'node:fs/promises';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, extname, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,19 +42,36 @@ export async function serve(dir = DIST) {
 /**
  * Debian's Chromium, headless, with a fresh profile (playwright wants the
  * profile directory as an argument rather than as --user-data-dir).
- * Resolves to a browser context; `close()` it when done.
+ * Resolves to a browser context; `close()` it when done: that also removes
+ * the profile directory, so a test leaves nothing behind in the temp dir.
  */
 export async function launch(viewport = { width: 1400, height: 850 }) {
   const profile = await mkdtemp(join(tmpdir(), 'gossip-e2e-'));
-  return chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    viewport,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
+  const removeProfile = () => rm(profile, { recursive: true, force: true, maxRetries: 3 });
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      viewport,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    });
+  } catch (e) {
+    await removeProfile();
+    throw e;
+  }
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    try {
+      await close(...args);
+    } finally {
+      await removeProfile();
+    }
+  };
+  return context;
 }
 
 /** The middle value of `xs` (the upper one of an even count). */

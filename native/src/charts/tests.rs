@@ -1,11 +1,12 @@
 //! Chart generation on a small hand-made grid: the figures' data against a
 //! snapshot, and the SVG and PNG files checked for size and content.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use gossip_core::metrics::{CoveragePoint, GossipReport};
 use gossip_core::{Mode, MsgId};
 use serde_json::Value;
+use tempfile::TempDir;
 
 use super::figure::{Content, Figure};
 use super::{experiment, render, report, style, write_all};
@@ -197,12 +198,13 @@ fn a_single_network_size_still_gets_a_bar_per_mode() {
     }
 }
 
-/// A fresh scratch directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gossip-charts-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+/// A fresh scratch directory, removed when the returned guard drops: at the
+/// end of the test, and also when it panics.
+fn scratch(name: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("gossip-charts-{name}-"))
+        .tempdir()
+        .expect("scratch dir")
 }
 
 /// The text of every `<text>` element of an SVG document.
@@ -232,7 +234,8 @@ fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 
 #[test]
 fn every_figure_is_written_as_valid_svg_and_png_with_its_labels() {
-    let dir = scratch("files");
+    let tmp = scratch("files");
+    let dir = tmp.path();
     let figures = experiment::figures(&small_grid(), None);
     let drawn = write_all(&dir.join("charts"), figures).expect("charts");
     assert_eq!(drawn.len(), 2);
@@ -293,7 +296,7 @@ fn every_figure_is_written_as_valid_svg_and_png_with_its_labels() {
     );
 
     let page = report::write(
-        &dir,
+        dir,
         "Small grid",
         "gossip experiment",
         "| N |\n|---|\n| 10 |\n",
@@ -304,7 +307,6 @@ fn every_figure_is_written_as_valid_svg_and_png_with_its_labels() {
     assert!(html.contains("<td>10</td>"));
     assert_eq!(html.matches("<svg").count(), 2);
     assert!(html.contains("href=\"charts/per_n.png\""), "relative links");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -390,7 +392,8 @@ fn the_coverage_chart_draws_the_theory_curves_when_asked() {
         assert!(theory[2].points.len() > 3);
     }
     assert!(coverage.subtitle.contains("theory"));
-    let dir = scratch("theory");
+    let tmp = scratch("theory");
+    let dir = tmp.path();
     let drawn = write_all(&dir.join("charts"), figures).expect("charts");
     let texts = svg_texts(&drawn[0].svg);
     assert!(texts.iter().any(|t| t == "Serf model"), "{texts:?}");

@@ -29,7 +29,7 @@ fn analyze_reports_the_spread_of_a_gossip_from_real_nodes() {
     let out = Command::new(GOSSIP)
         .args(["analyze", "--json", "--charts"])
         .arg(&charts)
-        .arg(&dir)
+        .arg(dir.path())
         .output()
         .expect("run gossip analyze");
     assert!(

@@ -5,11 +5,13 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::{SocketAddr, UdpSocket};
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tempfile::TempDir;
 
 /// The binary under test.
 pub const GOSSIP: &str = env!("CARGO_BIN_EXE_gossip");
@@ -17,12 +19,48 @@ pub const GOSSIP: &str = env!("CARGO_BIN_EXE_gossip");
 /// Fast liveness timings for tests that do not care about dead peers.
 pub const STABLE: [&str; 4] = ["--ping-interval", "0.3", "--peer-timeout", "5"];
 
-/// A fresh directory for one test's files.
-pub fn test_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create test dir");
-    dir
+/// A fresh directory for one test's files (its nodes' logs and events), under
+/// `CARGO_TARGET_TMPDIR`; see [`TestDir`] for when it is removed.
+pub fn test_dir(name: &str) -> TestDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("{name}-"))
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("create test dir");
+    TestDir(dir)
+}
+
+/// One test's directory, owned by the test: removed when the test passes.
+/// When the test fails (the guard drops while panicking) the directory is kept
+/// for debugging, and its path printed, because the failure messages point at
+/// the nodes' logs and events files inside it; `cargo clean` removes such
+/// leftovers with the rest of `target/`.
+pub struct TestDir(TempDir);
+
+impl TestDir {
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Deref for TestDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.disable_cleanup(true);
+            eprintln!(
+                "test failed: its files are kept in {}",
+                self.path().display()
+            );
+        }
+    }
 }
 
 /// A loopback UDP port that was free a moment ago.
