@@ -37,7 +37,9 @@ the model's expectation), and summary.md and results.json hold a side-by-side \
 table, simulator prediction vs real measurement: how far the predicted t95 is \
 from the real mean, and the range the mean of that many real runs would fall \
 in if the real nodes behaved as the model does (where a pull round decides \
-some runs' t95 and not others, that range is wide). The default real grid \
+some runs' t95 and not others, that range is wide, and those rows are also \
+compared by kind of run: each kind's t95, and how many runs push alone took \
+to 95 % against the model's range for that count). The default real grid \
 (N = 10, 20, 50 x fanout 2, 3, 5 x push, hybrid x 5 seeds = 90 runs, ttl 8) \
 takes about 17 minutes: a run publishes \
 when the simulator would (5 ping intervals after the start, 10 s by default; \
