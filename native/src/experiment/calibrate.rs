@@ -71,7 +71,20 @@ pub struct Samples {
     start_gaps: Vec<f64>,
 }
 
-/// The costs fitted to [`Samples`].
+/// The costs of handling a broadcast's datagrams, which do not depend on
+/// the fleet's size ([`Samples::handling`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Handling {
+    /// One wake-up of a node, µs.
+    pub wake_us: f64,
+    /// Receiving and handling one GOSSIP, µs.
+    pub recv_us: f64,
+    /// Sending one datagram, µs.
+    pub send_us: f64,
+}
+
+/// The costs fitted to [`Samples`]: a broadcast's [`Handling`], and one
+/// fleet's publish cost and start spacing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Costs {
     /// One wake-up of a node, µs.
@@ -217,10 +230,9 @@ impl Samples {
         self.start_gaps.extend_from_slice(&other.start_gaps);
     }
 
-    /// The costs of handling a broadcast (wake-up, receive, send),
-    /// with the publish and start spacing left at 0; `None` without
-    /// wake-ups that sent nothing and wake-ups that forwarded.
-    pub fn handling(&self) -> Option<Costs> {
+    /// The costs of handling a broadcast; `None` without wake-ups that
+    /// sent nothing and wake-ups that forwarded.
+    pub fn handling(&self) -> Option<Handling> {
         let quiet_one = unpreempted(
             self.wakes
                 .iter()
@@ -250,24 +262,21 @@ impl Samples {
                 (w.cost - wake_us - recv_us * f64::from(w.received)) / f64::from(w.copies)
             }))?
             .max(0.0);
-        Some(Costs {
+        Some(Handling {
             wake_us,
             recv_us,
             send_us,
-            publish_us: 0.0,
-            start_us: 0.0,
         })
     }
 
     /// `handling` with this fleet's publish cost (its first hops less the
     /// publisher's sends and the receiver's wake-up and receive) and start
     /// spacing.
-    pub fn fleet_timing(&self, handling: Costs) -> Costs {
-        let Costs {
+    pub fn fleet_timing(&self, handling: Handling) -> Costs {
+        let Handling {
             wake_us,
             recv_us,
             send_us,
-            ..
         } = handling;
         let publish_us = median(
             self.first_hops
@@ -278,9 +287,11 @@ impl Samples {
         .unwrap_or(0.0)
         .max(0.0);
         Costs {
+            wake_us,
+            recv_us,
+            send_us,
             publish_us,
             start_us: median(self.start_gaps.clone()).unwrap_or(0.0),
-            ..handling
         }
     }
 }
