@@ -285,6 +285,17 @@ impl Collector {
     }
 }
 
+/// How a gossip reached 95 % coverage, in words, from its
+/// [`GossipReport::pulled_by_t95`]: "push alone", or "pull (N deliveries
+/// through IWANT)".
+pub fn reached_by(pulled_by_t95: u64) -> String {
+    match pulled_by_t95 {
+        0 => "push alone".to_owned(),
+        1 => "pull (1 delivery through IWANT)".to_owned(),
+        n => format!("pull ({n} deliveries through IWANT)"),
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1_000.0
 }
@@ -549,6 +560,9 @@ mod tests {
         assert_eq!((r.t95_ms, r.pulled_by_t95), (Some(900.0), Some(1)));
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["pulled_by_t95"], 1);
+        assert_eq!(reached_by(0), "push alone");
+        assert_eq!(reached_by(1), "pull (1 delivery through IWANT)");
+        assert_eq!(reached_by(3), "pull (3 deliveries through IWANT)");
     }
 
     /// Sends stamped with the very time 95 % coverage is reached still count;

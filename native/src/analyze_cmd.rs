@@ -139,7 +139,7 @@ fn text_report(log: &EventLog, writers: usize, population: u32, gossips: &[Analy
             let _ = writeln!(
                 out,
                 "  95% reached by     {}",
-                crate::sim_cmd::reached_by(pulled)
+                gossip_core::metrics::reached_by(pulled)
             );
         }
         let mut by_type = String::new();

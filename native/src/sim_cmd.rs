@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use gossip_core::metrics::GossipReport;
+use gossip_core::metrics::{self, GossipReport};
 use gossip_core::scorecard::ScoreRun;
 use gossip_core::sim::{
     default_publish_ms, Action, CodecMode, Overlay, Scenario, Scheduled, Simulator,
@@ -401,16 +401,6 @@ fn opt_ms(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |ms| format!("{ms:.1} ms"))
 }
 
-/// How a gossip reached 95 % coverage, from its deliveries through a pull
-/// by then ([`GossipReport::pulled_by_t95`]).
-pub fn reached_by(pulled: u64) -> String {
-    match pulled {
-        0 => "push alone".to_owned(),
-        1 => "pull (1 delivery through IWANT)".to_owned(),
-        n => format!("pull ({n} deliveries through IWANT)"),
-    }
-}
-
 /// Prints one gossip's metrics as an aligned block.
 pub fn print_report(r: &GossipReport) {
     println!("gossip {}", r.id);
@@ -427,7 +417,7 @@ pub fn print_report(r: &GossipReport) {
         opt_ms(r.t100_ms)
     );
     if let Some(pulled) = r.pulled_by_t95 {
-        println!("  95% reached by   {}", reached_by(pulled));
+        println!("  95% reached by   {}", metrics::reached_by(pulled));
     }
     match (r.overhead, r.overhead_by_type) {
         (Some(overhead), Some(by_type)) => {

@@ -192,6 +192,11 @@ async fn a_publish_reaches_full_coverage_in_hybrid_mode() {
     }
     assert_eq!(text(&root, "#delivered"), "50 / 50");
     assert_ne!(text(&root, "#t95"), "–");
+    let reached = text(&root, "#reached-by");
+    assert!(
+        reached == "push alone" || reached.starts_with("pull ("),
+        "95 % reached by {reached:?}"
+    );
     drop(app);
     root.remove();
 }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use gossip_core::MsgType;
+use gossip_core::{metrics, MsgType};
 
 use crate::clock::now_ms;
 use crate::model::bench::{self, BenchResult};
@@ -139,6 +139,8 @@ pub fn Stats(snap: RwSignal<Snapshot>, params: RwSignal<Params>) -> impl IntoVie
                 <dd id="t95">{move || opt_ms(gossip().and_then(|g| g.t95_ms))}</dd>
                 <dt>"time to 100 %"</dt>
                 <dd id="t100">{move || opt_ms(gossip().and_then(|g| g.t100_ms))}</dd>
+                <dt title="push alone: 95 % held the gossip before any node pulled it; pull: some of them asked for it (IWANT) after an IHAVE">"95 % reached by"</dt>
+                <dd id="reached-by">{move || or_dash(gossip().and_then(|g| g.pulled_by_t95), metrics::reached_by)}</dd>
                 <dt title="every message of every type sent from publish (t0) to 95 % coverage (t95); – until 95 % is reached">"overhead [t0, t95]"</dt>
                 <dd id="overhead" data-count=move || gossip().and_then(|g| g.overhead).map(|o| o.to_string())>
                     {move || or_dash(gossip().and_then(|g| g.overhead), |o| si(o as f64))}

@@ -60,6 +60,9 @@ pub struct GossipStats {
     pub t95_ms: Option<f64>,
     /// Time to 100 %, ms.
     pub t100_ms: Option<f64>,
+    /// Deliveries through a pull up to 95 % coverage (0: push alone got
+    /// there); `None` before 95 % coverage.
+    pub pulled_by_t95: Option<u64>,
     /// Messages of every type in `[t0, t95]`; `None` before 95 % coverage.
     pub overhead: Option<u64>,
     /// Overhead by type; `None` before 95 % coverage.
@@ -102,6 +105,7 @@ impl Snapshot {
                 t50_ms: r.t50_ms,
                 t95_ms: r.t95_ms,
                 t100_ms: r.t100_ms,
+                pulled_by_t95: r.pulled_by_t95,
                 overhead: r.overhead,
                 overhead_by_type: r.overhead_by_type.map(PerType::from),
                 duplicates: r.duplicates,
