@@ -390,13 +390,30 @@ fn verdict(agreement: Option<Agreement>) -> &'static str {
     agreement.map_or("–", Agreement::as_str)
 }
 
-/// `loss` as a table cell, or nothing when the table has no loss column.
-fn loss_cell(lossy: bool, loss: f64) -> String {
+/// The head and rule of the loss column, empty when the table has none.
+fn loss_column(lossy: bool) -> (&'static str, &'static str) {
     if lossy {
-        format!("{} | ", loss * 100.0)
+        ("Loss % | ", "--------|")
+    } else {
+        ("", "")
+    }
+}
+
+/// A row's first cells: the parameters (with the loss when the table has a
+/// loss column), each followed by ` | `.
+fn key_cells(key: &GroupKey, lossy: bool) -> String {
+    let loss = if lossy {
+        format!("{} | ", key.loss * 100.0)
     } else {
         String::new()
-    }
+    };
+    format!(
+        "| {} | {} | {} | {} | {loss}",
+        key.n,
+        key.fanout,
+        key.ttl,
+        key.mode.as_str()
+    )
 }
 
 /// The side-by-side Markdown table (with a loss column when any row has
@@ -404,25 +421,16 @@ fn loss_cell(lossy: bool, loss: f64) -> String {
 /// runs split by kind of run ([`ByKind`]) and how many of those agree.
 pub fn markdown(rows: &[Comparison]) -> String {
     let lossy = rows.iter().any(|c| c.key.loss != 0.0);
-    let (loss_head, loss_rule) = if lossy {
-        ("Loss % | ", "--------|")
-    } else {
-        ("", "")
-    };
+    let (loss_head, loss_rule) = loss_column(lossy);
     let mut md = format!(
         "| N | Fanout | TTL | Mode | {loss_head}Delivery % sim | Delivery % real | t95 ms sim | t95 ms real | t95 sim vs real | real mean t95 if as modelled (90 %) | Within 25 % | Overhead sim | Overhead real | RMR sim | RMR real |\n\
          |---|--------|-----|------|{loss_rule}----------------|-----------------|------------|-------------|-----------------|-------------------------------------|-------------|--------------|---------------|---------|----------|\n",
     );
     for c in rows {
-        let k = &c.key;
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            k.n,
-            k.fanout,
-            k.ttl,
-            k.mode.as_str(),
-            loss_cell(lossy, k.loss),
+            "{}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            key_cells(&c.key, lossy),
             cell(&c.sim.delivery_ratio, 100.0, 0),
             cell(&c.real.delivery_ratio, 100.0, 0),
             cell(&c.sim.t95_ms, 1.0, 1),
@@ -469,11 +477,7 @@ fn by_kind_markdown(rows: &[Comparison], lossy: bool) -> String {
     if split.is_empty() {
         return String::new();
     }
-    let (loss_head, loss_rule) = if lossy {
-        ("Loss % | ", "--------|")
-    } else {
-        ("", "")
-    };
+    let (loss_head, loss_rule) = loss_column(lossy);
     let mut md = format!(
         "\nRows where a pull round took some runs to 95 %, by kind of run: \
          push alone (no delivery through a pull by then) or pull (one or more). \
@@ -483,7 +487,6 @@ fn by_kind_markdown(rows: &[Comparison], lossy: bool) -> String {
          |---|--------|-----|------|{loss_rule}----------------|-----------------|----------------------------|-----------------|------------------|------------------|-----------------|------------------|------------------|---------------------|\n",
     );
     for (c, k) in &split {
-        let key = &c.key;
         let range = k.push_runs_range;
         let mark = if range.contains(k.real_push_runs()) {
             ""
@@ -492,12 +495,8 @@ fn by_kind_markdown(rows: &[Comparison], lossy: bool) -> String {
         };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {}{:.0} % | {} of {} | {}–{}{mark} | {} | {} | {} | {} | {} | {} | {} |",
-            key.n,
-            key.fanout,
-            key.ttl,
-            key.mode.as_str(),
-            loss_cell(lossy, key.loss),
+            "{}{:.0} % | {} of {} | {}–{}{mark} | {} | {} | {} | {} | {} | {} | {} |",
+            key_cells(&c.key, lossy),
             k.sim_push_share * 100.0,
             k.real_push_runs(),
             range.runs,
