@@ -336,25 +336,16 @@ pub fn pair(
     real.iter()
         .filter_map(|r| {
             let s = sim.iter().find(|s| s.key == r.key)?;
-            let t95s: Vec<f64> = predicted
-                .iter()
-                .filter(|p| p.params.group() == r.key)
-                .filter_map(|p| p.report.t95_ms)
-                .collect();
-            let by_kind = ByKind::of(&reached(predicted, r.key), &reached(measured, r.key));
-            let t95_error = s
-                .aggregate
-                .t95_ms
-                .mean_value()
-                .zip(r.aggregate.t95_ms.mean_value())
-                .map(|(sim, real)| sim / real - 1.0);
+            let (sim_runs, real_runs) = (reached(predicted, r.key), reached(measured, r.key));
+            let times = |runs: &[(f64, u64)]| runs.iter().map(|(t, _)| *t).collect::<Vec<f64>>();
+            let t95 = T95::of(&times(&sim_runs), &times(&real_runs));
             Some(Comparison {
                 key: r.key,
                 sim: s.aggregate.clone(),
                 real: r.aggregate.clone(),
-                t95_error,
-                t95_range: MeanRange::of(&t95s, r.aggregate.t95_ms.n),
-                by_kind,
+                t95_error: t95.error,
+                t95_range: t95.range,
+                by_kind: ByKind::of(&sim_runs, &real_runs),
             })
         })
         .collect()
