@@ -160,6 +160,12 @@ describe('replay and live views (release build, real processes)', () => {
     await page.click('#replay-step');
     await until('the step', 2_000, async () => (await page.textContent('#replay-time')) !== at);
     assert.match(await page.textContent('#replay-informed'), /^\d+ \/ 6$/);
+    // Every node got it, so how 95 % was reached is known (from the
+    // events' pulled flags, as gossip analyze reads them).
+    assert.match(
+      await page.textContent('#replay-reached-by'),
+      /^(push alone|pull \(1 delivery through IWANT\)|pull \(\d+ deliveries through IWANT\))$/,
+    );
 
     // A bad file: the message names the file, the line and the field.
     const bad = join(dir, 'bad.jsonl');

@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gossip_core::metrics::GossipReport;
+use gossip_core::metrics::{self, GossipReport};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
@@ -640,6 +640,7 @@ pub fn ReplayView() -> impl IntoView {
                                 <dt>"delivered"</dt><dd id="replay-delivered">{r.delivered.to_string()}</dd>
                                 <dt>"delivery ratio"</dt><dd>{format!("{:.1} %", r.delivery_ratio * 100.0)}</dd>
                                 <dt>"t50 / t95 / t100"</dt><dd>{format!("{} / {} / {}", fmt_opt(r.t50_ms, " ms"), fmt_opt(r.t95_ms, " ms"), fmt_opt(r.t100_ms, " ms"))}</dd>
+                                <dt>"95 % reached by"</dt><dd id="replay-reached-by">{r.pulled_by_t95.map_or("–".into(), metrics::reached_by)}</dd>
                                 <dt>"overhead"</dt><dd>{r.overhead.map_or("–".into(), |o| o.to_string())}</dd>
                                 <dt>"duplicates"</dt><dd>{r.duplicates.to_string()}</dd>
                                 <dt>"RMR"</dt><dd>{fmt_opt(r.rmr, "")}</dd>
