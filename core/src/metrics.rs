@@ -202,10 +202,11 @@ impl Collector {
             t.receptions += 1;
             t.deliveries.push((at, hops));
             t.pulled += u64::from(pulled);
-            if t.pulled_by_t95.is_none() && t.deliveries.len() >= t.needed_for_t95() {
+            let reached_t95 = t.deliveries.len() >= t.needed_for_t95();
+            if reached_t95 && t.pulled_by_t95.is_none() {
                 t.pulled_by_t95 = Some(t.pulled);
             }
-            if matches!(t.window, Window::Open) && t.deliveries.len() >= t.needed_for_t95() {
+            if reached_t95 && matches!(t.window, Window::Open) {
                 let end = t.deliveries.iter().map(|d| d.0).max().unwrap_or(at);
                 t.window = Window::Closing(end);
                 self.closing.push(id);

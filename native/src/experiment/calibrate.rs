@@ -73,7 +73,7 @@ pub struct Samples {
 
 /// The costs of handling a broadcast's datagrams, which do not depend on
 /// the fleet's size ([`Samples::handling`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Handling {
     /// One wake-up of a node, µs.
     pub wake_us: f64,
@@ -87,12 +87,9 @@ pub struct Handling {
 /// fleet's publish cost and start spacing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Costs {
-    /// One wake-up of a node, µs.
-    pub wake_us: f64,
-    /// Receiving and handling one GOSSIP, µs.
-    pub recv_us: f64,
-    /// Sending one datagram, µs.
-    pub send_us: f64,
+    /// Wake-up, receive and send costs.
+    #[serde(flatten)]
+    pub handling: Handling,
     /// Delay of a publish's copies beyond their sends, µs.
     pub publish_us: f64,
     /// Time between the starts of two nodes of a fleet, µs.
@@ -104,9 +101,9 @@ impl Costs {
     /// fleet's nodes share one thread.
     pub fn processing(&self) -> Processing {
         Processing {
-            service_us: self.recv_us,
-            send_us: self.send_us,
-            wake_us: self.wake_us,
+            service_us: self.handling.recv_us,
+            send_us: self.handling.send_us,
+            wake_us: self.handling.wake_us,
             publish_us: self.publish_us,
             cpus: 1,
             ..Processing::default()
@@ -287,9 +284,7 @@ impl Samples {
         .unwrap_or(0.0)
         .max(0.0);
         Costs {
-            wake_us,
-            recv_us,
-            send_us,
+            handling,
             publish_us,
             start_us: median(self.start_gaps.clone()).unwrap_or(0.0),
         }
@@ -414,7 +409,8 @@ pub(super) mod tests {
         let mut s = Samples::default();
         s.add(&log, id);
         let c = fit(&s).unwrap();
-        assert_eq!((c.wake_us, c.recv_us, c.send_us), (4.0, 2.0, 10.0));
+        let h = c.handling;
+        assert_eq!((h.wake_us, h.recv_us, h.send_us), (4.0, 2.0, 10.0));
         // 120 µs to the first reception: 20 of them the publisher's sends,
         // 6 the receiver's wake-up and receive.
         assert_eq!(c.publish_us, 94.0);
@@ -462,6 +458,7 @@ pub(super) mod tests {
         let c = fit(&s).unwrap();
         // A wake-up and a receive: (6 + 6 + 6 + 12) / 4 = 7.5 µs; the
         // second receive 10 - 7.5.
+        let c = c.handling;
         assert_eq!((c.wake_us, c.recv_us), (5.0, 2.5));
         // ((30 - 7.5) / 3 x 2 + (36 - 7.5) / 3) / 3.
         assert!((c.send_us - 24.5 / 3.0).abs() < 1e-9, "{}", c.send_us);

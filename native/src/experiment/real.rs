@@ -630,9 +630,9 @@ fn calibration_markdown(calibrations: &[SizeCosts]) -> String {
             "| {} | {} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} |\n",
             c.nodes,
             c.runs,
-            c.costs.wake_us,
-            c.costs.recv_us,
-            c.costs.send_us,
+            c.costs.handling.wake_us,
+            c.costs.handling.recv_us,
+            c.costs.handling.send_us,
             c.costs.publish_us,
             c.costs.start_us
         ));

@@ -1,9 +1,8 @@
 //! `gossip experiment --real`: a tiny grid on real UDP nodes, checked through
 //! its output files.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -12,24 +11,28 @@ use crate::common::{test_dir, wait_bounded, GOSSIP};
 
 /// Runs `gossip experiment --real` with `args`, writing to `out_dir`, for
 /// at most `limit`; fails the test unless it succeeds, and returns what it
-/// printed (kept in a file beside `out_dir`, so no pipe fills up).
+/// printed (stdout and stderr kept in files beside `out_dir`, so no pipe
+/// fills up).
 fn experiment_real(args: &[&str], out_dir: &Path, limit: Duration) -> String {
-    let printed = out_dir.with_extension("stdout");
+    let (printed, errors) = (
+        out_dir.with_extension("stdout"),
+        out_dir.with_extension("stderr"),
+    );
     let mut child = Command::new(GOSSIP)
         .args(["experiment", "--real"])
         .args(args)
         .arg("--out")
         .arg(out_dir)
         .stdout(std::fs::File::create(&printed).expect("stdout file"))
-        .stderr(Stdio::piped())
+        .stderr(std::fs::File::create(&errors).expect("stderr file"))
         .spawn()
         .expect("spawn gossip experiment --real");
     let status = wait_bounded(&mut child, limit, "gossip experiment --real");
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = pipe.read_to_string(&mut stderr);
-    }
-    assert!(status.success(), "experiment failed: {status}\n{stderr}");
+    assert!(
+        status.success(),
+        "experiment failed: {status}\n{}",
+        std::fs::read_to_string(&errors).unwrap_or_default()
+    );
     std::fs::read_to_string(&printed).expect("printed output")
 }
 
